@@ -1,0 +1,56 @@
+/**
+ * The shape every CLI sub-command implements. Commands live one per file in ./commands/ and are listed in
+ * ./registry.ts; they are imported lazily so `sensebind --help` never loads ONNX Runtime or sharp.
+ */
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { SensebindError } from '../core/errors.js';
+import type { Logger } from '../core/log.js';
+import type { Config } from '../config/schema.js';
+
+export interface CliContext {
+  stdout: NodeJS.WritableStream;
+  stderr: NodeJS.WritableStream;
+  logger: Logger;
+  /** Path given with --config, if any. */
+  configPath: string | undefined;
+  /** Loads and validates the effective config (file, then CLI overrides); throws SensebindError('CONFIG'). */
+  loadConfig(): Promise<Config>;
+}
+
+export interface Command {
+  name: string;
+  summary: string;
+  /** Full help text: usage line and options. */
+  help: string;
+  /** Returns the process exit code. */
+  run(argv: string[], ctx: CliContext): Promise<number>;
+}
+
+type Options = NonNullable<ParseArgsConfig['options']>;
+
+/** parseArgs with strict checking; unknown flags become a USAGE error naming the command. */
+export function parseCommandArgs<O extends Options>(command: string, argv: string[], options: O) {
+  try {
+    return parseArgs({ args: argv, options, strict: true, allowPositionals: true });
+  } catch (err) {
+    throw new SensebindError('USAGE', `sensebind ${command}: ${(err as Error).message} (see sensebind ${command} --help)`);
+  }
+}
+
+/** Parses a numeric flag, naming the flag in the error. */
+export function numberFlag(command: string, flag: string, value: string | undefined, fallback: number): number {
+  if (value === undefined) return fallback;
+  const n = Number(value);
+  if (!Number.isFinite(n)) {
+    throw new SensebindError('USAGE', `sensebind ${command}: --${flag} expects a number, got "${value}"`);
+  }
+  return n;
+}
+
+/** Throws a USAGE error when a required flag is missing. */
+export function requireFlag(command: string, flag: string, value: string | undefined): string {
+  if (value === undefined || value === '') {
+    throw new SensebindError('USAGE', `sensebind ${command}: --${flag} is required (see sensebind ${command} --help)`);
+  }
+  return value;
+}

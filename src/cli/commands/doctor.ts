@@ -1,0 +1,26 @@
+import { runChecks } from '../../doctor/checks.js';
+import { parseCommandArgs, type Command } from '../command.js';
+
+export const command: Command = {
+  name: 'doctor',
+  summary: 'check this machine',
+  help: [
+    'usage: sensebind [--config <file>] doctor [--json]',
+    '',
+    'Reports Node, ONNX Runtime and the execution providers that load, ROS 2 (rclnodejs),',
+    'serial ports, and the configured model files with their hashes.',
+    'Exit code 1 when a check fails (warnings do not fail).',
+    '  --json   print the results as JSON',
+  ].join('\n'),
+  async run(argv, ctx) {
+    const { values } = parseCommandArgs('doctor', argv, { json: { type: 'boolean' } });
+    const config = await ctx.loadConfig();
+    const results = await runChecks(config);
+    if (values.json) ctx.stdout.write(`${JSON.stringify(results, null, 2)}\n`);
+    else {
+      const width = Math.max(...results.map((r) => r.name.length));
+      for (const r of results) ctx.stdout.write(`${r.status.toUpperCase().padEnd(4)}  ${r.name.padEnd(width)}  ${r.detail}\n`);
+    }
+    return results.some((r) => r.status === 'fail') ? 1 : 0;
+  },
+};

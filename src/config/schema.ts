@@ -1,0 +1,22 @@
+/**
+ * The whole sensebind.yaml, composed from per-stage sections. Unknown keys anywhere are errors.
+ * The reference with every default: docs/config.md (kept in sync by test/config/schema.test.ts).
+ */
+import { z } from 'zod';
+import { jsonlSinkSchema, logSchema, modelSchema, robotSchema, windowSchema } from './sections.js';
+
+export const configSchema = z.strictObject({
+  robot: robotSchema,
+  log: logSchema,
+  model: modelSchema,
+  window: windowSchema,
+  sinks: z
+    .strictObject({
+      jsonl: jsonlSinkSchema,
+    })
+    .prefault({}),
+});
+
+export type Config = z.infer<typeof configSchema>;
+/** What a user may write: every field optional. */
+export type ConfigInput = z.input<typeof configSchema>;

@@ -1,0 +1,176 @@
+/**
+ * The records that flow through sensebind's pipeline (DESIGN.md, "Core types").
+ * Plain types, unions tagged by `modality`, so every `switch` over them is checked for exhaustiveness.
+ * Stamps are bigint nanoseconds on the agent clock (see clock.ts).
+ */
+
+/** Sensor modalities sensebind embeds. `text` exists only for concepts. */
+export const SENSOR_MODALITIES = ['vision', 'audio', 'depth', 'thermal', 'imu'] as const;
+export type SensorModality = (typeof SENSOR_MODALITIES)[number];
+export const MODALITIES = [...SENSOR_MODALITIES, 'text'] as const;
+export type Modality = (typeof MODALITIES)[number];
+
+export function isSensorModality(value: string): value is SensorModality {
+  return (SENSOR_MODALITIES as readonly string[]).includes(value);
+}
+
+/** Nanoseconds on the agent clock. */
+export type StampNs = bigint;
+
+interface SampleBase {
+  /** Where it came from: a topic name, a serial port path, a file. */
+  sensorId: string;
+  /** Acquisition time on the agent clock. */
+  stamp: StampNs;
+}
+
+/** One camera frame, always packed RGB8 (stride = width * 3) after decoding. */
+export interface VisionSample extends SampleBase {
+  modality: 'vision';
+  width: number;
+  height: number;
+  /** width * height * 3 bytes, row-major, R,G,B. */
+  rgb: Uint8Array;
+}
+
+/** One depth frame in metres. NaN = invalid, -Inf = too close, +Inf = no return (REP-117). */
+export interface DepthSample extends SampleBase {
+  modality: 'depth';
+  width: number;
+  height: number;
+  metres: Float32Array;
+}
+
+/** One thermal frame, single channel, in the sensor's own units (the manifest normalises). */
+export interface ThermalSample extends SampleBase {
+  modality: 'thermal';
+  width: number;
+  height: number;
+  values: Float32Array;
+}
+
+/** A chunk of mono audio in [-1, 1]; `stamp` is the time of the first sample. */
+export interface AudioSample extends SampleBase {
+  modality: 'audio';
+  rate: number;
+  samples: Float32Array;
+}
+
+/** One IMU reading: specific force in m/s^2 (+g up at rest) and angular rate in rad/s. */
+export interface ImuSample extends SampleBase {
+  modality: 'imu';
+  acc: readonly [number, number, number];
+  gyro: readonly [number, number, number];
+}
+
+export type Sample = VisionSample | DepthSample | ThermalSample | AudioSample | ImuSample;
+
+/** The newest frame of a frame modality. */
+export interface FrameWindow<S extends VisionSample | DepthSample | ThermalSample> {
+  kind: 'frame';
+  sample: S;
+}
+
+/** The last `seconds` of audio, at the sensor's rate, ending at `end`. */
+export interface AudioWindow {
+  kind: 'audio';
+  rate: number;
+  samples: Float32Array;
+  /** Stamp of the first sample in `samples`. */
+  start: StampNs;
+  end: StampNs;
+  /** Fraction of the requested window that real samples cover (the rest is zero padding at the front). */
+  coverage: number;
+}
+
+/**
+ * The last `seconds` of IMU, linearly resampled onto `count` evenly spaced steps.
+ * `channels` is channel-major [6][count] in the canonical order ax, ay, az, gx, gy, gz; the model manifest
+ * reorders and scales (preprocess stage).
+ */
+export interface ImuWindow {
+  kind: 'imu';
+  count: number;
+  channels: Float32Array;
+  start: StampNs;
+  end: StampNs;
+  /** Raw readings that fell inside the window. */
+  readings: number;
+  coverage: number;
+}
+
+export interface ModalityWindows {
+  vision?: FrameWindow<VisionSample>;
+  depth?: FrameWindow<DepthSample>;
+  thermal?: FrameWindow<ThermalSample>;
+  audio?: AudioWindow;
+  imu?: ImuWindow;
+}
+
+/** What the agent knows at time `stamp`: a window per present modality; the others are listed as missing. */
+export interface Snapshot {
+  seq: number;
+  stamp: StampNs;
+  windows: ModalityWindows;
+  present: SensorModality[];
+  missing: SensorModality[];
+}
+
+/** A unit-length embedding of one modality. */
+export interface Embedding {
+  modality: Modality;
+  vector: Float32Array;
+  /** The model's output scale for this modality (ImageBind's logit scale); 1 when it has none. */
+  scale: number;
+  stamp: StampNs;
+  modelId: string;
+}
+
+export interface ConceptThresholds {
+  /** Fused, calibrated score at which an event starts. */
+  on: number;
+  /** Score below which a running event ends (hysteresis: off < on). */
+  off: number;
+}
+
+export interface Concept {
+  id: string;
+  label: string;
+  prompts: string[];
+  /** Optional per-modality prompt templates, e.g. { audio: ["the sound of {}"] }. */
+  templates?: Partial<Record<SensorModality, string[]>>;
+  /** Modalities allowed to trigger the concept; all when absent. */
+  modalities?: SensorModality[];
+  thresholds?: ConceptThresholds;
+  /** Seconds after an event ends before the concept may start again. */
+  cooldownSeconds?: number;
+  enabled: boolean;
+  /** Whether the concept is a background concept (never emits events; calibrates the softmax). */
+  background?: boolean;
+}
+
+export type EventPhase = 'start' | 'update' | 'end';
+
+/** An event as it leaves the agent (JSONL, MQTT, ROS 2). Stamps are ns on the agent clock, as strings. */
+export interface SenseEvent {
+  /** Payload schema version. */
+  v: 1;
+  /** Stable per event across start/update/end; unique per robot. */
+  id: string;
+  type: EventPhase;
+  robot: string;
+  concept: { id: string; label: string };
+  score: number;
+  peakScore: number;
+  modalityScores: Partial<Record<SensorModality, number>>;
+  present: SensorModality[];
+  missing: SensorModality[];
+  /** Agent-clock ns as decimal strings (JSON has no 64-bit integers). */
+  start: string;
+  end: string | null;
+  /** Wall-clock ISO time of this message. */
+  emittedAt: string;
+  /** Sequence number of this message within the agent run (ordering aid for consumers). */
+  seq: number;
+  clip?: string;
+}

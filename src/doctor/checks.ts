@@ -1,0 +1,83 @@
+/**
+ * Environment checks behind `sensebind doctor`. Each check returns a result, never throws: doctor must
+ * report on a broken machine, not crash on it.
+ */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { errorMessage } from '../core/errors.js';
+import type { Config } from '../config/schema.js';
+
+export type CheckStatus = 'ok' | 'warn' | 'fail';
+
+export interface CheckResult {
+  name: string;
+  status: CheckStatus;
+  detail: string;
+}
+
+export type Check = (config: Config) => Promise<CheckResult | CheckResult[]>;
+
+export const checkNode: Check = async () => {
+  const major = Number(process.versions.node.split('.')[0]);
+  return {
+    name: 'node',
+    status: major >= 20 ? 'ok' : 'fail',
+    detail: `Node ${process.versions.node} on ${process.platform}/${process.arch}${major >= 20 ? '' : ' (sensebind needs Node >= 20)'}`,
+  };
+};
+
+export const checkOnnxRuntime: Check = async () => {
+  try {
+    const ort = await import('onnxruntime-node');
+    const backends = ort.listSupportedBackends().map((b) => `${b.name}${b.bundled ? '' : ' (not bundled)'}`);
+    return { name: 'onnxruntime', status: 'ok', detail: `onnxruntime-node ${ort.env.versions.node ?? '?'}; backends: ${backends.join(', ')}` };
+  } catch (err) {
+    return { name: 'onnxruntime', status: 'fail', detail: `onnxruntime-node does not load: ${errorMessage(err)}` };
+  }
+};
+
+export const checkRos2: Check = async () => {
+  const distro = process.env['ROS_DISTRO'];
+  try {
+    // rclnodejs is an optional dependency that only installs where ROS 2 is sourced.
+    const moduleName = 'rclnodejs';
+    await import(moduleName);
+    return { name: 'ros2', status: 'ok', detail: `rclnodejs loads; ROS_DISTRO=${distro ?? '(unset)'}` };
+  } catch (err) {
+    const why = distro === undefined ? 'ROS 2 is not sourced (ROS_DISTRO unset)' : `rclnodejs does not load: ${errorMessage(err).split('\n')[0]}`;
+    return { name: 'ros2', status: 'warn', detail: `ROS 2 not available: ${why}; bag replay and serial still work` };
+  }
+};
+
+export const checkSerial: Check = async () => {
+  try {
+    const { SerialPort } = await import('serialport');
+    const ports = await SerialPort.list();
+    const list = ports.map((p) => `${p.path}${p.vendorId ? ` (${p.vendorId}:${p.productId ?? '?'}${p.serialNumber ? ` sn ${p.serialNumber}` : ''})` : ''}`);
+    return { name: 'serial', status: 'ok', detail: list.length ? `ports: ${list.join(', ')}` : 'no serial ports visible' };
+  } catch (err) {
+    // SerialPort.list() needs udev; containers often lack it.
+    return { name: 'serial', status: 'warn', detail: `cannot list serial ports (no udev in a container?): ${errorMessage(err).split('\n')[0]}` };
+  }
+};
+
+export const checkModelFolder: Check = async (config) => {
+  const manifest = join(config.model.dir, 'manifest.json');
+  if (!existsSync(manifest)) return { name: 'model', status: 'fail', detail: `${manifest} not found (model.dir = ${config.model.dir})` };
+  return { name: 'model', status: 'ok', detail: `${manifest} present` };
+};
+
+export const DEFAULT_CHECKS: Check[] = [checkNode, checkOnnxRuntime, checkRos2, checkSerial, checkModelFolder];
+
+export async function runChecks(config: Config, checks: Check[] = DEFAULT_CHECKS): Promise<CheckResult[]> {
+  const out: CheckResult[] = [];
+  for (const check of checks) {
+    try {
+      const r = await check(config);
+      out.push(...(Array.isArray(r) ? r : [r]));
+    } catch (err) {
+      out.push({ name: check.name || 'check', status: 'fail', detail: `check crashed: ${errorMessage(err)}` });
+    }
+  }
+  return out;
+}
