@@ -174,3 +174,37 @@ export interface SenseEvent {
   seq: number;
   clip?: string;
 }
+
+/** The embeddings of one snapshot, as the matcher receives them. Missing modalities have no entry. */
+export interface SnapshotEmbeddings {
+  seq: number;
+  stamp: StampNs;
+  present: SensorModality[];
+  missing: SensorModality[];
+  embeddings: Partial<Record<SensorModality, Embedding>>;
+}
+
+/** One concept's score for one snapshot (for displays and metrics). */
+export interface ConceptScore {
+  conceptId: string;
+  label: string;
+  /** Fused calibrated score in [0, 1]. */
+  score: number;
+  modalityScores: Partial<Record<SensorModality, number>>;
+}
+
+export interface MatchOutput {
+  /** Lifecycle events to emit (start/update/end). */
+  events: SenseEvent[];
+  /** The best-scoring concepts of this snapshot, highest first (at most a handful). */
+  top: ConceptScore[];
+}
+
+/**
+ * The matching stage as the agent sees it: embeddings in, events out. Implemented in src/match/.
+ * `process` is called once per snapshot in stamp order; `finish` ends every open event (shutdown, end of bag).
+ */
+export interface SnapshotMatcher {
+  process(input: SnapshotEmbeddings): MatchOutput;
+  finish(stamp: StampNs): SenseEvent[];
+}
