@@ -4,12 +4,14 @@
  */
 import { z } from 'zod';
 import { jsonlSinkSchema, logSchema, modelSchema, robotSchema, windowSchema } from './sections.js';
+import { serviceSchema } from './service.js';
 
 export const configSchema = z.strictObject({
   robot: robotSchema,
   log: logSchema,
   model: modelSchema,
   window: windowSchema,
+  service: serviceSchema,
   sinks: z
     .strictObject({
       jsonl: jsonlSinkSchema,
