@@ -43,7 +43,7 @@ export function formatIssues(issues: readonly z.core.$ZodIssue[], input: unknown
       return `${where}unknown key${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `"${k}"`).join(', ')}`;
     }
     const got = describeValue(valueAt(input, issue.path));
-    const message = issue.message.replace(/^Invalid input: /, '').replace(/, received \w+$/, '');
+    const message = issue.message.replace(/^Invalid (input|option): /, '').replace(/, received \w+$/, '');
     return `${formatPath(issue.path)}: ${message}, got ${got}`;
   });
 }

@@ -1,0 +1,94 @@
+/**
+ * The JSONL event sink: one event per line, appended. The simplest observable output, and the record the
+ * other sinks are checked against. Writes are serialised through one file handle; with `fsync` each event
+ * is on disk before write() resolves.
+ */
+import { mkdir, open, type FileHandle } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import type { SenseEvent } from '../core/types.js';
+import type { EventSink, SinkStats } from './sink.js';
+
+export interface JsonlSinkOptions {
+  path: string;
+  /** fsync after each event. @default false */
+  fsync?: boolean;
+}
+
+export class JsonlSink implements EventSink {
+  readonly name = 'jsonl';
+  readonly #path: string;
+  readonly #fsync: boolean;
+  #file: Promise<FileHandle> | undefined;
+  #chain: Promise<void> = Promise.resolve();
+  #stats: SinkStats = { written: 0, dropped: 0, pending: 0, errors: 0 };
+  #closed = false;
+
+  constructor(options: JsonlSinkOptions) {
+    this.#path = options.path;
+    this.#fsync = options.fsync ?? false;
+  }
+
+  get path(): string {
+    return this.#path;
+  }
+
+  #handle(): Promise<FileHandle> {
+    this.#file ??= mkdir(dirname(this.#path), { recursive: true }).then(() => open(this.#path, 'a'));
+    return this.#file;
+  }
+
+  write(event: SenseEvent): Promise<void> {
+    if (this.#closed) {
+      this.#stats.dropped++;
+      return Promise.resolve();
+    }
+    const line = `${JSON.stringify(event)}\n`;
+    this.#stats.pending++;
+    const done = this.#chain.then(async () => {
+      try {
+        const fh = await this.#handle();
+        await fh.appendFile(line);
+        if (this.#fsync) await fh.sync();
+        this.#stats.written++;
+      } catch {
+        // A full disk or a removed directory must not stop the agent; the loss is counted.
+        this.#stats.errors++;
+        this.#stats.dropped++;
+      } finally {
+        this.#stats.pending--;
+      }
+    });
+    this.#chain = done;
+    return done;
+  }
+
+  async flush(): Promise<void> {
+    await this.#chain;
+    if (this.#file) await (await this.#file).sync().catch(() => undefined);
+  }
+
+  async close(): Promise<void> {
+    await this.flush();
+    this.#closed = true;
+    if (this.#file) await (await this.#file).close();
+    this.#file = undefined;
+  }
+
+  stats(): SinkStats {
+    return { ...this.#stats };
+  }
+}
+
+/** Reads a JSONL event file back (tests, eval); a torn last line (crash mid-write) is skipped. */
+export function parseJsonlEvents(text: string): SenseEvent[] {
+  const out: SenseEvent[] = [];
+  for (const line of text.split('\n')) {
+    if (line.trim() === '') continue;
+    try {
+      out.push(JSON.parse(line) as SenseEvent);
+    } catch {
+      // torn write at the end of the file
+    }
+  }
+  return out;
+}
