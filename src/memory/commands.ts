@@ -1,0 +1,213 @@
+/**
+ * Run-time concept commands (MQTT, CLI): one zod schema validates them, `applyConceptCommand` applies one
+ * atomically through `ConceptMemory.commit` and answers with a reply that names any problem. A command
+ * never throws to its caller: a bad command yields `{ ok: false, error }` and changes nothing.
+ */
+import { z } from 'zod';
+import { SENSOR_MODALITIES, type SensorModality } from '../core/types.js';
+import { errorMessage } from '../core/errors.js';
+import { conceptIdSchema, conceptInputSchema, patchConcept, resolveConcept, type ConceptDef } from './concept.js';
+import { formatZodIssues } from './concept-file.js';
+import { meanUnit, normalise, type ConceptMemory } from './memory.js';
+import type { MemoryState, ModalityVectorLists } from './state.js';
+
+const requestId = z.string().max(128).optional();
+const modality = z.enum(SENSOR_MODALITIES);
+
+export const conceptCommandSchema = z.discriminatedUnion('op', [
+  z.strictObject({
+    op: z.literal('add'),
+    requestId,
+    concept: conceptInputSchema,
+    /** Replace a concept with the same id instead of refusing. @default false */
+    replace: z.boolean().optional(),
+  }),
+  z.strictObject({ op: z.literal('update'), requestId, id: conceptIdSchema, patch: conceptInputSchema.omit({ id: true }) }),
+  z.strictObject({ op: z.literal('remove'), requestId, id: conceptIdSchema }),
+  z.strictObject({ op: z.literal('enable'), requestId, id: conceptIdSchema }),
+  z.strictObject({ op: z.literal('disable'), requestId, id: conceptIdSchema }),
+  z.strictObject({
+    op: z.literal('teach'),
+    requestId,
+    id: conceptIdSchema,
+    /** Modalities to learn from; all present ones when absent. */
+    modalities: z.array(modality).min(1).optional(),
+    /** Learn from the last `seconds` of live snapshots (mean per modality). @default 2 */
+    seconds: z.number().positive().max(600).optional(),
+    /** Explicit exemplar vectors per modality (e.g. from a bag range); used instead of live snapshots. */
+    embeddings: z.partialRecord(modality, z.array(z.array(z.number()).min(1)).min(1)).optional(),
+    /** Drop the concept's existing exemplars (of the named modalities, or all) first. @default false */
+    clear: z.boolean().optional(),
+  }),
+  z.strictObject({ op: z.literal('list'), requestId }),
+]);
+export type ConceptCommand = z.infer<typeof conceptCommandSchema>;
+
+export interface ConceptSummary {
+  id: string;
+  label: string;
+  enabled: boolean;
+  background: boolean;
+  prompts: string[];
+  modalities: SensorModality[] | null;
+  thresholds: { on: number; off: number };
+  exemplars: Partial<Record<SensorModality, number>>;
+}
+
+export interface ConceptCommandReply {
+  ok: boolean;
+  op: string;
+  requestId?: string;
+  id?: string;
+  /** What was wrong, when ok is false. */
+  error?: string;
+  /** Memory version after the command. */
+  version: number;
+  concept?: ConceptSummary;
+  concepts?: ConceptSummary[];
+  /** For teach: exemplars added per modality. */
+  taught?: Partial<Record<SensorModality, number>>;
+}
+
+export function summarise(memory: ConceptMemory, c: ConceptDef): ConceptSummary {
+  const ex = memory.exemplars(c.id);
+  const exemplars: Partial<Record<SensorModality, number>> = {};
+  for (const m of SENSOR_MODALITIES) if (ex[m] !== undefined && (ex[m] as Float32Array[]).length > 0) exemplars[m] = (ex[m] as Float32Array[]).length;
+  return {
+    id: c.id,
+    label: c.label,
+    enabled: c.enabled,
+    background: c.background,
+    prompts: c.prompts,
+    modalities: c.modalities ?? null,
+    thresholds: c.thresholds,
+    exemplars,
+  };
+}
+
+class CommandError extends Error {}
+
+function indexOf(state: MemoryState, id: string): number {
+  const i = state.concepts.findIndex((c) => c.id === id);
+  if (i < 0) throw new CommandError(`no concept "${id}"`);
+  return i;
+}
+
+function replaceAt(state: MemoryState, i: number, def: ConceptDef): MemoryState {
+  const concepts = [...state.concepts];
+  concepts[i] = def;
+  return { ...state, concepts };
+}
+
+/** Exemplar vectors for a teach command: explicit ones, or the mean of recent live snapshots per modality. */
+function teachVectors(memory: ConceptMemory, cmd: Extract<ConceptCommand, { op: 'teach' }>): Partial<Record<SensorModality, Float32Array[]>> {
+  const dim = memory.state.prototypes?.dim;
+  const out: Partial<Record<SensorModality, Float32Array[]>> = {};
+  const wanted = (m: SensorModality) => cmd.modalities === undefined || cmd.modalities.includes(m);
+  if (cmd.embeddings !== undefined) {
+    for (const m of SENSOR_MODALITIES) {
+      const list = cmd.embeddings[m];
+      if (list === undefined || !wanted(m)) continue;
+      out[m] = list.map((arr, k) => {
+        if (dim !== undefined && dim > 0 && arr.length !== dim) throw new CommandError(`embeddings.${m}.${k}: ${arr.length} numbers, expected ${dim}`);
+        const v = normalise(Float32Array.from(arr));
+        if (v === undefined) throw new CommandError(`embeddings.${m}.${k}: zero or non-finite vector`);
+        return v;
+      });
+    }
+  } else {
+    const snaps = memory.recent(cmd.seconds ?? 2);
+    if (snaps.length === 0) throw new CommandError('no live snapshots to learn from (is the agent receiving data?)');
+    for (const m of SENSOR_MODALITIES) {
+      if (!wanted(m)) continue;
+      const vectors = snaps.flatMap((s) => (s.embeddings[m] !== undefined ? [(s.embeddings[m] as { vector: Float32Array }).vector] : []));
+      const mean = meanUnit(vectors);
+      if (mean !== undefined) out[m] = [mean];
+    }
+  }
+  if (Object.keys(out).length === 0) {
+    throw new CommandError(`none of the requested modalities (${(cmd.modalities ?? ['any']).join(', ')}) is present to learn from`);
+  }
+  return out;
+}
+
+/** Validates and applies one command. Never throws; the reply says what happened. */
+export async function applyConceptCommand(memory: ConceptMemory, command: unknown): Promise<ConceptCommandReply> {
+  const parsed = conceptCommandSchema.safeParse(command);
+  const rawOp = typeof command === 'object' && command !== null && 'op' in command ? String((command as { op: unknown }).op) : '?';
+  if (!parsed.success) return { ok: false, op: rawOp, error: `invalid command: ${formatZodIssues(parsed.error)}`, version: memory.version };
+  const cmd = parsed.data;
+  const base: ConceptCommandReply = { ok: true, op: cmd.op, version: memory.version };
+  if (cmd.requestId !== undefined) base.requestId = cmd.requestId;
+  if (cmd.op !== 'list' && cmd.op !== 'add') base.id = cmd.id;
+  if (cmd.op === 'add') base.id = cmd.concept.id;
+  try {
+    let taught: Partial<Record<SensorModality, number>> | undefined;
+    switch (cmd.op) {
+      case 'list':
+        return { ...base, concepts: memory.concepts().map((c) => summarise(memory, c)) };
+      case 'add': {
+        const def = resolveConcept(cmd.concept, memory.defaults);
+        await memory.commit((s) => {
+          const i = s.concepts.findIndex((c) => c.id === def.id);
+          if (i >= 0 && cmd.replace !== true) throw new CommandError(`concept "${def.id}" exists (use update, or add with replace: true)`);
+          return i >= 0 ? replaceAt(s, i, def) : { ...s, concepts: [...s.concepts, def] };
+        });
+        break;
+      }
+      case 'update': {
+        const patch = cmd.patch;
+        await memory.commit((s) => {
+          const i = indexOf(s, cmd.id);
+          const next = patchConcept(s.concepts[i] as ConceptDef, patch);
+          if (next.thresholds.off >= next.thresholds.on) throw new CommandError('thresholds.off must be below thresholds.on');
+          return replaceAt(s, i, next);
+        });
+        break;
+      }
+      case 'remove':
+        await memory.commit((s) => {
+          const i = indexOf(s, cmd.id);
+          const exemplars = new Map(s.exemplars);
+          exemplars.delete(cmd.id);
+          return { ...s, concepts: s.concepts.filter((_, k) => k !== i), exemplars };
+        });
+        return { ...base, version: memory.version };
+      case 'enable':
+      case 'disable':
+        await memory.commit((s) => {
+          const i = indexOf(s, cmd.id);
+          return replaceAt(s, i, { ...(s.concepts[i] as ConceptDef), enabled: cmd.op === 'enable' });
+        });
+        break;
+      case 'teach': {
+        if (memory.get(cmd.id) === undefined) throw new CommandError(`no concept "${cmd.id}"`);
+        const vectors = teachVectors(memory, cmd);
+        taught = {};
+        const counts = taught;
+        await memory.commit((s) => {
+          indexOf(s, cmd.id);
+          const lists: ModalityVectorLists = { ...(s.exemplars.get(cmd.id) ?? {}) };
+          if (cmd.clear === true) for (const m of cmd.modalities ?? SENSOR_MODALITIES) delete lists[m];
+          for (const m of SENSOR_MODALITIES) {
+            const add = vectors[m];
+            if (add === undefined) continue;
+            lists[m] = [...(lists[m] ?? []), ...add].slice(-memory.maxExemplars);
+            counts[m] = add.length;
+          }
+          const exemplars = new Map(s.exemplars);
+          exemplars.set(cmd.id, lists);
+          return { ...s, exemplars };
+        });
+        break;
+      }
+    }
+    const def = memory.get(base.id as string);
+    const reply: ConceptCommandReply = { ...base, version: memory.version };
+    if (def !== undefined) reply.concept = summarise(memory, def);
+    if (taught !== undefined) reply.taught = taught;
+    return reply;
+  } catch (err) {
+    return { ...base, ok: false, error: errorMessage(err), version: memory.version };
+  }
+}

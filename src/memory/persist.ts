@@ -1,0 +1,256 @@
+/**
+ * Crash-safe persistence of the concept memory in one binary file.
+ *
+ * Layout: "SBMEM001" | u32 LE header length | header JSON (space-padded to 4 bytes) | float32 rows |
+ * sha256 of everything before it (32 bytes). Vectors are raw little-endian float32 so 100,000 concepts at
+ * dim 1024 load as one buffer with views into it (no JSON number parsing).
+ *
+ * Writing: temp file in the same folder, write, fsync, keep the previous good file as `<file>.prev`
+ * (hard link), rename temp over the file, fsync the folder. At any instant the file is either the old or the
+ * new complete state; a file that fails its checksum (disk fault, a copy cut short) is reported and the
+ * `.prev` copy is used instead.
+ */
+import { createHash } from 'node:crypto';
+import { open, readFile, rename, unlink, link } from 'node:fs/promises';
+import { dirname, basename, join } from 'node:path';
+import { SENSOR_MODALITIES, type SensorModality } from '../core/types.js';
+import { SensebindError, errorMessage } from '../core/errors.js';
+import type { ConceptDef, ConceptDefaults } from './concept.js';
+import type { MemoryState, ModalityVectorLists, ModalityVectors } from './state.js';
+
+const MAGIC = Buffer.from('SBMEM001', 'ascii');
+const HASH_BYTES = 32;
+
+interface Header {
+  version: 1;
+  savedAt: string;
+  defaults: ConceptDefaults;
+  concepts: ConceptDef[];
+  dim: number;
+  modelId: string | null;
+  /** Per concept, per SENSOR_MODALITIES index: prototype row or -1. Flat, length concepts * 5. */
+  protoIndex: number[];
+  protoRows: number;
+  /** Triples (concept index, modality index, row count); exemplar rows follow prototype rows in order. */
+  exemplarIndex: number[];
+  exemplarRows: number;
+}
+
+function stateDim(state: MemoryState): number {
+  if (state.prototypes !== undefined) return state.prototypes.dim;
+  for (const lists of state.exemplars.values()) {
+    for (const m of SENSOR_MODALITIES) {
+      const first = lists[m]?.[0];
+      if (first !== undefined) return first.length;
+    }
+  }
+  return 0;
+}
+
+/** Serialises a state to the file format (pure; used by save and by tests). */
+export function encodeState(state: MemoryState, savedAt = new Date()): Buffer {
+  const dim = stateDim(state);
+  const rows: Float32Array[] = [];
+  const protoIndex: number[] = [];
+  state.concepts.forEach((c) => {
+    const protos = state.prototypes?.byConcept.get(c.id);
+    const seen = new Map<Float32Array, number>();
+    for (const m of SENSOR_MODALITIES) {
+      const v = protos?.[m];
+      if (v === undefined) {
+        protoIndex.push(-1);
+        continue;
+      }
+      let row = seen.get(v);
+      if (row === undefined) {
+        row = rows.length;
+        rows.push(v);
+        seen.set(v, row);
+      }
+      protoIndex.push(row);
+    }
+  });
+  const protoRows = rows.length;
+  const exemplarIndex: number[] = [];
+  state.concepts.forEach((c, ci) => {
+    const lists = state.exemplars.get(c.id);
+    if (lists === undefined) return;
+    SENSOR_MODALITIES.forEach((m, mi) => {
+      const list = lists[m];
+      if (list === undefined || list.length === 0) return;
+      exemplarIndex.push(ci, mi, list.length);
+      rows.push(...list);
+    });
+  });
+  for (const r of rows) {
+    if (r.length !== dim) throw new SensebindError('INPUT', `concept memory: vectors of different sizes (${r.length} vs ${dim}) cannot be stored together`);
+  }
+  const header: Header = {
+    version: 1,
+    savedAt: savedAt.toISOString(),
+    defaults: state.defaults,
+    concepts: state.concepts,
+    dim,
+    modelId: state.prototypes?.modelId ?? null,
+    protoIndex,
+    protoRows,
+    exemplarIndex,
+    exemplarRows: rows.length - protoRows,
+  };
+  let json = Buffer.from(JSON.stringify(header), 'utf8');
+  const pad = (4 - (json.length % 4)) % 4;
+  if (pad > 0) json = Buffer.concat([json, Buffer.alloc(pad, 0x20)]);
+  const len = Buffer.alloc(4);
+  len.writeUInt32LE(json.length, 0);
+  const data = Buffer.alloc(rows.length * dim * 4);
+  const f32 = new Float32Array(data.buffer, data.byteOffset, rows.length * dim);
+  rows.forEach((r, i) => f32.set(r, i * dim));
+  const body = Buffer.concat([MAGIC, len, json, data]);
+  const hash = createHash('sha256').update(body).digest();
+  return Buffer.concat([body, hash]);
+}
+
+/** Parses and verifies the file format; throws SensebindError('IO') naming what is wrong. */
+export function decodeState(buf: Buffer, where: string): MemoryState {
+  if (buf.length < MAGIC.length + 4 + HASH_BYTES) throw new SensebindError('IO', `${where}: truncated (${buf.length} bytes)`);
+  if (!buf.subarray(0, MAGIC.length).equals(MAGIC)) {
+    throw new SensebindError('IO', `${where}: not a sensebind concept memory (magic ${JSON.stringify(buf.subarray(0, 8).toString('latin1'))}, expected "SBMEM001")`);
+  }
+  const body = buf.subarray(0, buf.length - HASH_BYTES);
+  const want = buf.subarray(buf.length - HASH_BYTES);
+  const got = createHash('sha256').update(body).digest();
+  if (!got.equals(want)) throw new SensebindError('IO', `${where}: checksum mismatch (partial or corrupt write)`);
+  const jsonLen = buf.readUInt32LE(MAGIC.length);
+  const jsonStart = MAGIC.length + 4;
+  if (jsonStart + jsonLen > body.length) throw new SensebindError('IO', `${where}: header length ${jsonLen} runs past the end`);
+  let header: Header;
+  try {
+    header = JSON.parse(body.subarray(jsonStart, jsonStart + jsonLen).toString('utf8')) as Header;
+  } catch (err) {
+    throw new SensebindError('IO', `${where}: header is not JSON: ${errorMessage(err)}`);
+  }
+  if (header.version !== 1) throw new SensebindError('IO', `${where}: format version ${String(header.version)}, expected 1`);
+  const { dim } = header;
+  const totalRows = header.protoRows + header.exemplarRows;
+  const dataStart = jsonStart + jsonLen;
+  if (body.length - dataStart !== totalRows * dim * 4) {
+    throw new SensebindError('IO', `${where}: ${body.length - dataStart} vector bytes, expected ${totalRows * dim * 4}`);
+  }
+  // Copy once into an aligned buffer; every vector is a view into it.
+  const all = new Float32Array(totalRows * dim);
+  new Uint8Array(all.buffer).set(body.subarray(dataStart));
+  const row = (i: number) => all.subarray(i * dim, (i + 1) * dim);
+  const protoViews: Float32Array[] = [];
+  for (let i = 0; i < header.protoRows; i++) protoViews.push(row(i));
+  const byConcept = new Map<string, ModalityVectors>();
+  const nm = SENSOR_MODALITIES.length;
+  header.concepts.forEach((c, ci) => {
+    let entry: ModalityVectors | undefined;
+    for (let mi = 0; mi < nm; mi++) {
+      const r = header.protoIndex[ci * nm + mi] ?? -1;
+      if (r < 0) continue;
+      const v = protoViews[r];
+      if (v === undefined) throw new SensebindError('IO', `${where}: prototype row ${r} out of range`);
+      entry ??= {};
+      entry[SENSOR_MODALITIES[mi] as SensorModality] = v;
+    }
+    if (entry !== undefined) byConcept.set(c.id, entry);
+  });
+  const exemplars = new Map<string, ModalityVectorLists>();
+  let next = header.protoRows;
+  for (let i = 0; i < header.exemplarIndex.length; i += 3) {
+    const ci = header.exemplarIndex[i] ?? -1;
+    const mi = header.exemplarIndex[i + 1] ?? -1;
+    const count = header.exemplarIndex[i + 2] ?? 0;
+    const concept = header.concepts[ci];
+    const modality = SENSOR_MODALITIES[mi];
+    if (concept === undefined || modality === undefined) throw new SensebindError('IO', `${where}: exemplar entry ${i / 3} names concept ${ci}/modality ${mi} which do not exist`);
+    const list: Float32Array[] = [];
+    for (let k = 0; k < count; k++) list.push(row(next++));
+    const lists = exemplars.get(concept.id) ?? {};
+    lists[modality] = list;
+    exemplars.set(concept.id, lists);
+  }
+  return {
+    defaults: header.defaults,
+    concepts: header.concepts,
+    exemplars,
+    prototypes: header.modelId === null || header.protoRows === 0 ? undefined : { modelId: header.modelId, dim, byConcept },
+  };
+}
+
+async function fsyncDir(dir: string): Promise<void> {
+  // Makes the rename durable. Some filesystems refuse fsync on a folder; the rename is still atomic there.
+  try {
+    const fh = await open(dir, 'r');
+    try {
+      await fh.sync();
+    } finally {
+      await fh.close();
+    }
+  } catch {
+    /* best effort, see above */
+  }
+}
+
+/** Writes `bytes` to `path` so that a crash at any instant leaves either the old or the new file. */
+export async function writeAtomic(path: string, bytes: Uint8Array): Promise<void> {
+  const dir = dirname(path);
+  const tmp = join(dir, `.${basename(path)}.${process.pid}.${Date.now()}.tmp`);
+  const fh = await open(tmp, 'w', 0o644);
+  try {
+    await fh.writeFile(bytes);
+    await fh.sync();
+  } catch (err) {
+    await fh.close().catch(() => undefined);
+    await unlink(tmp).catch(() => undefined);
+    throw new SensebindError('IO', `concept memory ${path}: write failed: ${errorMessage(err)}`, { cause: err });
+  }
+  await fh.close();
+  // Keep the current good file as .prev before replacing it (a hard link costs no copy).
+  const prev = `${path}.prev`;
+  await unlink(prev).catch(() => undefined);
+  await link(path, prev).catch(() => undefined);
+  await rename(tmp, path);
+  await fsyncDir(dir);
+}
+
+export async function saveState(path: string, state: MemoryState): Promise<void> {
+  await writeAtomic(path, encodeState(state));
+}
+
+export interface LoadResult {
+  state: MemoryState;
+  /** Which file the state came from (the main file, or `.prev` when the main one was bad). */
+  from: string;
+  /** Why the main file was rejected, when it was. */
+  rejected?: string;
+}
+
+/**
+ * Loads the newest good state: the file, or `.prev` when the file is missing, partial or corrupt.
+ * Returns undefined when neither exists; throws when files exist but none is good.
+ */
+export async function loadState(path: string): Promise<LoadResult | undefined> {
+  const problems: string[] = [];
+  for (const candidate of [path, `${path}.prev`]) {
+    let buf: Buffer;
+    try {
+      buf = await readFile(candidate);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') continue;
+      problems.push(`${candidate}: ${errorMessage(err)}`);
+      continue;
+    }
+    try {
+      const state = decodeState(buf, candidate);
+      const result: LoadResult = { state, from: candidate };
+      if (problems.length > 0) result.rejected = problems.join('; ');
+      return result;
+    } catch (err) {
+      problems.push(errorMessage(err));
+    }
+  }
+  if (problems.length === 0) return undefined;
+  throw new SensebindError('IO', `concept memory: no good state: ${problems.join('; ')}`);
+}

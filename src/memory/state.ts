@@ -1,0 +1,30 @@
+/**
+ * The memory's state as one immutable value: definitions, taught exemplars and the prototype vectors the
+ * current model gave them. Commands build a new state and swap it in only when everything (prototypes,
+ * persistence) succeeded, which is what makes a bad command change nothing.
+ */
+import type { SensorModality } from '../core/types.js';
+import type { ConceptDef, ConceptDefaults } from './concept.js';
+
+/** Unit vectors per modality. */
+export type ModalityVectors = Partial<Record<SensorModality, Float32Array>>;
+export type ModalityVectorLists = Partial<Record<SensorModality, Float32Array[]>>;
+
+export interface PrototypeTable {
+  /** The text model that produced the vectors; a different model invalidates them. */
+  modelId: string;
+  dim: number;
+  /** Concept id -> per-modality prototype (several modalities may share one vector). */
+  byConcept: Map<string, ModalityVectors>;
+}
+
+export interface MemoryState {
+  defaults: ConceptDefaults;
+  concepts: ConceptDef[];
+  exemplars: Map<string, ModalityVectorLists>;
+  prototypes: PrototypeTable | undefined;
+}
+
+export function emptyState(defaults: ConceptDefaults): MemoryState {
+  return { defaults, concepts: [], exemplars: new Map(), prototypes: undefined };
+}
