@@ -5,6 +5,7 @@
 import { z } from 'zod';
 import { jsonlSinkSchema, logSchema, modelSchema, robotSchema, windowSchema } from './sections.js';
 import { serviceSchema } from './service.js';
+import { mqttSchema } from './mqtt.js';
 
 export const configSchema = z.strictObject({
   robot: robotSchema,
@@ -12,6 +13,7 @@ export const configSchema = z.strictObject({
   model: modelSchema,
   window: windowSchema,
   service: serviceSchema,
+  mqtt: mqttSchema,
   sinks: z
     .strictObject({
       jsonl: jsonlSinkSchema,
