@@ -6,6 +6,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { errorMessage } from '../core/errors.js';
 import type { Config } from '../config/schema.js';
+import { resolveBundled } from '../config/paths.js';
 
 export type CheckStatus = 'ok' | 'warn' | 'fail';
 
@@ -62,7 +63,7 @@ export const checkSerial: Check = async () => {
 };
 
 export const checkModelFolder: Check = async (config) => {
-  const manifest = join(config.model.dir, 'manifest.json');
+  const manifest = join(resolveBundled(config.model.dir), 'manifest.json');
   if (!existsSync(manifest)) return { name: 'model', status: 'fail', detail: `${manifest} not found (model.dir = ${config.model.dir})` };
   return { name: 'model', status: 'ok', detail: `${manifest} present` };
 };
