@@ -1,0 +1,179 @@
+/**
+ * The embed-rate governor (the agent's EmbedGate): enforces the configured per-modality embedding rate
+ * caps, and when the CPU cannot keep up lowers the rate of the frame modalities (vision, depth, thermal)
+ * first, one halving per evaluation period down to a floor, restoring them one doubling at a time once the
+ * load has fallen well below the threshold (hysteresis: restore below half the threshold).
+ *
+ * Continuous streams (audio, IMU) are never degraded here: their samples always enter the windows whole
+ * (the gate only decides whether a snapshot's window is embedded, never what the buffers keep), and their
+ * rate stays at its cap. When the frame modalities sit at the floor and the load is still too high, the
+ * governor reports saturation instead of touching them.
+ *
+ * Load = wall seconds spent embedding per wall second (sum over modalities, so parallel embeddings can
+ * overstate it; the threshold is set conservatively), plus any tick the live ticker had to skip.
+ */
+import type { Logger } from '../core/log.js';
+import { SENSOR_MODALITIES, type SensorModality, type StampNs } from '../core/types.js';
+import type { EmbedGate } from '../agent/agent.js';
+import { NO_HOOKS, type StageHooks } from './hooks.js';
+
+export const FRAME_MODALITIES: readonly SensorModality[] = ['vision', 'depth', 'thermal'];
+
+export interface GovernorOptions {
+  /** Configured cap per modality, Hz; 0 = uncapped (one embedding per snapshot). */
+  caps: Record<SensorModality, number>;
+  /** Snapshot period, seconds (an uncapped modality runs at 1/hop). */
+  hopSeconds: number;
+  /** Load above which frame modalities degrade. @default 0.8 */
+  loadThreshold?: number;
+  /** Lowest rate a degraded frame modality falls to, Hz. @default 0.25 */
+  floorHz?: number;
+  /** Wall seconds between load evaluations. @default 5 */
+  evaluateSeconds?: number;
+  hooks?: StageHooks;
+  logger?: Logger;
+  /** Wall clock in ms (injected in tests). @default performance.now */
+  nowMs?: () => number;
+}
+
+export interface GovernorStats {
+  /** Load measured at the last evaluation (embedding seconds per wall second). */
+  load: number;
+  /** Effective cap per modality, Hz (0 = uncapped). */
+  rateHz: Record<SensorModality, number>;
+  degraded: SensorModality[];
+  saturated: boolean;
+  degradations: number;
+  skippedTicks: number;
+}
+
+export class EmbedGovernor implements EmbedGate {
+  readonly #caps: Record<SensorModality, number>;
+  readonly #hop: number;
+  readonly #threshold: number;
+  readonly #floor: number;
+  readonly #evaluateMs: number;
+  readonly #hooks: StageHooks;
+  readonly #logger: Logger | undefined;
+  readonly #now: () => number;
+  #rate: Record<SensorModality, number>;
+  #last = new Map<SensorModality, StampNs>();
+  #busy = 0;
+  #skipsInWindow = 0;
+  #windowStart: number;
+  #load = 0;
+  #saturated = false;
+  #degradations = 0;
+  #skippedTicks = 0;
+
+  constructor(options: GovernorOptions) {
+    const { caps, hopSeconds, loadThreshold = 0.8, floorHz = 0.25, evaluateSeconds = 5, hooks = NO_HOOKS, logger, nowMs = () => performance.now() } = options;
+    this.#caps = { ...caps };
+    this.#rate = { ...caps };
+    this.#hop = hopSeconds;
+    this.#threshold = loadThreshold;
+    this.#floor = floorHz;
+    this.#evaluateMs = evaluateSeconds * 1000;
+    this.#hooks = hooks;
+    this.#logger = logger;
+    this.#now = nowMs;
+    this.#windowStart = nowMs();
+  }
+
+  allow(modality: SensorModality, stamp: StampNs): true | 'rate-cap' | 'degraded' {
+    const hz = this.#rate[modality];
+    if (hz <= 0) return true;
+    const last = this.#last.get(modality);
+    // 5% slack so a 2 Hz cap with a 0.5 s hop does not alias into 1 Hz on stamp jitter.
+    const periodNs = BigInt(Math.round((0.95 * 1e9) / hz));
+    if (last === undefined || stamp - last >= periodNs || stamp < last) {
+      this.#last.set(modality, stamp);
+      return true;
+    }
+    return this.#isDegraded(modality) ? 'degraded' : 'rate-cap';
+  }
+
+  observe(_modality: SensorModality, seconds: number, _hopSeconds?: number): void {
+    this.#busy += seconds;
+    this.#maybeEvaluate();
+  }
+
+  /** The live ticker skipped a tick because the previous one was still running: overload, whatever the sums say. */
+  tickSkipped(): void {
+    this.#skippedTicks++;
+    this.#skipsInWindow++;
+    this.#maybeEvaluate();
+  }
+
+  stats(): GovernorStats {
+    return {
+      load: this.#load,
+      rateHz: { ...this.#rate },
+      degraded: SENSOR_MODALITIES.filter((m) => this.#isDegraded(m)),
+      saturated: this.#saturated,
+      degradations: this.#degradations,
+      skippedTicks: this.#skippedTicks,
+    };
+  }
+
+  #isDegraded(m: SensorModality): boolean {
+    const cap = this.#caps[m];
+    const hz = this.#rate[m];
+    return hz > 0 && (cap === 0 || hz < cap);
+  }
+
+  /** The rate a modality runs at when uncapped: one embedding per snapshot. */
+  #nominal(m: SensorModality): number {
+    return this.#caps[m] > 0 ? this.#caps[m] : 1 / this.#hop;
+  }
+
+  #maybeEvaluate(): void {
+    const now = this.#now();
+    const elapsed = now - this.#windowStart;
+    if (elapsed < this.#evaluateMs) return;
+    this.#load = this.#busy / (elapsed / 1000);
+    const overloaded = this.#load > this.#threshold || this.#skipsInWindow > 0;
+    const relaxed = this.#load < this.#threshold / 2 && this.#skipsInWindow === 0;
+    this.#busy = 0;
+    this.#skipsInWindow = 0;
+    this.#windowStart = now;
+    if (overloaded) this.#degrade();
+    else if (relaxed) this.#restore();
+  }
+
+  #degrade(): void {
+    let changed = false;
+    for (const m of FRAME_MODALITIES) {
+      const current = this.#rate[m] > 0 ? this.#rate[m] : this.#nominal(m);
+      const next = Math.max(this.#floor, current / 2);
+      if (next < current) {
+        this.#set(m, next, `load ${this.#load.toFixed(2)} > ${this.#threshold}`);
+        this.#degradations++;
+        changed = true;
+      }
+    }
+    if (!changed && !this.#saturated) {
+      this.#saturated = true;
+      this.#logger?.warn(
+        { load: this.#load, floorHz: this.#floor },
+        'embedding cannot keep up even with frame modalities at their floor rate; audio/IMU keep their rate, snapshots may be skipped',
+      );
+    }
+  }
+
+  #restore(): void {
+    this.#saturated = false;
+    for (const m of FRAME_MODALITIES) {
+      if (!this.#isDegraded(m)) continue;
+      const nominal = this.#nominal(m);
+      const next = this.#rate[m] * 2;
+      this.#set(m, next >= nominal ? this.#caps[m] : next, `load ${this.#load.toFixed(2)} < ${this.#threshold / 2}`);
+    }
+  }
+
+  #set(m: SensorModality, hz: number, reason: string): void {
+    this.#rate[m] = hz;
+    this.#hooks.degraded(m, hz, reason);
+    this.#logger?.warn({ modality: m, rateHz: hz, configuredHz: this.#caps[m], reason }, hz === this.#caps[m] ? 'embed rate restored' : 'embed rate degraded');
+  }
+}
