@@ -15,13 +15,13 @@ describe('planItems', () => {
 
   it('splits an extra leading axis into items', () => {
     const items = planItems(tensor([3, 2, 2]), [2, 2], 'float32', 'x');
-    expect(items.map((i) => Array.from(i.data))).toEqual([[0, 1, 2, 3], [4, 5, 6, 7], [8, 9, 10, 11]]);
+    expect(items.map((i) => Array.from(i.data as Float32Array))).toEqual([[0, 1, 2, 3], [4, 5, 6, 7], [8, 9, 10, 11]]);
   });
 
   it('repeats clips to a fixed clip axis, or packs them when they divide it', () => {
     const one = planItems(tensor([1, 2]), [3, 2], 'float32', 'x');
     expect(one).toHaveLength(1);
-    expect(Array.from(one[0]!.data)).toEqual([0, 1, 0, 1, 0, 1]);
+    expect(Array.from(one[0]!.data as Float32Array)).toEqual([0, 1, 0, 1, 0, 1]);
     const six = planItems(tensor([6, 2]), [3, 2], 'float32', 'x');
     expect(six.map((i) => i.dims)).toEqual([[3, 2], [3, 2]]);
     expect(planItems(tensor([2, 2]), [3, 2], 'float32', 'x')).toHaveLength(2);
@@ -36,7 +36,7 @@ describe('planItems', () => {
 describe('stackItems / splitOutput', () => {
   it('pads a fixed batch with copies and averages middle output axes', () => {
     const items = [{ dims: [2], data: new Float32Array([1, 2]) }];
-    expect(Array.from(stackItems(items, 3))).toEqual([1, 2, 1, 2, 1, 2]);
+    expect(Array.from(stackItems(items, 3) as Float32Array)).toEqual([1, 2, 1, 2, 1, 2]);
     const out = splitOutput(new Float32Array([1, 3, 3, 5, 9, 9, 9, 9]), [2, 2, 2], 1, 2, 'x');
     expect(out.map((v) => Array.from(v))).toEqual([[2, 4]]);
     expect(() => splitOutput(new Float32Array(4), [1, 4], 1, 8, 'vision graph')).toThrow(/vision graph: graph output shape \[1,4\], expected \[batch,8\]/);
