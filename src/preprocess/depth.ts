@@ -1,0 +1,67 @@
+/**
+ * Depth: metres (REP-117 specials allowed) -> float32 [1, crop, crop]. ImageBind released no depth loader;
+ * the recipe is the author's (Omnivore issue #12) with every constant a manifest parameter: clip metres,
+ * convert to disparity (baseline * focal / metres), clamp, divide, then the vision geometry (Pillow 'F'
+ * bicubic resize + centre crop) and a mean/std normalisation.
+ * Invalid pixels (NaN, 0 from 16UC1, +Inf = no return) become `invalidValue`; -Inf (too close) is treated
+ * as the nearest allowed depth.
+ */
+import type { DepthPreprocess, ThermalPreprocess } from './params.js';
+import { resizeCropGeometry } from './geometry.js';
+import { resizeF32 } from './resize-pil.js';
+import { float32Tensor, type Tensor } from './tensor.js';
+
+export interface FloatImage {
+  width: number;
+  height: number;
+  values: Float32Array;
+}
+
+export function depthToModelUnits(metres: Float32Array, p: DepthPreprocess): Float32Array {
+  const out = new Float32Array(metres.length);
+  const k = p.baselineMetres * p.focalPx;
+  for (let i = 0; i < metres.length; i++) {
+    let m = metres[i]!;
+    if (Number.isNaN(m) || m === Infinity || m === 0) {
+      out[i] = p.invalidValue;
+      continue;
+    }
+    if (m < p.minMetres) m = p.minMetres; // includes -Inf (too close)
+    else if (m > p.maxMetres) m = p.maxMetres;
+    let v = p.representation === 'disparity' ? k / m : m;
+    if (v < 0) v = 0;
+    else if (v > p.clampMax) v = p.clampMax;
+    out[i] = v / p.divisor;
+  }
+  return out;
+}
+
+/** Resize + crop + (x - mean) / std of a single-channel float image, float32 arithmetic as torch does. */
+export function singleChannelTensor(img: FloatImage, p: { size: number; crop: number; interpolation: DepthPreprocess['interpolation']; mean: number; std: number }): Tensor {
+  if (img.width <= 0 || img.height <= 0) throw new RangeError(`image is ${img.width}x${img.height}, expected at least 1x1 pixels`);
+  if (img.values.length < img.width * img.height) throw new RangeError(`${img.values.length} values for a ${img.width}x${img.height} image`);
+  const g = resizeCropGeometry(img.width, img.height, p.size, p.crop);
+  const crop = resizeF32(img.values, img.width, img.height, g.width, g.height, { left: g.left, top: g.top, width: g.crop, height: g.crop }, p.interpolation);
+  const m = Math.fround(p.mean);
+  const s = Math.fround(p.std);
+  for (let i = 0; i < crop.length; i++) crop[i] = Math.fround(crop[i]! - m) / s;
+  return float32Tensor([1, g.crop, g.crop], crop);
+}
+
+export function depthTensor(img: FloatImage, p: DepthPreprocess): Tensor {
+  return singleChannelTensor({ width: img.width, height: img.height, values: depthToModelUnits(img.values, p) }, p);
+}
+
+/** Thermal: linear map of [rangeMin, rangeMax] to [0, 1] (optionally clamped), then the same geometry. */
+export function thermalTensor(img: FloatImage, p: ThermalPreprocess): Tensor {
+  const span = p.rangeMax - p.rangeMin;
+  if (span === 0) throw new RangeError('thermal rangeMax equals rangeMin');
+  const v = new Float32Array(img.values.length);
+  for (let i = 0; i < v.length; i++) {
+    let x = (img.values[i]! - p.rangeMin) / span;
+    if (Number.isNaN(x)) x = 0;
+    if (p.clamp) x = x < 0 ? 0 : x > 1 ? 1 : x;
+    v[i] = x;
+  }
+  return singleChannelTensor({ width: img.width, height: img.height, values: v }, p);
+}

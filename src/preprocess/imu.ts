@@ -1,0 +1,44 @@
+/**
+ * IMU: readings at any rate -> float32 [6, samples] over `windowSeconds`, linearly resampled, reordered and
+ * scaled by the manifest (ImageBind's order, units and scaling are unknown, so they are parameters).
+ */
+import { resampleLinear } from '../core/resample-linear.js';
+import type { ImuWindow } from '../core/types.js';
+import { IMU_CHANNELS, type ImuPreprocess } from './params.js';
+import { float32Tensor, type Tensor } from './tensor.js';
+
+/**
+ * Linear resampling of readings (times in seconds, ascending; one array per channel) onto `count` steps at
+ * start + k * seconds / count; values before the first / after the last reading hold the edge value.
+ * Returns channel-major [channels][count].
+ */
+export function resampleImu(t: Float64Array, values: readonly Float32Array[], start: number, seconds: number, count: number): Float32Array {
+  return resampleLinear(t, values, start, seconds / count, count);
+}
+
+/** Canonical channel-major [6][count] (ax ay az gx gy gz) -> the model's order and scale, [6, samples]. */
+export function imuTensorFromCanonical(channels: Float32Array, count: number, p: ImuPreprocess): Tensor {
+  if (channels.length !== 6 * count) throw new RangeError(`IMU window has ${channels.length} values, expected 6 x ${count}`);
+  let src = channels;
+  let n = count;
+  if (count !== p.samples) {
+    // A window built for another model: resample its even grid onto ours (both span the same seconds).
+    const t = Float64Array.from({ length: count }, (_, k) => k / count);
+    const per = Array.from({ length: 6 }, (_, c) => channels.subarray(c * count, (c + 1) * count));
+    src = resampleLinear(t, per, 0, 1 / p.samples, p.samples);
+    n = p.samples;
+  }
+  const out = new Float32Array(6 * n);
+  p.channelOrder.forEach((name, i) => {
+    const from = IMU_CHANNELS.indexOf(name);
+    const scale = p.scale[i]!;
+    const s = src.subarray(from * n, (from + 1) * n);
+    const o = i * n;
+    for (let k = 0; k < n; k++) out[o + k] = s[k]! * scale;
+  });
+  return float32Tensor([6, n], out);
+}
+
+export function imuWindowTensor(window: ImuWindow, p: ImuPreprocess): Tensor {
+  return imuTensorFromCanonical(window.channels, window.count, p);
+}

@@ -1,0 +1,233 @@
+/**
+ * A port of Pillow's resampler (libImaging/Resample.c, Pillow 9.x), because ImageBind's images went through
+ * it and libvips' cubic differs by a few grey levels: exactness is the reason this is hand-written.
+ *
+ * Two separable passes, horizontal then vertical, with the filter support widened by the reduction factor
+ * (antialiasing). 8-bit images use Pillow's 22-bit fixed-point coefficients and round to uint8 after each
+ * pass, exactly as Pillow does; float images ('F' mode) accumulate in double and store float32.
+ *
+ * Only the output rows/columns inside `region` are computed (resize-then-crop without the waste); each output
+ * pixel depends only on its own coefficients, so the values are identical to resizing everything.
+ */
+
+export type Filter = 'bicubic' | 'bilinear';
+
+const FILTERS: Record<Filter, { support: number; fn: (x: number) => number }> = {
+  bicubic: {
+    support: 2,
+    fn: (x) => {
+      const a = -0.5;
+      if (x < 0) x = -x;
+      if (x < 1) return ((a + 2) * x - (a + 3)) * x * x + 1;
+      if (x < 2) return (((x - 5) * x + 8) * x - 4) * a;
+      return 0;
+    },
+  },
+  bilinear: {
+    support: 1,
+    fn: (x) => {
+      if (x < 0) x = -x;
+      return x < 1 ? 1 - x : 0;
+    },
+  },
+};
+
+const PRECISION_BITS = 32 - 8 - 2;
+
+interface Coeffs {
+  ksize: number;
+  /** Per output position: first input index and tap count. */
+  bounds: Int32Array;
+  kk: Float64Array;
+}
+
+/** precompute_coeffs() for output positions [first, first + n) of an `outSize` resize of `inSize`. */
+function precomputeCoeffs(inSize: number, outSize: number, first: number, n: number, filter: Filter): Coeffs {
+  const f = FILTERS[filter];
+  const scale = inSize / outSize;
+  const filterscale = scale < 1 ? 1 : scale;
+  const support = f.support * filterscale;
+  const ksize = Math.ceil(support) * 2 + 1;
+  const bounds = new Int32Array(n * 2);
+  const kk = new Float64Array(n * ksize);
+  const ss = 1 / filterscale;
+  for (let i = 0; i < n; i++) {
+    const xx = first + i;
+    const center = (xx + 0.5) * scale;
+    let xmin = Math.trunc(center - support + 0.5);
+    if (xmin < 0) xmin = 0;
+    let xmax = Math.trunc(center + support + 0.5);
+    if (xmax > inSize) xmax = inSize;
+    xmax -= xmin;
+    let ww = 0;
+    const base = i * ksize;
+    for (let x = 0; x < xmax; x++) {
+      const w = f.fn((x + xmin - center + 0.5) * ss);
+      kk[base + x] = w;
+      ww += w;
+    }
+    if (ww !== 0) for (let x = 0; x < xmax; x++) kk[base + x]! /= ww;
+    bounds[i * 2] = xmin;
+    bounds[i * 2 + 1] = xmax;
+  }
+  return { ksize, bounds, kk };
+}
+
+/** normalize_coeffs_8bpc(): doubles to 22-bit fixed point, rounding half away from zero. */
+function fixedPoint(kk: Float64Array): Int32Array {
+  const out = new Int32Array(kk.length);
+  const one = 1 << PRECISION_BITS;
+  for (let i = 0; i < kk.length; i++) {
+    const v = kk[i]!;
+    out[i] = v < 0 ? Math.trunc(-0.5 + v * one) : Math.trunc(0.5 + v * one);
+  }
+  return out;
+}
+
+export interface Region {
+  left: number;
+  top: number;
+  width: number;
+  height: number;
+}
+
+/** Rows of the source the vertical pass reads for the requested output rows. */
+function rowSpan(v: Coeffs): { first: number; last: number } {
+  let first = Infinity;
+  let last = 0;
+  for (let i = 0; i < v.bounds.length; i += 2) {
+    first = Math.min(first, v.bounds[i]!);
+    last = Math.max(last, v.bounds[i]! + v.bounds[i + 1]!);
+  }
+  return { first, last };
+}
+
+/**
+ * Resizes an interleaved 8-bit image (`channels` per pixel) to outW x outH and returns only `region` of the
+ * result, interleaved, as Pillow's Image.resize(...).crop(region) would.
+ */
+export function resizeU8(
+  src: Uint8Array,
+  width: number,
+  height: number,
+  channels: number,
+  outW: number,
+  outH: number,
+  region: Region,
+  filter: Filter,
+): Uint8Array {
+  const needH = outW !== width;
+  const needV = outH !== height;
+  const hc = precomputeCoeffs(width, outW, region.left, region.width, filter);
+  const vc = precomputeCoeffs(height, outH, region.top, region.height, filter);
+  const half = 1 << (PRECISION_BITS - 1);
+
+  // Horizontal pass over the source rows the vertical pass needs (all requested rows when no vertical pass).
+  const { first, last } = needV ? rowSpan(vc) : { first: region.top, last: region.top + region.height };
+  const tmpW = region.width;
+  const tmpH = last - first;
+  let tmp: Uint8Array;
+  if (needH) {
+    tmp = new Uint8Array(tmpW * tmpH * channels);
+    const k = fixedPoint(hc.kk);
+    const ksize = hc.ksize;
+    for (let y = 0; y < tmpH; y++) {
+      const rowIn = (y + first) * width * channels;
+      const rowOut = y * tmpW * channels;
+      for (let xx = 0; xx < tmpW; xx++) {
+        const xmin = hc.bounds[xx * 2]!;
+        const xmax = hc.bounds[xx * 2 + 1]!;
+        const kb = xx * ksize;
+        for (let c = 0; c < channels; c++) {
+          let ss = half;
+          let p = rowIn + xmin * channels + c;
+          for (let x = 0; x < xmax; x++, p += channels) ss += src[p]! * k[kb + x]!;
+          const v = ss >> PRECISION_BITS;
+          tmp[rowOut + xx * channels + c] = v < 0 ? 0 : v > 255 ? 255 : v;
+        }
+      }
+    }
+  } else {
+    // No horizontal resize: the crop columns straight from the source rows.
+    tmp = new Uint8Array(tmpW * tmpH * channels);
+    for (let y = 0; y < tmpH; y++) {
+      const s = ((y + first) * width + region.left) * channels;
+      tmp.set(src.subarray(s, s + tmpW * channels), y * tmpW * channels);
+    }
+  }
+  if (!needV) return tmp;
+
+  const out = new Uint8Array(region.width * region.height * channels);
+  const k = fixedPoint(vc.kk);
+  const ksize = vc.ksize;
+  const stride = tmpW * channels;
+  for (let yy = 0; yy < region.height; yy++) {
+    const ymin = vc.bounds[yy * 2]! - first;
+    const ymax = vc.bounds[yy * 2 + 1]!;
+    const kb = yy * ksize;
+    const rowOut = yy * stride;
+    for (let i = 0; i < stride; i++) {
+      let ss = half;
+      let p = ymin * stride + i;
+      for (let y = 0; y < ymax; y++, p += stride) ss += tmp[p]! * k[kb + y]!;
+      const v = ss >> PRECISION_BITS;
+      out[rowOut + i] = v < 0 ? 0 : v > 255 ? 255 : v;
+    }
+  }
+  return out;
+}
+
+/** The same for a single-channel float image (Pillow mode 'F'): double accumulation, float32 storage. */
+export function resizeF32(
+  src: Float32Array,
+  width: number,
+  height: number,
+  outW: number,
+  outH: number,
+  region: Region,
+  filter: Filter,
+): Float32Array {
+  const needH = outW !== width;
+  const needV = outH !== height;
+  const hc = precomputeCoeffs(width, outW, region.left, region.width, filter);
+  const vc = precomputeCoeffs(height, outH, region.top, region.height, filter);
+  const { first, last } = needV ? rowSpan(vc) : { first: region.top, last: region.top + region.height };
+  const tmpW = region.width;
+  const tmpH = last - first;
+  const tmp = new Float32Array(tmpW * tmpH);
+  if (needH) {
+    const k = hc.kk;
+    const ksize = hc.ksize;
+    for (let y = 0; y < tmpH; y++) {
+      const rowIn = (y + first) * width;
+      for (let xx = 0; xx < tmpW; xx++) {
+        const xmin = hc.bounds[xx * 2]!;
+        const xmax = hc.bounds[xx * 2 + 1]!;
+        const kb = xx * ksize;
+        let ss = 0;
+        for (let x = 0; x < xmax; x++) ss += src[rowIn + xmin + x]! * k[kb + x]!;
+        tmp[y * tmpW + xx] = ss;
+      }
+    }
+  } else {
+    for (let y = 0; y < tmpH; y++) {
+      const s = (y + first) * width + region.left;
+      tmp.set(src.subarray(s, s + tmpW), y * tmpW);
+    }
+  }
+  if (!needV) return tmp;
+  const out = new Float32Array(region.width * region.height);
+  const k = vc.kk;
+  const ksize = vc.ksize;
+  for (let yy = 0; yy < region.height; yy++) {
+    const ymin = vc.bounds[yy * 2]! - first;
+    const ymax = vc.bounds[yy * 2 + 1]!;
+    const kb = yy * ksize;
+    for (let i = 0; i < tmpW; i++) {
+      let ss = 0;
+      for (let y = 0; y < ymax; y++) ss += tmp[(ymin + y) * tmpW + i]! * k[kb + y]!;
+      out[yy * tmpW + i] = ss;
+    }
+  }
+  return out;
+}
