@@ -2,7 +2,7 @@
  * Crash-safe persistence of the concept memory in one binary file.
  *
  * Layout: "SBMEM001" | u32 LE header length | header JSON (space-padded to 4 bytes) | float32 rows |
- * sha256 of everything before it (32 bytes). Vectors are raw little-endian float32 so 100,000 concepts at
+ * SHA-1 of everything before it (20 bytes). Vectors are raw little-endian float32 so 100,000 concepts at
  * dim 1024 load as one buffer with views into it (no JSON number parsing).
  *
  * Writing: temp file in the same folder, write, fsync, keep the previous good file as `<file>.prev`
@@ -15,17 +15,19 @@ import { open, readFile, rename, unlink, link } from 'node:fs/promises';
 import { dirname, basename, join } from 'node:path';
 import { SENSOR_MODALITIES, type SensorModality } from '../core/types.js';
 import { SensebindError, errorMessage } from '../core/errors.js';
-import type { ConceptDef, ConceptDefaults } from './concept.js';
+import { defaultLabel, resolveConcept, type ConceptDef, type ConceptDefaults, type ConceptInput } from './concept.js';
 import type { MemoryState, ModalityVectorLists, ModalityVectors } from './state.js';
 
 const MAGIC = Buffer.from('SBMEM001', 'ascii');
-const HASH_BYTES = 32;
+// SHA-1 as an integrity check (not security): a third faster than SHA-256 over hundreds of MB.
+const HASH_BYTES = 20;
 
 interface Header {
   version: 1;
   savedAt: string;
   defaults: ConceptDefaults;
-  concepts: ConceptDef[];
+  /** Concepts as tuples with fields equal to `defaults` left out (100,000 concepts parse in a fraction of a second). */
+  concepts: CompactConcept[];
   dim: number;
   modelId: string | null;
   /** Per concept, per SENSOR_MODALITIES index: prototype row or -1. Flat, length concepts * 5. */
@@ -89,7 +91,7 @@ export function encodeState(state: MemoryState, savedAt = new Date()): Buffer {
     version: 1,
     savedAt: savedAt.toISOString(),
     defaults: state.defaults,
-    concepts: state.concepts,
+    concepts: state.concepts.map((c) => compactConcept(c, state.defaults)),
     dim,
     modelId: state.prototypes?.modelId ?? null,
     protoIndex,
@@ -106,7 +108,7 @@ export function encodeState(state: MemoryState, savedAt = new Date()): Buffer {
   const f32 = new Float32Array(data.buffer, data.byteOffset, rows.length * dim);
   rows.forEach((r, i) => f32.set(r, i * dim));
   const body = Buffer.concat([MAGIC, len, json, data]);
-  const hash = createHash('sha256').update(body).digest();
+  const hash = createHash('sha1').update(body).digest();
   return Buffer.concat([body, hash]);
 }
 
@@ -118,7 +120,7 @@ export function decodeState(buf: Buffer, where: string): MemoryState {
   }
   const body = buf.subarray(0, buf.length - HASH_BYTES);
   const want = buf.subarray(buf.length - HASH_BYTES);
-  const got = createHash('sha256').update(body).digest();
+  const got = createHash('sha1').update(body).digest();
   if (!got.equals(want)) throw new SensebindError('IO', `${where}: checksum mismatch (partial or corrupt write)`);
   const jsonLen = buf.readUInt32LE(MAGIC.length);
   const jsonStart = MAGIC.length + 4;
@@ -136,15 +138,21 @@ export function decodeState(buf: Buffer, where: string): MemoryState {
   if (body.length - dataStart !== totalRows * dim * 4) {
     throw new SensebindError('IO', `${where}: ${body.length - dataStart} vector bytes, expected ${totalRows * dim * 4}`);
   }
-  // Copy once into an aligned buffer; every vector is a view into it.
-  const all = new Float32Array(totalRows * dim);
-  new Uint8Array(all.buffer).set(body.subarray(dataStart));
+  // Views straight into the file buffer when aligned (the header is padded so it is); else one copy.
+  let all: Float32Array;
+  if ((body.byteOffset + dataStart) % 4 === 0) {
+    all = new Float32Array(body.buffer, body.byteOffset + dataStart, totalRows * dim);
+  } else {
+    all = new Float32Array(totalRows * dim);
+    new Uint8Array(all.buffer).set(body.subarray(dataStart));
+  }
+  const concepts = header.concepts.map((c) => expandConcept(c, header.defaults));
   const row = (i: number) => all.subarray(i * dim, (i + 1) * dim);
   const protoViews: Float32Array[] = [];
   for (let i = 0; i < header.protoRows; i++) protoViews.push(row(i));
   const byConcept = new Map<string, ModalityVectors>();
   const nm = SENSOR_MODALITIES.length;
-  header.concepts.forEach((c, ci) => {
+  concepts.forEach((c, ci) => {
     let entry: ModalityVectors | undefined;
     for (let mi = 0; mi < nm; mi++) {
       const r = header.protoIndex[ci * nm + mi] ?? -1;
@@ -162,7 +170,7 @@ export function decodeState(buf: Buffer, where: string): MemoryState {
     const ci = header.exemplarIndex[i] ?? -1;
     const mi = header.exemplarIndex[i + 1] ?? -1;
     const count = header.exemplarIndex[i + 2] ?? 0;
-    const concept = header.concepts[ci];
+    const concept = concepts[ci];
     const modality = SENSOR_MODALITIES[mi];
     if (concept === undefined || modality === undefined) throw new SensebindError('IO', `${where}: exemplar entry ${i / 3} names concept ${ci}/modality ${mi} which do not exist`);
     const list: Float32Array[] = [];
@@ -173,10 +181,67 @@ export function decodeState(buf: Buffer, where: string): MemoryState {
   }
   return {
     defaults: header.defaults,
-    concepts: header.concepts,
+    concepts,
     exemplars,
     prototypes: header.modelId === null || header.protoRows === 0 ? undefined : { modelId: header.modelId, dim, byConcept },
   };
+}
+
+const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
+
+/** The smallest input that resolves back to `c` under `defaults`. */
+/** [id, label, prompts, modalities, rarer fields]; null = the default. */
+type CompactConcept = [string, string | null, string[] | null, SensorModality[] | null, Omit<ConceptInput, 'id' | 'label' | 'prompts' | 'modalities'> | null];
+
+/** The smallest tuple that expands back to `c` under `defaults`. */
+export function compactConcept(c: ConceptDef, defaults: ConceptDefaults): CompactConcept {
+  const rest: Omit<ConceptInput, 'id' | 'label' | 'prompts' | 'modalities'> = {};
+  let hasRest = false;
+  const set = <K extends keyof typeof rest>(k: K, v: (typeof rest)[K]) => {
+    rest[k] = v;
+    hasRest = true;
+  };
+  if (!same(c.templates, defaults.templates)) set('templates', c.templates);
+  if (!same(c.thresholds, defaults.thresholds)) set('thresholds', c.thresholds);
+  if (c.cooldownSeconds !== defaults.cooldownSeconds) set('cooldownSeconds', c.cooldownSeconds);
+  if (c.minDurationSeconds !== defaults.minDurationSeconds) set('minDurationSeconds', c.minDurationSeconds);
+  if (c.maxDurationSeconds !== defaults.maxDurationSeconds) set('maxDurationSeconds', c.maxDurationSeconds);
+  if (!c.enabled) set('enabled', false);
+  if (c.background) set('background', true);
+  return [
+    c.id,
+    c.label !== defaultLabel(c.id) ? c.label : null,
+    c.prompts.length === 1 && c.prompts[0] === c.label ? null : c.prompts,
+    c.modalities ?? null,
+    hasRest ? rest : null,
+  ];
+}
+
+/** Inverse of compactConcept; shares the defaults' objects (definitions are never mutated in place). */
+function expandConcept(t: CompactConcept, d: ConceptDefaults): ConceptDef {
+  const [id, label, prompts, modalities, rest] = t;
+  if (rest !== null) {
+    const input: ConceptInput = { id, ...rest };
+    if (label !== null) input.label = label;
+    if (prompts !== null) input.prompts = prompts;
+    if (modalities !== null) input.modalities = modalities;
+    return resolveConcept(input, d);
+  }
+  const l = label ?? defaultLabel(id);
+  const def: ConceptDef = {
+    id,
+    label: l,
+    prompts: prompts ?? [l],
+    templates: d.templates,
+    thresholds: d.thresholds,
+    cooldownSeconds: d.cooldownSeconds,
+    minDurationSeconds: d.minDurationSeconds,
+    maxDurationSeconds: d.maxDurationSeconds,
+    enabled: true,
+    background: false,
+  };
+  if (modalities !== null) def.modalities = modalities;
+  return def;
 }
 
 async function fsyncDir(dir: string): Promise<void> {
