@@ -1,0 +1,79 @@
+/**
+ * sensor_msgs/CompressedImage -> VisionSample or DepthSample, through sharp (libvips).
+ * Formats as image_transport writes them: "jpeg", "png", "bgr8; jpeg compressed bgr8" (colour), and
+ * compressed_depth_image_transport's "16UC1; compressedDepth [png]" / "32FC1; compressedDepth [png]":
+ * a 12-byte ConfigHeader {int32 format; float32 depthQuantA, depthQuantB} then a 16-bit PNG holding
+ * millimetres (16UC1) or quantised inverse depth (32FC1: metres = A / (v - B), v = 0 invalid).
+ * RVL-coded depth is refused with a clear reason.
+ */
+import sharp from 'sharp';
+import type { DepthSample, VisionSample } from '../core/types.js';
+import { errorMessage } from '../core/errors.js';
+import { bad, bytes, str, type Fields } from './fields.js';
+
+const PNG_MAGIC = [0x89, 0x50, 0x4e, 0x47];
+const CONFIG_HEADER_BYTES = 12;
+
+export function isCompressedDepthFormat(format: string): boolean {
+  return format.toLowerCase().includes('compresseddepth');
+}
+
+function isPng(data: Uint8Array, at: number): boolean {
+  return PNG_MAGIC.every((b, i) => data[at + i] === b);
+}
+
+async function decodeRaw(data: Uint8Array, what: string, depth: 'uchar' | 'ushort'): Promise<{ pixels: Uint8Array; width: number; height: number; channels: number }> {
+  try {
+    let img = sharp(data, { failOn: 'error' });
+    img = depth === 'uchar' ? img.toColourspace('srgb').removeAlpha() : img.toColourspace('grey16');
+    const { data: out, info } = await img.raw({ depth }).toBuffer({ resolveWithObject: true });
+    return { pixels: new Uint8Array(out.buffer, out.byteOffset, out.byteLength), width: info.width, height: info.height, channels: info.channels };
+  } catch (err) {
+    return bad(`${what}: cannot decode: ${errorMessage(err)}`);
+  }
+}
+
+/** A colour/grey JPEG or PNG as packed RGB8. */
+export async function decodeCompressedVision(msg: Fields, sensorId: string, stamp: bigint): Promise<VisionSample> {
+  const format = str(msg, 'format');
+  const data = bytes(msg, 'data');
+  if (isCompressedDepthFormat(format)) bad(`format "${format}" is depth; map the topic to depth`);
+  const { pixels, width, height, channels } = await decodeRaw(data, `format "${format}"`, 'uchar');
+  if (channels !== 3) bad(`format "${format}": decoded to ${channels} channels, expected 3`);
+  return { modality: 'vision', sensorId, stamp, width, height, rgb: pixels };
+}
+
+/** compressedDepth (or a plain 16-bit PNG in millimetres) as metres. */
+export async function decodeCompressedDepth(msg: Fields, sensorId: string, stamp: bigint): Promise<DepthSample> {
+  const format = str(msg, 'format');
+  const data = bytes(msg, 'data');
+  const lower = format.toLowerCase();
+  if (lower.includes('rvl')) bad(`format "${format}": RVL-coded compressedDepth is not supported; publish with png`);
+  const compressedDepth = isCompressedDepthFormat(format);
+  const float = lower.startsWith('32fc1');
+  let png = data;
+  let quantA = 0;
+  let quantB = 0;
+  if (compressedDepth && !isPng(data, 0)) {
+    if (data.length < CONFIG_HEADER_BYTES + 8 || !isPng(data, CONFIG_HEADER_BYTES)) {
+      bad(`format "${format}": expected a 12-byte ConfigHeader then a PNG (${data.length} bytes)`);
+    }
+    const view = new DataView(data.buffer, data.byteOffset, data.byteLength);
+    quantA = view.getFloat32(4, true);
+    quantB = view.getFloat32(8, true);
+    png = data.subarray(CONFIG_HEADER_BYTES);
+  } else if (float) {
+    bad(`format "${format}": 32FC1 compressedDepth needs its ConfigHeader (quantisation parameters)`);
+  }
+  const { pixels, width, height, channels } = await decodeRaw(png, `format "${format}"`, 'ushort');
+  if (channels !== 1) bad(`format "${format}": depth PNG has ${channels} channels, expected 1`);
+  const aligned = pixels.byteOffset % 2 === 0 ? pixels : pixels.slice();
+  const values = new Uint16Array(aligned.buffer, aligned.byteOffset, width * height);
+  const metres = new Float32Array(width * height);
+  for (let i = 0; i < metres.length; i++) {
+    const v = values[i]!;
+    if (v === 0) metres[i] = Number.NaN;
+    else metres[i] = float ? quantA / (v - quantB) : v / 1000;
+  }
+  return { modality: 'depth', sensorId, stamp, width, height, metres };
+}

@@ -1,0 +1,207 @@
+/**
+ * One converter from ROS message objects to Samples, shared by live ROS 2 subscriptions and bag replay
+ * (ROS 1 and ROS 2 shapes alike), so replay tests exercise exactly what runs on the robot.
+ *
+ * A topic's modality comes from config, else from its message type (Image by encoding: 16UC1/32FC1 =
+ * depth; CompressedImage by format: compressedDepth = depth). Converting never throws: a malformed
+ * message is counted as `bad`, a message sensebind deliberately does not use as `skipped`, each with a
+ * reason logged once per topic. ros-drivers audio needs the format from its AudioInfo side topic, which
+ * the converter consumes as state.
+ */
+import type { Sample, SensorModality } from '../core/types.js';
+import { errorMessage } from '../core/errors.js';
+import { silentLogger, type Logger } from '../core/log.js';
+import { decodeAudioToolsAudio, decodeMgonzs13Audio, decodeRosDriversAudio, parseRosDriversInfo, type AudioFormatInfo } from './audio.js';
+import { decodeCompressedDepth, decodeCompressedVision, isCompressedDepthFormat } from './compressed-image.js';
+import { headerStamp, obj, type Fields } from './fields.js';
+import { decodeImage, defaultImageModality } from './image.js';
+import { decodeImu, imuNotProvided } from './imu.js';
+import { shortTypeName } from './ros-type.js';
+
+export type ConvertResult =
+  | { kind: 'sample'; sample: Sample }
+  | { kind: 'skipped'; reason: string }
+  | { kind: 'bad'; reason: string }
+  /** A side-topic message (AudioInfo) taken as state; nothing to emit. */
+  | { kind: 'info' };
+
+export type TopicMapping = SensorModality | 'ignore';
+
+export interface ConverterOptions {
+  /** Topic -> modality, or 'ignore'. Unlisted topics get a modality from their message type. @default {} */
+  topics?: Record<string, TopicMapping>;
+  /** Decode only the topics listed in `topics` (others are skipped). @default false */
+  onlyListed?: boolean;
+  /** Audio topic -> its AudioInfo topic (ros-drivers layout). @default the sibling `audio_info` of the audio topic */
+  audioInfoTopics?: Record<string, string>;
+  /** Format of ros-drivers audio until an AudioInfo arrives. @default none (such audio is skipped until then) */
+  audioFormat?: AudioFormatInfo;
+  /** @default silent */
+  logger?: Logger;
+}
+
+export interface TopicCounts {
+  type: string;
+  modality?: SensorModality;
+  received: number;
+  decoded: number;
+  skipped: number;
+  bad: number;
+  /** Side-topic messages consumed as state (AudioInfo). */
+  info: number;
+  /** The first reason a message on this topic was skipped or bad (the one that was logged). */
+  firstReason?: string;
+}
+
+const FRAME_MODALITIES = new Set<SensorModality>(['vision', 'depth', 'thermal']);
+
+function siblingInfoTopic(topic: string): string {
+  const cut = topic.lastIndexOf('/');
+  return `${cut >= 0 ? topic.slice(0, cut) : ''}/audio_info`;
+}
+
+export class MessageConverter {
+  #topics: Record<string, TopicMapping>;
+  #onlyListed: boolean;
+  #infoTopics: Record<string, string>;
+  #defaultAudio: AudioFormatInfo | undefined;
+  #log: Logger;
+  #counts = new Map<string, TopicCounts>();
+  #audioInfo = new Map<string, AudioFormatInfo>();
+  #logged = new Set<string>();
+
+  constructor(options: ConverterOptions = {}) {
+    const { topics = {}, onlyListed = false, audioInfoTopics = {}, audioFormat, logger = silentLogger() } = options;
+    this.#topics = { ...topics };
+    this.#onlyListed = onlyListed;
+    this.#infoTopics = { ...audioInfoTopics };
+    this.#defaultAudio = audioFormat;
+    this.#log = logger;
+  }
+
+  /**
+   * Converts one message. `receiveStamp` (log time in a bag, arrival time live) stands in when the header
+   * stamp is zero or missing, and always for audio_tools (its stamps are sample counts).
+   */
+  async convert(topic: string, type: string, message: unknown, receiveStamp: bigint): Promise<ConvertResult> {
+    const counts = this.#countsFor(topic, type);
+    counts.received++;
+    let result: ConvertResult;
+    try {
+      result = await this.#convert(topic, shortTypeName(type), obj(message, type), receiveStamp);
+    } catch (err) {
+      result = { kind: 'bad', reason: errorMessage(err) };
+    }
+    switch (result.kind) {
+      case 'sample':
+        counts.decoded++;
+        counts.modality = result.sample.modality;
+        break;
+      case 'info':
+        counts.info++;
+        break;
+      case 'skipped':
+      case 'bad':
+        counts[result.kind]++;
+        counts.firstReason ??= result.reason;
+        this.#logOnce(topic, type, result.kind, result.reason);
+        break;
+    }
+    return result;
+  }
+
+  /** Per-topic counts so far (a copy). */
+  summary(): Record<string, TopicCounts> {
+    return Object.fromEntries([...this.#counts].map(([t, c]) => [t, { ...c }]));
+  }
+
+  #countsFor(topic: string, type: string): TopicCounts {
+    let c = this.#counts.get(topic);
+    if (c === undefined) {
+      c = { type, received: 0, decoded: 0, skipped: 0, bad: 0, info: 0 };
+      this.#counts.set(topic, c);
+    }
+    return c;
+  }
+
+  #logOnce(topic: string, type: string, kind: 'skipped' | 'bad', reason: string): void {
+    const key = `${kind}\u0000${topic}`;
+    if (this.#logged.has(key)) return;
+    this.#logged.add(key);
+    const fields = { topic, type, reason };
+    if (kind === 'bad') this.#log.warn(fields, 'bad message; further bad messages on this topic are counted, not logged');
+    else this.#log.info(fields, 'message skipped; further skips on this topic are counted, not logged');
+  }
+
+  async #convert(topic: string, type: string, msg: Fields, receiveStamp: bigint): Promise<ConvertResult> {
+    const mapped = this.#topics[topic];
+    if (mapped === 'ignore') return { kind: 'skipped', reason: 'topic ignored by config' };
+    if (mapped === undefined && this.#onlyListed) return { kind: 'skipped', reason: 'topic not listed in config' };
+    const stamp = headerStamp(msg) ?? receiveStamp;
+    const wrongMapping = (what: string): ConvertResult => ({
+      kind: 'skipped',
+      reason: `topic mapped to ${mapped} but carries ${type} (${what})`,
+    });
+    switch (type) {
+      case 'sensor_msgs/Image': {
+        if (mapped !== undefined && !FRAME_MODALITIES.has(mapped)) return wrongMapping('an image');
+        const modality = (mapped ?? defaultImageModality(String(msg['encoding'] ?? ''))) as 'vision' | 'depth' | 'thermal';
+        return { kind: 'sample', sample: decodeImage(msg, modality, topic, stamp) };
+      }
+      case 'sensor_msgs/CompressedImage': {
+        if (mapped !== undefined && mapped !== 'vision' && mapped !== 'depth') return wrongMapping('a compressed image: vision or depth');
+        const depth = mapped === 'depth' || (mapped === undefined && isCompressedDepthFormat(String(msg['format'] ?? '')));
+        const sample = depth ? await decodeCompressedDepth(msg, topic, stamp) : await decodeCompressedVision(msg, topic, stamp);
+        return { kind: 'sample', sample };
+      }
+      case 'sensor_msgs/Imu': {
+        if (mapped !== undefined && mapped !== 'imu') return wrongMapping('IMU readings');
+        const missing = imuNotProvided(msg);
+        if (missing !== undefined) return { kind: 'skipped', reason: missing };
+        return { kind: 'sample', sample: decodeImu(msg, topic, stamp) };
+      }
+      case 'audio_common_msgs/AudioInfo':
+        if ('sample_rate' in msg) {
+          this.#audioInfo.set(topic, parseRosDriversInfo(msg));
+          return { kind: 'info' };
+        }
+        return { kind: 'skipped', reason: 'mgonzs13 AudioInfo travels inside AudioStamped; nothing to do' };
+      case 'audio_common_msgs/AudioData':
+      case 'audio_common_msgs/AudioDataStamped': {
+        if (mapped !== undefined && mapped !== 'audio') return wrongMapping('audio');
+        const info = this.#infoFor(topic);
+        if (info === undefined) {
+          return {
+            kind: 'skipped',
+            reason: `no AudioInfo yet on ${this.#infoTopics[topic] ?? siblingInfoTopic(topic)} (set ros2 audio format in config to decode without it)`,
+          };
+        }
+        return { kind: 'sample', sample: decodeRosDriversAudio(msg, info, topic, stamp) };
+      }
+      case 'audio_common_msgs/AudioStamped':
+        if (mapped !== undefined && mapped !== 'audio') return wrongMapping('audio');
+        return { kind: 'sample', sample: decodeMgonzs13Audio(msg, topic, stamp) };
+      case 'audio_common_msgs/Audio':
+        if (mapped !== undefined && mapped !== 'audio') return wrongMapping('audio');
+        return { kind: 'sample', sample: decodeMgonzs13Audio({ audio: msg }, topic, receiveStamp) };
+      case 'audio_tools/AudioDataStamped':
+        if (mapped !== undefined && mapped !== 'audio') return wrongMapping('audio');
+        return { kind: 'sample', sample: decodeAudioToolsAudio(msg, topic, receiveStamp) };
+      case 'audio_tools/AudioInfo':
+        return { kind: 'info' };
+      case 'audio_tools/AudioData':
+        return { kind: 'skipped', reason: 'audio_tools AudioData carries no format; subscribe to its audio_stamped topic' };
+      default:
+        return { kind: 'skipped', reason: `no converter for ${type}` };
+    }
+  }
+
+  #infoFor(audioTopic: string): AudioFormatInfo | undefined {
+    const infoTopic = this.#infoTopics[audioTopic] ?? siblingInfoTopic(audioTopic);
+    const info = this.#audioInfo.get(infoTopic);
+    if (info !== undefined) return info;
+    // A remapped info topic: with exactly one AudioInfo topic seen there is no ambiguity.
+    if (this.#infoTopics[audioTopic] === undefined && this.#audioInfo.size === 1) return [...this.#audioInfo.values()][0];
+    return this.#defaultAudio;
+  }
+}
