@@ -15,6 +15,8 @@ export const MOSQUITTO_PATH = process.env.SENSEBIND_MOSQUITTO ?? '/usr/sbin/mosq
 export interface LocalBrokerOptions {
   /** TLS listener instead of plain TCP (PEM file paths). @default plain */
   tls?: { cafile: string; certfile: string; keyfile: string; requireCertificate?: boolean };
+  /** Port to listen on. @default a free one */
+  port?: number;
   /** Extra mosquitto.conf lines. @default none */
   extraConfig?: string[];
 }
@@ -68,7 +70,7 @@ export class LocalBroker {
       throw new SensebindError('UNAVAILABLE', `mosquitto not found at ${MOSQUITTO_PATH} (Debian: apt-get install mosquitto; or set SENSEBIND_MOSQUITTO)`);
     }
     const dir = mkdtempSync(join(tmpdir(), 'sensebind-mosquitto-'));
-    const port = await freePort();
+    const port = options.port ?? (await freePort());
     const lines = [
       `listener ${port} 127.0.0.1`,
       'allow_anonymous true',
