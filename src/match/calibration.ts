@@ -1,0 +1,106 @@
+/**
+ * Per-modality calibration: turns raw cosines into probabilities that mean the same thing in every modality
+ * and over time. Text-to-sensor cosines bunch (every concept scores 0.2 +- 0.03) and drift (lighting, room
+ * noise), so one raw threshold fails (Frigate refuses text triggers for this reason). Here:
+ *   logit   = cosine * modality scale * text scale                  (the model's own logit scales)
+ *   z       = (logit - center * running mean of this concept) / running spread of the modality
+ *   p(c)    = softmax over the modality's concepts + background concepts + a "none" option, on beta * z
+ * The running mean removes each prompt's bias (some prompts are close to everything); the spread puts all
+ * modalities on one scale; background concepts and "none" give the softmax something to prefer when
+ * nothing happens. Statistics skip concepts whose event is running, so an event never becomes the norm.
+ */
+import type { SensorModality } from '../core/types.js';
+import type { CalibrationOptions } from './options.js';
+import { CALIBRATION_DEFAULTS } from './options.js';
+
+export class ModalityCalibration {
+  readonly modality: SensorModality;
+  readonly #o: Required<CalibrationOptions>;
+  #mean: Float64Array;
+  #count: Float64Array;
+  #variance = 0;
+  #seen = 0;
+  #lastStampS: number | undefined;
+
+  constructor(modality: SensorModality, rows: number, options: CalibrationOptions = {}) {
+    this.modality = modality;
+    this.#o = { ...CALIBRATION_DEFAULTS, ...options };
+    this.#mean = new Float64Array(rows);
+    this.#count = new Float64Array(rows);
+  }
+
+  get warm(): boolean {
+    return this.#seen >= this.#o.warmupSnapshots;
+  }
+  get spread(): number {
+    return Math.sqrt(this.#variance);
+  }
+  meanOf(row: number): number {
+    return this.#mean[row] as number;
+  }
+
+  /**
+   * Calibrates one snapshot. `cos` are the rows' similarities, `scale` the logit scale for this modality,
+   * `frozen[row]` = 1 for rows whose statistics must not move (their event is running).
+   * Writes probabilities into `out` and returns the "none" probability.
+   */
+  calibrate(cos: Float32Array, scale: number, stampS: number, frozen: Uint8Array, out: Float32Array): number {
+    const o = this.#o;
+    const n = cos.length;
+    const dt = this.#lastStampS === undefined ? 0 : Math.max(0, stampS - this.#lastStampS);
+    this.#lastStampS = stampS;
+    const decay = Math.pow(0.5, dt / o.halfLifeSeconds);
+    const floor = o.minSpread * scale;
+    // Standardise with the spread as it was before this snapshot (first snapshot: the spread across rows).
+    let spread = Math.sqrt(this.#variance);
+    if (this.#seen === 0) {
+      let m = 0;
+      for (let r = 0; r < n; r++) m += (cos[r] as number) * scale;
+      m /= Math.max(1, n);
+      let v = 0;
+      for (let r = 0; r < n; r++) v += ((cos[r] as number) * scale - m) ** 2;
+      spread = Math.sqrt(v / Math.max(1, n));
+    }
+    spread = Math.max(spread, floor);
+    let maxZ = o.noneLogit * o.beta;
+    for (let r = 0; r < n; r++) {
+      const logit = (cos[r] as number) * scale;
+      if ((this.#count[r] as number) === 0) this.#mean[r] = logit;
+      const centred = logit - o.center * (this.#mean[r] as number);
+      const z = (o.standardise ? centred / spread : centred) * o.beta;
+      out[r] = z;
+      if (z > maxZ) maxZ = z;
+    }
+    let sum = Math.exp(o.noneLogit * o.beta - maxZ);
+    for (let r = 0; r < n; r++) {
+      const e = Math.exp((out[r] as number) - maxZ);
+      out[r] = e;
+      sum += e;
+    }
+    for (let r = 0; r < n; r++) out[r] = (out[r] as number) / sum;
+    const none = Math.exp(o.noneLogit * o.beta - maxZ) / sum;
+    // Update running statistics (EMA with a 1/count floor so early estimates are plain averages).
+    let sq = 0;
+    let used = 0;
+    for (let r = 0; r < n; r++) {
+      if (frozen[r] === 1) continue;
+      const logit = (cos[r] as number) * scale;
+      const c = (this.#count[r] as number) * decay + 1;
+      this.#count[r] = c;
+      const a = 1 / c;
+      const prev = this.#mean[r] as number;
+      this.#mean[r] = prev + a * (logit - prev);
+      sq += (logit - prev) ** 2;
+      used++;
+    }
+    if (used > 0) {
+      const s = this.#seen + 1;
+      const a = Math.max(1 / s, 1 - decay);
+      // The first snapshot has no deviation from a mean yet: seed the spread from the spread across rows.
+      const v = this.#seen === 0 ? spread * spread : sq / used;
+      this.#variance = this.#seen === 0 ? v : this.#variance + a * (v - this.#variance);
+    }
+    this.#seen++;
+    return none;
+  }
+}

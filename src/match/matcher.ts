@@ -1,0 +1,279 @@
+/**
+ * The matching stage (core SnapshotMatcher): one snapshot of embeddings in, lifecycle events out.
+ * Per present modality: similarities to every concept (matrix.ts), calibration (calibration.ts); then
+ * log-linear fusion over present modalities (fusion.ts) and one lifecycle per concept (lifecycle.ts).
+ * The matcher follows the concept memory: a committed change rebuilds the matrices; lifecycles of concepts
+ * that survive the change keep their state (a running event is not cut by an unrelated edit).
+ */
+import { randomBytes } from 'node:crypto';
+import {
+  SENSOR_MODALITIES,
+  type ConceptScore,
+  type MatchOutput,
+  type SenseEvent,
+  type SensorModality,
+  type SnapshotEmbeddings,
+  type SnapshotMatcher,
+  type StampNs,
+} from '../core/types.js';
+import type { ConceptDef } from '../memory/concept.js';
+import type { ConceptMemory } from '../memory/memory.js';
+import type { MemoryState } from '../memory/state.js';
+import { ModalityCalibration } from './calibration.js';
+import { logLinearPool, type PoolTerm } from './fusion.js';
+import { ConceptLifecycle, type LifecycleParams, type Transition } from './lifecycle.js';
+import { buildModalityMatrix, similarities, type ModalityMatrix } from './matrix.js';
+import { CALIBRATION_DEFAULTS, LIFECYCLE_DEFAULTS, type MatcherOptions } from './options.js';
+
+interface ModalityStage {
+  matrix: ModalityMatrix;
+  calibration: ModalityCalibration;
+  /** Concept index -> row, -1 when the modality may not observe the concept. */
+  rowOf: Int32Array;
+  sims: Float32Array;
+  probs: Float32Array;
+  frozen: Uint8Array;
+  scratch: { ex: Float32Array };
+}
+
+interface OpenEvent {
+  id: string;
+  start: StampNs;
+}
+
+export interface MatcherStats {
+  snapshots: number;
+  events: { start: number; update: number; end: number };
+  /** Snapshots in which each modality gave evidence. */
+  modalityEvidence: Partial<Record<SensorModality, number>>;
+  /** Snapshots whose embeddings came from another model than the prototypes (ignored modality). */
+  dimensionMismatches: number;
+  concepts: number;
+  meanProcessMs: number;
+}
+
+export class ConceptMatcher implements SnapshotMatcher {
+  readonly #memory: ConceptMemory | undefined;
+  readonly #robot: string;
+  readonly #runId: string;
+  readonly #topK: number;
+  readonly #now: () => Date;
+  readonly #o: MatcherOptions;
+  #concepts: ConceptDef[] = [];
+  #stages = new Map<SensorModality, ModalityStage>();
+  #lifecycles: (ConceptLifecycle | undefined)[] = [];
+  #open = new Map<string, OpenEvent>();
+  #seq = 0;
+  #eventCounter = 0;
+  #lastStamp: StampNs = 0n;
+  #stats: MatcherStats = { snapshots: 0, events: { start: 0, update: 0, end: 0 }, modalityEvidence: {}, dimensionMismatches: 0, concepts: 0, meanProcessMs: 0 };
+  #unsubscribe: (() => void) | undefined;
+
+  /** `source`: a live memory (followed on change) or a fixed state (evaluation, benches). */
+  constructor(source: ConceptMemory | MemoryState, options: MatcherOptions = {}) {
+    this.#o = options;
+    this.#robot = options.robot ?? 'robot';
+    this.#runId = options.runId ?? randomBytes(4).toString('hex');
+    this.#topK = options.topK ?? 5;
+    this.#now = options.now ?? (() => new Date());
+    if ('commit' in source) {
+      this.#memory = source;
+      this.#rebuild(source.state);
+      this.#unsubscribe = source.onChange((s) => this.#rebuild(s));
+    } else {
+      this.#memory = undefined;
+      this.#rebuild(source);
+    }
+  }
+
+  /** Stops following the memory. */
+  close(): void {
+    this.#unsubscribe?.();
+  }
+
+  stats(): MatcherStats {
+    return { ...this.#stats, events: { ...this.#stats.events }, modalityEvidence: { ...this.#stats.modalityEvidence }, concepts: this.#concepts.length };
+  }
+
+  #params(c: ConceptDef): LifecycleParams {
+    const l = { ...LIFECYCLE_DEFAULTS, ...this.#o.lifecycle };
+    return {
+      on: c.thresholds.on,
+      off: c.thresholds.off,
+      minDurationSeconds: c.minDurationSeconds,
+      maxDurationSeconds: c.maxDurationSeconds,
+      cooldownSeconds: c.cooldownSeconds,
+      smoothing: l.smoothing,
+      updateDelta: l.updateDelta,
+      maxGapSeconds: l.maxGapSeconds,
+    };
+  }
+
+  #rebuild(state: MemoryState): void {
+    const previous = new Map(this.#concepts.map((c, i) => [c.id, this.#lifecycles[i]]));
+    const concepts = state.concepts.filter((c) => c.enabled);
+    const index = new Map(concepts.map((c, i) => [c.id, i]));
+    this.#lifecycles = concepts.map((c) => {
+      if (c.background) return undefined;
+      const kept = previous.get(c.id);
+      if (kept !== undefined) {
+        kept.setParams(this.#params(c));
+        return kept;
+      }
+      return new ConceptLifecycle(this.#params(c));
+    });
+    // Events of concepts that were removed or disabled stay open until finish() or the next snapshot ends them.
+    const stages = new Map<SensorModality, ModalityStage>();
+    for (const m of SENSOR_MODALITIES) {
+      const matrix = buildModalityMatrix(state, m, concepts, index);
+      if (matrix === undefined || matrix.concepts.length === 0) continue;
+      const n = matrix.concepts.length;
+      const rowOf = new Int32Array(concepts.length).fill(-1);
+      matrix.concepts.forEach((ci, r) => (rowOf[ci] = r));
+      stages.set(m, {
+        matrix,
+        calibration: new ModalityCalibration(m, n, this.#o.calibration),
+        rowOf,
+        sims: new Float32Array(n),
+        probs: new Float32Array(n),
+        frozen: new Uint8Array(n),
+        scratch: { ex: new Float32Array(0) },
+      });
+    }
+    this.#concepts = concepts;
+    this.#stages = stages;
+  }
+
+  process(input: SnapshotEmbeddings): MatchOutput {
+    const t0 = performance.now();
+    this.#memory?.observe(input);
+    this.#lastStamp = input.stamp;
+    const nowS = Number(input.stamp) / 1e9;
+    const cal = { ...CALIBRATION_DEFAULTS, ...this.#o.calibration };
+    const weights = this.#o.fusion?.weights ?? {};
+    const evidence: SensorModality[] = [];
+    for (const m of input.present) {
+      const stage = this.#stages.get(m);
+      const emb = input.embeddings[m];
+      if (stage === undefined || emb === undefined) continue;
+      if (emb.vector.length !== stage.matrix.dim) {
+        this.#stats.dimensionMismatches++;
+        continue;
+      }
+      similarities(stage.matrix, emb.vector, cal.exemplarWeight, stage.sims, stage.scratch);
+      for (let r = 0; r < stage.frozen.length; r++) stage.frozen[r] = this.#lifecycles[stage.matrix.concepts[r] as number]?.active === true ? 1 : 0;
+      const warm = stage.calibration.warm;
+      stage.calibration.calibrate(stage.sims, emb.scale * cal.textScale, nowS, stage.frozen, stage.probs);
+      if (warm) {
+        evidence.push(m);
+        this.#stats.modalityEvidence[m] = (this.#stats.modalityEvidence[m] ?? 0) + 1;
+      }
+    }
+    const events: SenseEvent[] = [];
+    const scores: ConceptScore[] = [];
+    const terms: PoolTerm[] = [];
+    this.#concepts.forEach((c, ci) => {
+      terms.length = 0;
+      const modalityScores: Partial<Record<SensorModality, number>> = {};
+      for (const m of evidence) {
+        const stage = this.#stages.get(m) as ModalityStage;
+        const r = stage.rowOf[ci] as number;
+        if (r < 0) continue;
+        const p = stage.probs[r] as number;
+        modalityScores[m] = p;
+        terms.push({ probability: p, weight: weights[m] ?? 1 });
+      }
+      const fused = logLinearPool(terms);
+      if (c.background) return;
+      if (fused !== undefined) scores.push({ conceptId: c.id, label: c.label, score: fused, modalityScores });
+      const life = this.#lifecycles[ci] as ConceptLifecycle;
+      const tr = life.step(fused, nowS);
+      if (tr !== undefined) events.push(this.#event(c, tr, input, modalityScores));
+    });
+    // Events of concepts that left the memory (removed or disabled) end now.
+    const live = new Set(this.#concepts.map((c) => c.id));
+    for (const [id, open] of this.#open) {
+      if (live.has(id)) continue;
+      this.#open.delete(id);
+      events.push(this.#endOrphan(id, open, input.stamp, input));
+    }
+    scores.sort((a, b) => b.score - a.score);
+    this.#stats.snapshots++;
+    const ms = performance.now() - t0;
+    this.#stats.meanProcessMs += (ms - this.#stats.meanProcessMs) / Math.min(this.#stats.snapshots, 100);
+    return { events, top: scores.slice(0, this.#topK) };
+  }
+
+  finish(stamp: StampNs): SenseEvent[] {
+    const nowS = Number(stamp) / 1e9;
+    const out: SenseEvent[] = [];
+    const input: SnapshotEmbeddings = { seq: -1, stamp, present: [], missing: [...SENSOR_MODALITIES], embeddings: {} };
+    this.#concepts.forEach((c, ci) => {
+      const tr = this.#lifecycles[ci]?.finish(nowS);
+      if (tr !== undefined) out.push(this.#event(c, tr, input, {}));
+    });
+    for (const [id, open] of this.#open) out.push(this.#endOrphan(id, open, stamp, input));
+    this.#open.clear();
+    return out;
+  }
+
+  #event(c: ConceptDef, tr: Transition, input: SnapshotEmbeddings, modalityScores: Partial<Record<SensorModality, number>>): SenseEvent {
+    let open = this.#open.get(c.id);
+    if (tr.type === 'start' || open === undefined) {
+      open = { id: `${this.#robot}-${this.#runId}-${++this.#eventCounter}`, start: input.stamp };
+      this.#open.set(c.id, open);
+    }
+    if (tr.type === 'end') this.#open.delete(c.id);
+    this.#stats.events[tr.type]++;
+    return {
+      v: 1,
+      id: open.id,
+      type: tr.type,
+      robot: this.#robot,
+      concept: { id: c.id, label: c.label },
+      score: round(tr.score),
+      peakScore: round(tr.peak),
+      modalityScores: roundAll(modalityScores),
+      present: [...input.present],
+      missing: [...input.missing],
+      start: open.start.toString(),
+      end: tr.type === 'end' ? input.stamp.toString() : null,
+      emittedAt: this.#now().toISOString(),
+      seq: ++this.#seq,
+    };
+  }
+
+  #endOrphan(id: string, open: OpenEvent, stamp: StampNs, input: SnapshotEmbeddings): SenseEvent {
+    this.#stats.events.end++;
+    return {
+      v: 1,
+      id: open.id,
+      type: 'end',
+      robot: this.#robot,
+      concept: { id, label: this.#memory?.get(id)?.label ?? id },
+      score: 0,
+      peakScore: 0,
+      modalityScores: {},
+      present: [...input.present],
+      missing: [...input.missing],
+      start: open.start.toString(),
+      end: stamp.toString(),
+      emittedAt: this.#now().toISOString(),
+      seq: ++this.#seq,
+    };
+  }
+
+  /** Stamp of the last processed snapshot (for finish() at end of input). */
+  get lastStamp(): StampNs {
+    return this.#lastStamp;
+  }
+}
+
+function round(x: number): number {
+  return Math.round(x * 1e4) / 1e4;
+}
+function roundAll(s: Partial<Record<SensorModality, number>>): Partial<Record<SensorModality, number>> {
+  const out: Partial<Record<SensorModality, number>> = {};
+  for (const m of SENSOR_MODALITIES) if (s[m] !== undefined) out[m] = round(s[m] as number);
+  return out;
+}

@@ -1,0 +1,106 @@
+/**
+ * The search side of matching: per modality, every candidate concept's prototype in one contiguous
+ * Float32Array (row-major, n x dim) and the taught exemplars in another, scored against a snapshot
+ * embedding by brute-force dot products (vectors are unit length, so dot = cosine).
+ * Brute force is the choice up to 100,000 concepts: see src/bench/match.ts and docs/concepts.md.
+ */
+import type { SensorModality } from '../core/types.js';
+import type { ConceptDef } from '../memory/concept.js';
+import type { MemoryState } from '../memory/state.js';
+
+export interface ModalityMatrix {
+  modality: SensorModality;
+  dim: number;
+  /** Concept indices (into the matcher's concept list) of the rows. */
+  concepts: Int32Array;
+  protos: Float32Array;
+  /** Exemplar rows, and which row of `concepts` each belongs to. */
+  exemplars: Float32Array;
+  exemplarOwner: Int32Array;
+  /** Rows that have at least one exemplar. */
+  hasExemplar: Uint8Array;
+}
+
+/** Whether `modality` may give evidence for `c`. */
+export function allowed(c: ConceptDef, modality: SensorModality): boolean {
+  return c.modalities === undefined || c.modalities.includes(modality);
+}
+
+/** Builds one modality's matrices from the memory state; `index` maps concept id -> matcher index. */
+export function buildModalityMatrix(state: MemoryState, modality: SensorModality, candidates: readonly ConceptDef[], index: Map<string, number>): ModalityMatrix | undefined {
+  const protos = state.prototypes;
+  if (protos === undefined) return undefined;
+  const dim = protos.dim;
+  const rows: number[] = [];
+  const rowConcepts: ConceptDef[] = [];
+  const vecs: Float32Array[] = [];
+  for (const c of candidates) {
+    if (!allowed(c, modality)) continue;
+    const v = protos.byConcept.get(c.id)?.[modality];
+    if (v === undefined) continue;
+    rows.push(index.get(c.id) as number);
+    rowConcepts.push(c);
+    vecs.push(v);
+  }
+  const matrix = new Float32Array(rows.length * dim);
+  vecs.forEach((v, r) => matrix.set(v, r * dim));
+  const exRows: Float32Array[] = [];
+  const owners: number[] = [];
+  const hasExemplar = new Uint8Array(rows.length);
+  rowConcepts.forEach((c, r) => {
+    const list = state.exemplars.get(c.id)?.[modality];
+    if (list === undefined) return;
+    for (const v of list) {
+      if (v.length !== dim) continue;
+      exRows.push(v);
+      owners.push(r);
+      hasExemplar[r] = 1;
+    }
+  });
+  const exemplars = new Float32Array(exRows.length * dim);
+  exRows.forEach((v, k) => exemplars.set(v, k * dim));
+  return { modality, dim, concepts: Int32Array.from(rows), protos: matrix, exemplars, exemplarOwner: Int32Array.from(owners), hasExemplar };
+}
+
+/** out[r] = dot(matrix row r, v). Unrolled by 4: the inner loop of the whole matcher. */
+export function dotRows(matrix: Float32Array, dim: number, v: Float32Array, out: Float32Array): void {
+  const n = out.length;
+  const d4 = dim - (dim % 4);
+  for (let r = 0; r < n; r++) {
+    const o = r * dim;
+    let s0 = 0;
+    let s1 = 0;
+    let s2 = 0;
+    let s3 = 0;
+    let i = 0;
+    for (; i < d4; i += 4) {
+      s0 += (matrix[o + i] as number) * (v[i] as number);
+      s1 += (matrix[o + i + 1] as number) * (v[i + 1] as number);
+      s2 += (matrix[o + i + 2] as number) * (v[i + 2] as number);
+      s3 += (matrix[o + i + 3] as number) * (v[i + 3] as number);
+    }
+    for (; i < dim; i++) s0 += (matrix[o + i] as number) * (v[i] as number);
+    out[r] = s0 + s1 + s2 + s3;
+  }
+}
+
+/**
+ * Similarity of `v` to each row's concept: the prototype cosine, joined with the best exemplar cosine where
+ * the concept has exemplars: (1 - w) * prototype + w * best exemplar.
+ */
+export function similarities(m: ModalityMatrix, v: Float32Array, exemplarWeight: number, out: Float32Array, scratch: { ex: Float32Array }): void {
+  dotRows(m.protos, m.dim, v, out);
+  const nEx = m.exemplarOwner.length;
+  if (nEx === 0 || exemplarWeight <= 0) return;
+  if (scratch.ex.length < nEx) scratch.ex = new Float32Array(nEx);
+  const ex = scratch.ex.subarray(0, nEx);
+  dotRows(m.exemplars, m.dim, v, ex);
+  const best = new Float32Array(out.length).fill(-Infinity);
+  for (let k = 0; k < nEx; k++) {
+    const r = m.exemplarOwner[k] as number;
+    if ((ex[k] as number) > (best[r] as number)) best[r] = ex[k] as number;
+  }
+  for (let r = 0; r < out.length; r++) {
+    if (m.hasExemplar[r] === 1) out[r] = (1 - exemplarWeight) * (out[r] as number) + exemplarWeight * (best[r] as number);
+  }
+}

@@ -1,0 +1,72 @@
+/**
+ * Matching parameters with their defaults in one place. The defaults were tuned on simulator training and
+ * validation seeds with the bundled model and reported on held-out seeds (docs/concepts.md).
+ */
+import type { SensorModality } from '../core/types.js';
+
+export interface CalibrationOptions {
+  /** Weight of taught exemplars against the text prototype: (1 - w) * prototype + w * best exemplar. @default 0.5 */
+  exemplarWeight?: number;
+  /** Text logit scale multiplied with each modality's own output scale (ImageBind: text ~100, audio 20 ...). @default 1 */
+  textScale?: number;
+  /** How much of each (modality, concept) running mean is subtracted: 0 = raw logits, 1 = fully centred. @default 1 */
+  center?: number;
+  /** Divide by the modality's running spread, so a score means the same in every modality. @default true */
+  standardise?: boolean;
+  /** Softmax sharpness on standardised logits. @default 1 */
+  beta?: number;
+  /** Logit of the implicit "none of these" option in each modality's softmax (in standardised units). @default 2 */
+  noneLogit?: number;
+  /** Half-life of the running statistics in seconds. @default 60 */
+  halfLifeSeconds?: number;
+  /** Snapshots a modality must have seen before it gives evidence. @default 4 */
+  warmupSnapshots?: number;
+  /** Spread floor, in cosine units (times the logit scale). @default 0.01 */
+  minSpread?: number;
+}
+
+export interface FusionOptions {
+  /** Weight of each modality in the log-linear pool. @default 1 each */
+  weights?: Partial<Record<SensorModality, number>>;
+}
+
+export interface LifecycleOptions {
+  /** Exponential smoothing of the fused score per snapshot: s = a * fused + (1 - a) * s. @default 0.6 */
+  smoothing?: number;
+  /** An `update` is sent when the peak score rose by this much since the last message. @default 0.1 */
+  updateDelta?: number;
+  /** A running event with no evidence (all its modalities missing) for this long ends. @default 2 */
+  maxGapSeconds?: number;
+}
+
+export interface MatcherOptions {
+  /** Robot id in events. @default 'robot' */
+  robot?: string;
+  /** Prefix of event ids; unique per run. @default random 8 hex digits */
+  runId?: string;
+  calibration?: CalibrationOptions;
+  fusion?: FusionOptions;
+  lifecycle?: LifecycleOptions;
+  /** Concepts returned in `top`. @default 5 */
+  topK?: number;
+  /** Wall clock for `emittedAt` (injected for tests). @default () => new Date() */
+  now?: () => Date;
+}
+
+export const CALIBRATION_DEFAULTS: Required<CalibrationOptions> = {
+  exemplarWeight: 0.5,
+  textScale: 1,
+  center: 1,
+  standardise: true,
+  beta: 1,
+  noneLogit: 2,
+  halfLifeSeconds: 60,
+  warmupSnapshots: 4,
+  minSpread: 0.01,
+};
+
+export const LIFECYCLE_DEFAULTS: Required<LifecycleOptions> = {
+  smoothing: 0.6,
+  updateDelta: 0.1,
+  maxGapSeconds: 2,
+};
