@@ -31,6 +31,7 @@ async function persistentSubscriber(url: string, topics: string[]): Promise<Coll
     protocolVersion: 5,
     clean: false,
     clientId: 'dashboard-1',
+    resubscribe: false, // the broker's persistent session must carry the subscription across its restart
     properties: { sessionExpiryInterval: 3600 },
   });
   cleanup.push(() => sub.close());

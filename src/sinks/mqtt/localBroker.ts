@@ -6,7 +6,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, connect } from 'node:net';
-import { tmpdir } from 'node:os';
+import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { SensebindError } from '../../core/errors.js';
 
@@ -15,6 +15,8 @@ export const MOSQUITTO_PATH = process.env.SENSEBIND_MOSQUITTO ?? '/usr/sbin/mosq
 export interface LocalBrokerOptions {
   /** TLS listener instead of plain TCP (PEM file paths). @default plain */
   tls?: { cafile: string; certfile: string; keyfile: string; requireCertificate?: boolean };
+  /** mosquitto_passwd file: anonymous clients are refused. @default anonymous allowed */
+  passwordFile?: string;
   /** Port to listen on. @default a free one */
   port?: number;
   /** Extra mosquitto.conf lines. @default none */
@@ -73,7 +75,10 @@ export class LocalBroker {
     const port = options.port ?? (await freePort());
     const lines = [
       `listener ${port} 127.0.0.1`,
-      'allow_anonymous true',
+      ...(options.passwordFile ? ['allow_anonymous false', `password_file ${options.passwordFile}`] : ['allow_anonymous true']),
+      // Run as whoever started us: as root, mosquitto would switch to user "mosquitto" and lose access to
+      // the private temp folder (persistence, password file, test certificates).
+      `user ${userInfo().username}`,
       'persistence true',
       `persistence_location ${dir}/`,
       'log_dest stderr',
