@@ -41,6 +41,11 @@ function tablesFor(params: VisionPreprocess): Float32Array[] {
   return t;
 }
 
+/** The 256-entry lookup table per channel (exported for the golden test against torch). */
+export function normalisationTable(params: VisionPreprocess): Float32Array[] {
+  return tablesFor(params);
+}
+
 /** Interleaved RGB crop -> planar normalised float32 [3, h, w]. */
 export function normaliseRgb(rgb: Uint8Array, width: number, height: number, params: VisionPreprocess): Tensor {
   const [r, g, b] = tablesFor(params) as [Float32Array, Float32Array, Float32Array];
@@ -61,17 +66,21 @@ function checkImage(img: RgbImage, what: string): void {
   }
 }
 
-/** The Pillow-exact path: synchronous, no native calls. */
-export function visionTensor(img: RgbImage, params: VisionPreprocess, what = 'vision frame'): Tensor {
+/** The resized, centre-cropped 8-bit RGB (interleaved) that Pillow would hand to ToTensor. */
+export function visionCrop(img: RgbImage, params: VisionPreprocess, what = 'vision frame'): Uint8Array {
   checkImage(img, what);
   const g = resizeCropGeometry(img.width, img.height, params.size, params.crop);
   const region = { left: g.left, top: g.top, width: g.crop, height: g.crop };
-  const crop = resizeU8(img.rgb, img.width, img.height, 3, g.width, g.height, region, params.interpolation);
-  return normaliseRgb(crop, g.crop, g.crop, params);
+  return resizeU8(img.rgb, img.width, img.height, 3, g.width, g.height, region, params.interpolation);
+}
+
+/** The Pillow-exact path: synchronous, no native calls. */
+export function visionTensor(img: RgbImage, params: VisionPreprocess, what = 'vision frame'): Tensor {
+  return normaliseRgb(visionCrop(img, params, what), params.crop, params.crop, params);
 }
 
 /** The libvips path: sharp's cubic (Catmull-Rom, like Pillow's a = -0.5) resize, then the same crop. */
-export async function visionTensorSharp(img: RgbImage, params: VisionPreprocess, what = 'vision frame'): Promise<Tensor> {
+export async function visionCropSharp(img: RgbImage, params: VisionPreprocess, what = 'vision frame'): Promise<Uint8Array> {
   checkImage(img, what);
   const g = resizeCropGeometry(img.width, img.height, params.size, params.crop);
   const kernel = params.interpolation === 'bicubic' ? 'cubic' : 'linear';
@@ -80,7 +89,11 @@ export async function visionTensorSharp(img: RgbImage, params: VisionPreprocess,
     .extract({ left: g.left, top: g.top, width: g.crop, height: g.crop })
     .raw()
     .toBuffer();
-  return normaliseRgb(new Uint8Array(crop.buffer, crop.byteOffset, crop.length), g.crop, g.crop, params);
+  return new Uint8Array(crop.buffer, crop.byteOffset, crop.length);
+}
+
+export async function visionTensorSharp(img: RgbImage, params: VisionPreprocess, what = 'vision frame'): Promise<Tensor> {
+  return normaliseRgb(await visionCropSharp(img, params, what), params.crop, params.crop, params);
 }
 
 export function preprocessRgb(img: RgbImage, params: VisionPreprocess, what?: string): Promise<Tensor> {
