@@ -66,7 +66,10 @@ export function sessionOptions(provider: ProviderName, threads: ThreadOptions = 
 /** First line, without ORT's source-location prefix, capped: enough to act on in a log line. */
 export function shortReason(err: unknown): string {
   const line = errorMessage(err).split('\n').find((l) => l.trim() !== '') ?? 'unknown error';
-  const trimmed = line.replace(/^\/onnxruntime_src\/\S+\s+/, '').trim();
+  // ORT prefixes source locations and failed-assertion text; keep the part a user can act on.
+  let trimmed = line.replace(/^\/onnxruntime_src\/\S+\s+/, '').trim();
+  const assertion = / was false\. (.+)$/.exec(trimmed);
+  if (assertion) trimmed = assertion[1]!;
   return trimmed.length > 300 ? `${trimmed.slice(0, 297)}...` : trimmed;
 }
 

@@ -159,15 +159,17 @@ export class EmbeddingRuntime {
   async embedWindows<M extends SensorModality>(modality: M, windows: readonly WindowOf<M>[], stamp: StampNs | readonly StampNs[]): Promise<Embedding[]> {
     const session = this.#session(modality);
     const params = this.manifest.modalities[modality]!.preprocess;
-    const tensors = windows.map((w, i) => {
-      try {
-        // The manifest entry of `modality` holds that modality's parameters; the index type cannot say so.
-        return preprocessWindow(modality, w, params as never);
-      } catch (err) {
-        throw new SensebindError('INPUT', `${modality} window ${i}: preprocessing failed: ${errorMessage(err)}`, { cause: err });
-      }
-    });
-    const vectors = await session.embed(await Promise.all(tensors));
+    const tensors = await Promise.all(
+      windows.map(async (w, i) => {
+        try {
+          // The manifest entry of `modality` holds that modality's parameters; the index type cannot say so.
+          return await preprocessWindow(modality, w, params as never);
+        } catch (err) {
+          throw new SensebindError('INPUT', `${modality} window ${i}: preprocessing failed: ${errorMessage(err)}`, { cause: err });
+        }
+      }),
+    );
+    const vectors = await session.embed(tensors);
     return vectors.map((vector, i) => this.#embedding(modality, vector, stampAt(stamp, i)));
   }
 

@@ -1,12 +1,116 @@
-// Placeholder until the issue that builds `sensebind embed` lands; it says so instead of pretending.
-import type { Command } from '../command.js';
+/**
+ * `sensebind embed`: one input file (or a text) -> its embedding, through the same manifest, preprocessing,
+ * provider chain and graph the agent uses. Prints one JSON line; logs (which provider loaded and why the
+ * others did not) go to stderr.
+ */
+import { SensebindError } from '../../core/errors.js';
+import { MODALITIES, type Modality } from '../../core/types.js';
+import { PROVIDERS, type ProviderName } from '../../embed/providers.js';
+import { EmbeddingRuntime } from '../../embed/runtime.js';
+import { preprocessFile, type PreprocessFileOptions, type PreprocessParams } from '../../preprocess/index.js';
+import { numberFlag, parseCommandArgs, type Command } from '../command.js';
+
+const NAME = 'embed';
+
+const HELP = `Usage: sensebind embed [--model <dir>] --modality <m> (--input <file> | --text "<string>") [options]
+
+Embeds one input with the model's graph for that modality and prints
+{"modality":..,"dim":..,"provider":..,"scale":..,"model":..,"vector":[...]} (vector: unit length).
+
+  --model <dir>          model folder with manifest.json (default: config model.dir)
+  --modality <m>         vision | audio | depth | thermal | imu | text (default text with --text)
+  --input <file>         vision: jpeg/png; audio: wav (all of the file's clips, averaged);
+                         depth: 16-bit png (millimetres) or .f32 metres with --shape;
+                         thermal: 8/16-bit png or .f32 with --shape; imu: csv t,ax,ay,az,gx,gy,gz;
+                         text: a UTF-8 text file
+  --text "<string>"      text to embed (served from the text embedding cache, config model.cacheDir,
+                         when embedded before: then "provider" is "cache")
+  --providers <list>     execution providers to try in order, e.g. cpu or cuda,cpu
+                         (default: config model.providers = tensorrt,cuda,webgpu,cpu)
+  --no-verify            skip the sha256 check of the graph files
+  --shape HxW            height and width of a .f32 input
+  --depth-units <n>      depth png units per metre (default 1000 = millimetres; TUM: 5000)
+  --start <seconds>      imu csv: window start in the file's time (default: first reading)`;
+
+function parseProviders(value: string): ProviderName[] {
+  const list = value.split(',').map((s) => s.trim()).filter(Boolean);
+  const bad = list.filter((p) => !(PROVIDERS as readonly string[]).includes(p));
+  if (list.length === 0 || bad.length > 0) {
+    throw new SensebindError('USAGE', `sensebind ${NAME}: --providers takes a comma-separated list of ${PROVIDERS.join(', ')}, got "${value}"`);
+  }
+  return list as ProviderName[];
+}
+
+function parseShape(value: string | undefined): [number, number] | undefined {
+  if (value === undefined) return undefined;
+  const m = /^(\d+)x(\d+)$/.exec(value);
+  if (!m || Number(m[1]) < 1 || Number(m[2]) < 1) {
+    throw new SensebindError('USAGE', `sensebind ${NAME}: --shape expects HxW with positive integers (e.g. 480x640), got "${value}"`);
+  }
+  return [Number(m[1]), Number(m[2])];
+}
 
 export const command: Command = {
-  name: 'embed',
-  summary: 'not available in this build',
-  help: 'sensebind embed: not available in this build yet',
-  async run(_argv, ctx) {
-    ctx.stderr.write('sensebind embed: not available in this build yet\n');
-    return 2;
+  name: NAME,
+  summary: 'embed one file or text with the model and print the vector as JSON',
+  help: HELP,
+  async run(argv, ctx) {
+    const { values } = parseCommandArgs(NAME, argv, {
+      model: { type: 'string' },
+      modality: { type: 'string' },
+      input: { type: 'string' },
+      text: { type: 'string' },
+      providers: { type: 'string' },
+      'no-verify': { type: 'boolean' },
+      shape: { type: 'string' },
+      'depth-units': { type: 'string' },
+      start: { type: 'string' },
+    });
+    if ((values.input === undefined) === (values.text === undefined)) {
+      throw new SensebindError('USAGE', `sensebind ${NAME}: give exactly one of --input <file> or --text "<string>" (see sensebind ${NAME} --help)`);
+    }
+    const modality = values.modality ?? (values.text !== undefined ? 'text' : undefined);
+    if (modality === undefined) throw new SensebindError('USAGE', `sensebind ${NAME}: --modality is required with --input (${MODALITIES.join(', ')})`);
+    if (!(MODALITIES as readonly string[]).includes(modality)) {
+      throw new SensebindError('USAGE', `sensebind ${NAME}: --modality must be one of ${MODALITIES.join(', ')}, got "${modality}"`);
+    }
+    const m = modality as Modality;
+    if (values.text !== undefined && m !== 'text') {
+      throw new SensebindError('USAGE', `sensebind ${NAME}: --text works with --modality text only (got --modality ${m})`);
+    }
+    const config = await ctx.loadConfig();
+    const modelDir = values.model ?? config.model.dir;
+    const providers = values.providers !== undefined ? parseProviders(values.providers) : config.model.providers;
+    const runtime = await EmbeddingRuntime.open(modelDir, {
+      providers,
+      cacheDir: config.model.cacheDir,
+      intraOpThreads: config.model.intraOpThreads,
+      interOpThreads: config.model.interOpThreads,
+      verifyHashes: values['no-verify'] !== true,
+      logger: ctx.logger,
+    });
+    try {
+      let embedding;
+      if (values.text !== undefined) {
+        [embedding] = await runtime.embedText([values.text]);
+      } else {
+        const entry = runtime.manifest.modalities[m];
+        if (entry === undefined) {
+          throw new SensebindError('USAGE', `sensebind ${NAME}: model ${runtime.loaded.path} has no ${m} modality (it has ${runtime.modalities().join(', ')})`);
+        }
+        const options: PreprocessFileOptions = { modelDir: runtime.loaded.dir, shape: parseShape(values.shape) };
+        if (values['depth-units'] !== undefined) options.depthUnitsPerMetre = numberFlag(NAME, 'depth-units', values['depth-units'], 1000);
+        if (values.start !== undefined) options.imuStartSeconds = numberFlag(NAME, 'start', values.start, 0);
+        const tensor = await preprocessFile(m, values.input!, entry.preprocess as PreprocessParams[typeof m], options);
+        [embedding] = await runtime.embedTensors(m, [tensor]);
+      }
+      const e = embedding!;
+      ctx.stdout.write(
+        `${JSON.stringify({ modality: m, dim: e.vector.length, provider: runtime.provider(m) ?? (m === 'text' ? 'cache' : null), scale: e.scale, model: runtime.modelId, vector: Array.from(e.vector) })}\n`,
+      );
+      return 0;
+    } finally {
+      await runtime.close();
+    }
   },
 };
