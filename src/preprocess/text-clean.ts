@@ -77,9 +77,12 @@ export const WS = '\\t\\n\\v\\f\\r \\x85\\xa0\\u1680\\u2000-\\u200a\\u2028\\u202
 const WS_RUN = new RegExp(`[${WS}]+`, 'g');
 const PY_STRIP = new RegExp(`^[${WS}\\x1c-\\x1f]+|[${WS}\\x1c-\\x1f]+$`, 'g');
 
+const PRINTABLE_ASCII = /^[\x20-\x7e\t\n]*$/;
+
 /** whitespace_clean(basic_clean(text)).lower() of CLIP's simple_tokenizer. */
 export function cleanText(text: string): string {
-  let t = fixText(text);
+  // Printable ASCII is a fixed point of every ftfy fix above (the common case for prompts): skip them.
+  let t = PRINTABLE_ASCII.test(text) ? text : fixText(text);
   t = htmlUnescape(htmlUnescape(t)).replace(PY_STRIP, '');
   t = t.replace(WS_RUN, ' ').replace(PY_STRIP, '');
   return t.toLowerCase();

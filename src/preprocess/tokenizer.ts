@@ -31,6 +31,7 @@ function bytesToUnicode(): [number[], string[]] {
 }
 
 const SPLIT = new RegExp(`<\\|startoftext\\|>|<\\|endoftext\\|>|'s|'t|'re|'ve|'m|'ll|'d|\\p{L}+|\\p{N}|[^${WS}\\p{L}\\p{N}]+`, 'giu');
+const ASCII_TOKEN = /^[\x21-\x7e]+$/;
 const SOT = '<|startoftext|>';
 const EOT = '<|endoftext|>';
 const MERGES = 49152 - 256 - 2;
@@ -115,8 +116,12 @@ export class ClipTokenizer {
   encode(text: string): number[] {
     const out: number[] = [];
     for (const m of cleanText(text).matchAll(SPLIT)) {
-      let token = '';
-      for (const b of this.#utf8.encode(m[0])) token += this.#byteEncoder[b]!;
+      // Bytes 0x21..0x7E map to themselves, so printable-ASCII pre-tokens (never spaces) need no re-encoding.
+      let token = m[0];
+      if (!ASCII_TOKEN.test(token)) {
+        token = '';
+        for (const b of this.#utf8.encode(m[0])) token += this.#byteEncoder[b]!;
+      }
       for (const id of this.#bpe(token)) out.push(id);
     }
     return out;
