@@ -53,6 +53,21 @@ export interface TopicCounts {
   firstReason?: string;
 }
 
+/** Message types the converter handles (short names). */
+const KNOWN_TYPES = new Set([
+  'sensor_msgs/Image',
+  'sensor_msgs/CompressedImage',
+  'sensor_msgs/Imu',
+  'audio_common_msgs/AudioInfo',
+  'audio_common_msgs/AudioData',
+  'audio_common_msgs/AudioDataStamped',
+  'audio_common_msgs/AudioStamped',
+  'audio_common_msgs/Audio',
+  'audio_tools/AudioDataStamped',
+  'audio_tools/AudioInfo',
+  'audio_tools/AudioData',
+]);
+
 const FRAME_MODALITIES = new Set<SensorModality>(['vision', 'depth', 'thermal']);
 
 function siblingInfoTopic(topic: string): string {
@@ -110,6 +125,36 @@ export class MessageConverter {
     return result;
   }
 
+  /**
+   * Why a message of `type` on `topic` would be skipped whatever its content (ignored, unlisted, no
+   * converter), so callers can skip deserialising it; undefined when it needs converting.
+   */
+  precheck(topic: string, type: string): string | undefined {
+    const mapped = this.#topics[topic];
+    if (mapped === 'ignore') return 'topic ignored by config';
+    if (mapped === undefined && this.#onlyListed) return 'topic not listed in config';
+    const short = shortTypeName(type);
+    return KNOWN_TYPES.has(short) ? undefined : `no converter for ${short}`;
+  }
+
+  /** Counts a message skipped without converting it (after precheck), logged once per topic. */
+  countSkipped(topic: string, type: string, reason: string): void {
+    const counts = this.#countsFor(topic, type);
+    counts.received++;
+    counts.skipped++;
+    counts.firstReason ??= reason;
+    this.#logOnce(topic, type, 'skipped', reason);
+  }
+
+  /** Counts a message that never reached a converter (it could not be deserialised), logged once per topic. */
+  countBad(topic: string, type: string, reason: string): void {
+    const counts = this.#countsFor(topic, type);
+    counts.received++;
+    counts.bad++;
+    counts.firstReason ??= reason;
+    this.#logOnce(topic, type, 'bad', reason);
+  }
+
   /** Per-topic counts so far (a copy). */
   summary(): Record<string, TopicCounts> {
     return Object.fromEntries([...this.#counts].map(([t, c]) => [t, { ...c }]));
@@ -134,9 +179,10 @@ export class MessageConverter {
   }
 
   async #convert(topic: string, type: string, msg: Fields, receiveStamp: bigint): Promise<ConvertResult> {
-    const mapped = this.#topics[topic];
-    if (mapped === 'ignore') return { kind: 'skipped', reason: 'topic ignored by config' };
-    if (mapped === undefined && this.#onlyListed) return { kind: 'skipped', reason: 'topic not listed in config' };
+    const pre = this.precheck(topic, type);
+    if (pre !== undefined) return { kind: 'skipped', reason: pre };
+    // precheck returned early for 'ignore'
+    const mapped = this.#topics[topic] as SensorModality | undefined;
     const stamp = headerStamp(msg) ?? receiveStamp;
     const wrongMapping = (what: string): ConvertResult => ({
       kind: 'skipped',
