@@ -64,6 +64,8 @@ export async function readGreyImage(path: string): Promise<GreyImage & { bits: 8
   try {
     const { data, info } = await sharp(bytes, { failOn: 'error' })
       .removeAlpha()
+      // Without an explicit 16-bit colourspace libvips would reduce to 8 bits on the way out.
+      .toColourspace(sixteen ? 'grey16' : 'b-w')
       .raw({ depth: sixteen ? 'ushort' : 'uchar' })
       .toBuffer({ resolveWithObject: true });
     const n = info.width * info.height;
