@@ -20,7 +20,7 @@ export interface DeviceClockOptions {
   window?: number;
   /** Drift beyond this is clamped (a fit that wild is noise). @default 2000 */
   maxDriftPpm?: number;
-  /** Minimum span of device time (s) before the slope is fitted; below it drift stays at its last value. @default 2 */
+  /** Minimum span of device time (s) before the slope is fitted; below it drift stays at its last value. @default 1 */
   minFitSpanSeconds?: number;
   /** Frames kept for the arrival-based fallback. @default 256 */
   arrivalWindow?: number;
@@ -63,7 +63,7 @@ export class DeviceClock {
   #mode: ClockMode = 'none';
 
   constructor(options: DeviceClockOptions = {}) {
-    const { window = 32, maxDriftPpm = 2000, minFitSpanSeconds = 2, arrivalWindow = 256 } = options;
+    const { window = 32, maxDriftPpm = 2000, minFitSpanSeconds = 1, arrivalWindow = 256 } = options;
     this.#window = window;
     this.#maxDrift = maxDriftPpm * 1e-6;
     this.#minSpanNs = minFitSpanSeconds * 1e9;

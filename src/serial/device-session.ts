@@ -28,8 +28,15 @@ export interface DeviceSessionOptions {
   /** Agent clock, ns. */
   now: () => bigint;
   logger?: Logger;
-  /** Time-sync requests after the start burst, ms. @default 1000 */
+  /** Time-sync requests after the start burst, ms (every 250 ms during the first 5 s of a connection). @default 1000 */
   syncIntervalMs?: number;
+  /**
+   * Data frames are held (bounded by maxPendingFrames) until the first time-sync reply, at most this long,
+   * so that the first samples of a connection carry stamps as good as the rest. 0 = never wait. @default 1000
+   */
+  syncWaitMs?: number;
+  /** A time-sync exchange with a round trip up to this (ms) ends the wait; longer ones bound the offset too loosely. @default 10 */
+  syncGoodRttMs?: number;
   /** Requests sent 50 ms apart right after connecting, so stamps are good within a fraction of a second. @default 8 */
   syncBurst?: number;
   /** Bytes without one valid frame after which the link is declared garbage (wrong baud?). @default 2048 */
@@ -53,6 +60,7 @@ export interface DeviceSessionStats {
   dropped: number;
   decoder: FrameDecoderStats;
   lostFrames: number;
+  lostByStream: Record<number, number>;
   replayed: number;
   resyncs: number;
   lostAudioSamples: number;
@@ -113,6 +121,8 @@ export class DeviceSession {
     const {
       syncIntervalMs = 1000,
       syncBurst = 8,
+      syncWaitMs = 1000,
+      syncGoodRttMs = 10,
       garbageBytes = 2048,
       maxPendingFrames = 256,
       silentMs = 3000,
@@ -121,7 +131,7 @@ export class DeviceSession {
       clock,
       ...rest
     } = options;
-    this.#o = { ...rest, syncIntervalMs, syncBurst, garbageBytes, maxPendingFrames, silentMs, baudRate };
+    this.#o = { ...rest, syncIntervalMs, syncWaitMs, syncGoodRttMs, syncBurst, garbageBytes, maxPendingFrames, silentMs, baudRate };
     this.#log = logger;
     this.#clock = new DeviceClock(clock);
   }
@@ -171,8 +181,12 @@ export class DeviceSession {
     if (!this.#connected) return;
     const now = this.#o.now();
     const since = Number(now - this.#lastSyncNs) / 1e6;
-    if ((this.#syncSent < this.#o.syncBurst && since >= 50) || since >= this.#o.syncIntervalMs) this.#sendSync(now);
+    // a quick burst, then 4/s for the first seconds (the drift fit needs a span), then the configured pace
+    const early = Number(now - this.#connectedAt) / 1e6 < 5000;
+    const interval = this.#syncSent < this.#o.syncBurst ? 50 : early ? Math.min(250, this.#o.syncIntervalMs) : this.#o.syncIntervalMs;
+    if (since >= interval) this.#sendSync(now);
     if (this.#hello === undefined && Number(now - this.#lastHelloRequestNs) / 1e6 >= 1000) this.#requestHello(now);
+    this.#flushPending();
     for (const [id, t1] of this.#pendingSync) {
       if (Number(now - t1) / 1e6 > 5000) this.#pendingSync.delete(id);
     }
@@ -195,6 +209,7 @@ export class DeviceSession {
       dropped: seq.lostFrames + this.#pendingDropped,
       decoder,
       lostFrames: seq.lostFrames,
+      lostByStream: seq.lostByStream,
       replayed: seq.replayed,
       resyncs: seq.resyncs,
       lostAudioSamples: this.#lostAudio,
@@ -269,12 +284,12 @@ export class DeviceSession {
       case 'imu':
       case 'audio':
       case 'depth':
-        if (this.#hello === undefined) {
+        if (this.#mustHold(arrival)) {
           this.#pending.push({ frame, arrival });
           if (this.#pending.length > this.#o.maxPendingFrames) {
             this.#pending.shift();
             this.#pendingDropped++;
-            this.#warnOnce('noHello', `serial ${this.#o.sensorPrefix}: data frames but no HELLO yet; dropping the oldest while waiting`);
+            this.#warnOnce('noHello', `serial ${this.#o.sensorPrefix}: data frames but no HELLO yet; dropping the oldest while waiting (counted in dropped)`);
           }
           return;
         }
@@ -292,6 +307,7 @@ export class DeviceSession {
         if (t1 === undefined || t1 !== frame.hostT1) return; // late (after a reconnect) or not ours
         this.#pendingSync.delete(frame.id);
         this.#clock.addSync(t1, frame.devRxUs, frame.devTxUs, arrival);
+        this.#flushPending();
         return;
       }
       case 'error': {
@@ -345,6 +361,20 @@ export class DeviceSession {
       const old = before.get(s.stream);
       this.#streams.set(s.stream, { desc: s, sensorId, lastStamp: old?.lastStamp ?? -1n, nextAudioIndex: old?.nextAudioIndex });
     }
+    this.#flushPending();
+  }
+
+  /** Data waits for the HELLO (scales) and, briefly, for the first time-sync reply (stamps). */
+  #mustHold(now: bigint): boolean {
+    if (this.#hello === undefined) return true;
+    if (this.#o.syncWaitMs <= 0) return false;
+    if (this.#clock.mode === 'sync' && this.#clock.stats().minRttUs <= this.#o.syncGoodRttMs * 1000) return false;
+    const first = this.#pending[0]?.arrival ?? now;
+    return Number(now - first) / 1e6 < this.#o.syncWaitMs;
+  }
+
+  #flushPending(): void {
+    if (this.#pending.length === 0 || this.#mustHold(this.#o.now())) return;
     const pending = this.#pending;
     this.#pending = [];
     for (const p of pending) this.#onData(p.frame, p.arrival);

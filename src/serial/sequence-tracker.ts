@@ -22,6 +22,8 @@ export interface SequenceTrackerOptions {
 
 export interface SequenceStats {
   lostFrames: number;
+  /** Lost frames per stream id. */
+  lostByStream: Record<number, number>;
   replayed: number;
   resyncs: number;
 }
@@ -30,6 +32,7 @@ export class SequenceTracker {
   readonly #resyncAfter: number;
   readonly #streams = new Map<number, StreamState>();
   #lost = 0;
+  readonly #lostByStream: Record<number, number> = {};
   #replayed = 0;
   #resyncs = 0;
   /** Lost frames of the last `gap` verdict. */
@@ -65,6 +68,7 @@ export class SequenceTracker {
     if (diff === 1) return 'next';
     this.lastGap = diff - 1;
     this.#lost += diff - 1;
+    this.#lostByStream[stream] = (this.#lostByStream[stream] ?? 0) + diff - 1;
     return 'gap';
   }
 
@@ -74,6 +78,6 @@ export class SequenceTracker {
   }
 
   stats(): SequenceStats {
-    return { lostFrames: this.#lost, replayed: this.#replayed, resyncs: this.#resyncs };
+    return { lostFrames: this.#lost, lostByStream: { ...this.#lostByStream }, replayed: this.#replayed, resyncs: this.#resyncs };
   }
 }
