@@ -58,6 +58,8 @@ export class EmbedGovernor implements EmbedGate {
   readonly #now: () => number;
   #rate: Record<SensorModality, number>;
   #last = new Map<SensorModality, StampNs>();
+  /** Modalities embedded at least once: a camera the robot does not have is never "degraded". */
+  #seen = new Set<SensorModality>();
   #busy = 0;
   #skipsInWindow = 0;
   #windowStart: number;
@@ -93,8 +95,9 @@ export class EmbedGovernor implements EmbedGate {
     return this.#isDegraded(modality) ? 'degraded' : 'rate-cap';
   }
 
-  observe(_modality: SensorModality, seconds: number, _hopSeconds?: number): void {
+  observe(modality: SensorModality, seconds: number, _hopSeconds?: number): void {
     this.#busy += seconds;
+    this.#seen.add(modality);
     this.#maybeEvaluate();
   }
 
@@ -144,6 +147,7 @@ export class EmbedGovernor implements EmbedGate {
   #degrade(): void {
     let changed = false;
     for (const m of FRAME_MODALITIES) {
+      if (!this.#seen.has(m)) continue;
       const current = this.#rate[m] > 0 ? this.#rate[m] : this.#nominal(m);
       const next = Math.max(this.#floor, current / 2);
       if (next < current) {

@@ -128,6 +128,8 @@ export class Service {
   #stopping: Promise<StopSummary> | undefined;
   #stage = 'not started';
   #httpPort: number | undefined;
+  #resolveStopped!: (summary: StopSummary) => void;
+  readonly #stopped = new Promise<StopSummary>((resolve) => (this.#resolveStopped = resolve));
 
   constructor(options: ServiceOptions) {
     this.#o = options;
@@ -182,7 +184,10 @@ export class Service {
 
   /** Stops cleanly; idempotent (a second call returns the same promise). */
   stop(reason: string): Promise<StopSummary> {
-    this.#stopping ??= this.#stop(reason);
+    if (!this.#stopping) {
+      this.#stopping = this.#stop(reason);
+      void this.#stopping.then(this.#resolveStopped);
+    }
     return this.#stopping;
   }
 
@@ -199,29 +204,33 @@ export class Service {
     }
   }
 
+  /** Resolves with the summary once a stop (signal, end of sources, start failure) has completed. */
+  get stopped(): Promise<StopSummary> {
+    return this.#stopped;
+  }
+
   /**
-   * Installs SIGTERM/SIGINT/SIGHUP handlers and resolves with the process exit code once stopped.
+   * Installs SIGTERM/SIGINT (stop) and SIGHUP (reload) handlers until the service has stopped.
    * A second SIGTERM/SIGINT calls `exit` at once with 128 + signal number.
    */
-  runUntilSignal(exit: (code: number) => void = (code) => process.exit(code)): Promise<number> {
+  handleSignals(exit: (code: number) => void = (code) => process.exit(code)): void {
     const { logger } = this.#o;
-    return new Promise<number>((resolve) => {
-      const onStop = (signal: NodeJS.Signals) => {
-        if (this.#stopping) {
-          logger.warn({ signal }, 'second signal: exiting now without finishing the stop');
-          exit(signal === 'SIGINT' ? 130 : 143);
-          return;
-        }
-        logger.info({ signal, deadlineSeconds: this.#o.stopDeadlineSeconds }, 'stopping');
-        void this.stop(signal).then((summary) => {
-          process.off('SIGHUP', onHup);
-          resolve(summary.clean ? 0 : 1);
-        });
-      };
-      const onHup = () => void this.reload();
-      process.on('SIGTERM', onStop);
-      process.on('SIGINT', onStop);
-      process.on('SIGHUP', onHup);
+    const onStop = (signal: NodeJS.Signals) => {
+      if (this.#stopping) {
+        logger.warn({ signal }, 'second signal: exiting now without finishing the stop');
+        exit(signal === 'SIGINT' ? 130 : 143);
+        return;
+      }
+      logger.info({ signal, deadlineSeconds: this.#o.stopDeadlineSeconds }, 'stopping');
+      void this.stop(signal);
+    };
+    const onHup = () => void this.reload();
+    process.on('SIGTERM', onStop);
+    process.on('SIGINT', onStop);
+    process.on('SIGHUP', onHup);
+    void this.#stopped.then(() => {
+      // SIGTERM/SIGINT stay handled (a second signal still exits at once) until the process ends.
+      process.off('SIGHUP', onHup);
     });
   }
 

@@ -26,7 +26,9 @@ describe('EmbedGovernor', () => {
     const busy = (load: number) => {
       for (let i = 0; i < 10; i++) {
         now += 100;
-        g.observe('vision', load * 0.1, 0.5);
+        g.observe('vision', (load * 0.1) / 3, 0.5);
+        g.observe('depth', (load * 0.1) / 3, 0.5);
+        g.observe('thermal', (load * 0.1) / 3, 0.5);
       }
     };
     busy(1.5);
@@ -59,9 +61,12 @@ describe('EmbedGovernor', () => {
   it('treats a skipped tick as overload', () => {
     let now = 0;
     const g = new EmbedGovernor({ caps, hopSeconds: 0.5, nowMs: () => now, evaluateSeconds: 1 });
+    g.observe('vision', 0.01, 0.5);
     now = 1500;
     g.tickSkipped();
     expect(g.stats().rateHz.vision).toBe(1);
+    // No depth camera on this robot: nothing to degrade there.
+    expect(g.stats().rateHz.depth).toBe(2);
     expect(g.stats().skippedTicks).toBe(1);
   });
 });
