@@ -6,6 +6,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { errorMessage } from '../core/errors.js';
 import type { Config } from '../config/schema.js';
+import { checkModelFiles, checkProviders } from './model-checks.js';
 import { resolveBundled } from '../config/paths.js';
 
 export type CheckStatus = 'ok' | 'warn' | 'fail';
@@ -62,13 +63,7 @@ export const checkSerial: Check = async () => {
   }
 };
 
-export const checkModelFolder: Check = async (config) => {
-  const manifest = join(resolveBundled(config.model.dir), 'manifest.json');
-  if (!existsSync(manifest)) return { name: 'model', status: 'fail', detail: `${manifest} not found (model.dir = ${config.model.dir})` };
-  return { name: 'model', status: 'ok', detail: `${manifest} present` };
-};
-
-export const DEFAULT_CHECKS: Check[] = [checkNode, checkOnnxRuntime, checkRos2, checkSerial, checkModelFolder];
+export const DEFAULT_CHECKS: Check[] = [checkNode, checkOnnxRuntime, checkRos2, checkSerial, checkProviders, checkModelFiles];
 
 export async function runChecks(config: Config, checks: Check[] = DEFAULT_CHECKS): Promise<CheckResult[]> {
   const out: CheckResult[] = [];

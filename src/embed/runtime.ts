@@ -13,6 +13,7 @@ import { createHash } from 'node:crypto';
 import { SensebindError, errorMessage } from '../core/errors.js';
 import { silentLogger, type Logger } from '../core/log.js';
 import { MODALITIES, type Embedding, type Modality, type SensorModality, type StampNs } from '../core/types.js';
+import { resolveBundled } from '../config/paths.js';
 import type { Config } from '../config/schema.js';
 import { preprocessText, preprocessWindow, type WindowOf } from '../preprocess/index.js';
 import type { Tensor } from '../preprocess/tensor.js';
@@ -91,10 +92,10 @@ export class EmbeddingRuntime {
     return new EmbeddingRuntime(loaded, options);
   }
 
-  /** open() with the `model` section of the config (dir, providers, threads, cacheDir). */
+  /** open() with the `model` section of the config (dir, looked up in the package too; providers, threads, cacheDir). */
   static fromConfig(config: Pick<Config, 'model'>, options: Omit<EmbeddingRuntimeOptions, 'providers' | 'cacheDir' | 'intraOpThreads' | 'interOpThreads'> = {}): Promise<EmbeddingRuntime> {
     const m = config.model;
-    return EmbeddingRuntime.open(m.dir, { ...options, providers: m.providers, cacheDir: m.cacheDir, intraOpThreads: m.intraOpThreads, interOpThreads: m.interOpThreads });
+    return EmbeddingRuntime.open(resolveBundled(m.dir), { ...options, providers: m.providers, cacheDir: m.cacheDir, intraOpThreads: m.intraOpThreads, interOpThreads: m.interOpThreads });
   }
 
   /** Modalities with a graph that has not failed, in canonical order. */

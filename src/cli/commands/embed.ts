@@ -4,6 +4,7 @@
  * others did not) go to stderr.
  */
 import { SensebindError } from '../../core/errors.js';
+import { resolveBundled } from '../../config/paths.js';
 import { MODALITIES, type Modality } from '../../core/types.js';
 import { PROVIDERS, type ProviderName } from '../../embed/providers.js';
 import { EmbeddingRuntime } from '../../embed/runtime.js';
@@ -79,7 +80,7 @@ export const command: Command = {
       throw new SensebindError('USAGE', `sensebind ${NAME}: --text works with --modality text only (got --modality ${m})`);
     }
     const config = await ctx.loadConfig();
-    const modelDir = values.model ?? config.model.dir;
+    const modelDir = resolveBundled(values.model ?? config.model.dir);
     const providers = values.providers !== undefined ? parseProviders(values.providers) : config.model.providers;
     const runtime = await EmbeddingRuntime.open(modelDir, {
       providers,
