@@ -321,7 +321,7 @@ export class MqttSink implements EventSink {
       });
     }
     for (const [conceptId, state] of this.#states) {
-      this.#publishLive(this.topics.conceptState(conceptId), JSON.stringify(state), { qos: 1, retain: true });
+      this.#publishLive(this.topics.conceptState(conceptId), JSON.stringify(state), { qos: 0, retain: true });
     }
     void this.#refreshConcepts();
     this.#pump();
@@ -394,7 +394,8 @@ export class MqttSink implements EventSink {
           if (this.#flushWaiters.length > 0 && this.#outbox.stats().pending === 0) {
             for (const waiter of this.#flushWaiters.splice(0)) waiter();
           }
-          this.#pump();
+          // Refill in batches (half a window): the publishes of one tick leave in one socket write.
+          if (this.#inflight <= window >> 1) this.#pump();
         });
       }
     }
@@ -404,7 +405,8 @@ export class MqttSink implements EventSink {
     if (event.type !== 'update') {
       const state = conceptState(event);
       this.#states.set(event.concept.id, state);
-      this.#publishLive(this.topics.conceptState(event.concept.id), JSON.stringify(state), { qos: 1, retain: true });
+      // QoS 0: a state is republished on every connect, so a lost one heals; no PUBACK per event start/end.
+      this.#publishLive(this.topics.conceptState(event.concept.id), JSON.stringify(state), { qos: 0, retain: true });
     }
     if (this.#opts.homeAssistant && event.type === 'start') {
       // Live only: a Home Assistant automation fired an hour late would do harm. The event itself is in the outbox.

@@ -1,0 +1,32 @@
+/**
+ * Flags shared by `replay`, `eval`, `demo` and `concepts`: which model, which concepts, which memory state.
+ * The model comes from the config's `model` section unless --model overrides it; bundled paths (the
+ * bind-mini model, concepts/default.yaml) resolve from the package when not found in the working directory.
+ */
+import type { CliContext } from '../cli/command.js';
+import { resolveBundled } from '../config/paths.js';
+import type { PipelineOptions } from './run-bag.js';
+
+export const PIPELINE_FLAGS = {
+  model: { type: 'string' },
+  concepts: { type: 'string' },
+  state: { type: 'string' },
+} as const;
+
+export const PIPELINE_HELP = `  --model <dir>       model folder (default: config model.dir, the bundled models/bind-mini)
+  --concepts <file>   concept file (default: the bundled concepts/default.yaml)
+  --state <file>      concept memory state (taught exemplars, edits); used instead of --concepts when it exists`;
+
+export async function pipelineOptions(ctx: CliContext, values: { model?: string | undefined; concepts?: string | undefined; state?: string | undefined }): Promise<PipelineOptions> {
+  const config = await ctx.loadConfig();
+  const out: PipelineOptions = {
+    modelDir: resolveBundled(values.model ?? config.model.dir),
+    providers: config.model.providers,
+    cacheDir: config.model.cacheDir,
+    conceptFile: resolveBundled(values.concepts ?? 'concepts/default.yaml'),
+    logger: ctx.logger,
+    matcher: { robot: config.robot.id },
+  };
+  if (values.state !== undefined) out.stateFile = values.state;
+  return out;
+}
