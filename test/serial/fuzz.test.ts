@@ -87,7 +87,8 @@ describe('fuzz: decoder and session under hostile input', () => {
     };
 
     const parts: Uint8Array[] = [];
-    parts.push(encodeFrame({ type: 'hello', stream: 0, seq: seq[0]++, tUs: t, fw: [1, 0, 0], deviceUid: 1, bootId: 99, name: 'fuzz', sensors: SENSORS }));
+    seq[0] = 1;
+    parts.push(encodeFrame({ type: 'hello', stream: 0, seq: 0, tUs: t, fw: [1, 0, 0], deviceUid: 1, bootId: 99, name: 'fuzz', sensors: SENSORS }));
     let expectedBadCandidates = 0;
     let expectedReplays = 0;
     const kinds = { random: 0, truncated: 0, flipped: 0, replayed: 0 };
