@@ -1,12 +1,104 @@
-// Placeholder until the issue that builds `sensebind eval` lands; it says so instead of pretending.
-import type { Command } from '../command.js';
+// `sensebind eval`: event-level precision/recall/F1 of emitted events against a bag's ground truth.
+import { readFile } from 'node:fs/promises';
+import { SensebindError, errorMessage } from '../../core/errors.js';
+import { numberFlag, parseCommandArgs, type Command } from '../command.js';
+import { PIPELINE_FLAGS, PIPELINE_HELP, pipelineOptions } from '../../eval/cli-flags.js';
+import { openPipeline, parseModalityList, runBag } from '../../eval/run-bag.js';
+import { scoreRuns, type ScoredRun } from '../../eval/score-run.js';
+import { readBag } from '../../sources/bag.js';
+import { parseJsonlEvents } from '../../sinks/jsonl.js';
+import { parseTruth, type TruthEvent } from '../../sim/truth.js';
+import { EVENT_IDS } from '../../sim/events.js';
+
+const HELP = `Usage: sensebind eval <bag> [<bag> ...] [options]
+
+Replays each bag through the pipeline (or reads events from --events) and compares the events with the
+bag's ground truth on /sensebind/truth. An event matches a truth interval of the same concept when they
+overlap (widened by --collar); each truth matches at most one event.
+
+Options:
+  --drop <list>       modalities to remove before windowing, e.g. audio or vision,depth
+  --events <file>     score these events (JSONL from an earlier replay) instead of running the pipeline
+                      (one bag only)
+  --collar <s>        seconds added to each side of a truth interval when matching (default 1)
+  --hop <s>           seconds between snapshots (default: config window.hopSeconds)
+${PIPELINE_HELP}
+Prints JSON on stdout: per concept precision, recall, F1, onset latency; macro and micro averages;
+false positives per minute.`;
+
+async function truthOf(bag: string): Promise<{ truth: TruthEvent[]; first?: bigint; last?: bigint }> {
+  const truth: TruthEvent[] = [];
+  let first: bigint | undefined;
+  let last: bigint | undefined;
+  for await (const item of readBag(bag)) {
+    if (item.kind === 'truth') truth.push(parseTruth(item.text, `${bag} truth at ${item.stamp}`));
+    if (item.kind === 'sample') {
+      first ??= item.sample.stamp;
+      last = item.sample.stamp;
+    }
+  }
+  const out: { truth: TruthEvent[]; first?: bigint; last?: bigint } = { truth };
+  if (first !== undefined) out.first = first;
+  if (last !== undefined) out.last = last;
+  return out;
+}
 
 export const command: Command = {
   name: 'eval',
-  summary: 'not available in this build',
-  help: 'sensebind eval: not available in this build yet',
-  async run(_argv, ctx) {
-    ctx.stderr.write('sensebind eval: not available in this build yet\n');
-    return 2;
+  summary: "score emitted events against a bag's ground truth",
+  help: HELP,
+  async run(argv, ctx) {
+    const { values, positionals } = parseCommandArgs('eval', argv, {
+      ...PIPELINE_FLAGS,
+      drop: { type: 'string' },
+      events: { type: 'string' },
+      collar: { type: 'string' },
+      hop: { type: 'string' },
+      help: { type: 'boolean' },
+    });
+    if (values.help === true) {
+      ctx.stdout.write(`${HELP}\n`);
+      return 0;
+    }
+    if (positionals.length === 0) throw new SensebindError('USAGE', 'sensebind eval: expected a bag path (see sensebind eval --help)');
+    const collarSeconds = numberFlag('eval', 'collar', values.collar, 1);
+    const drop = parseModalityList('drop', values.drop);
+    const runs: ScoredRun[] = [];
+    if (values.events !== undefined) {
+      if (positionals.length !== 1) throw new SensebindError('USAGE', 'sensebind eval: --events scores one bag; give exactly one');
+      const bag = positionals[0] as string;
+      let text: string;
+      try {
+        text = await readFile(values.events, 'utf8');
+      } catch (err) {
+        throw new SensebindError('INPUT', `sensebind eval: cannot read --events ${values.events}: ${errorMessage(err)}`);
+      }
+      const events = parseJsonlEvents(text);
+      const t = await truthOf(bag);
+      const durationSeconds = t.first !== undefined && t.last !== undefined ? Number(t.last - t.first) / 1e9 : 0;
+      const run: ScoredRun = { events, truth: t.truth, durationSeconds };
+      if (t.last !== undefined) run.end = t.last;
+      runs.push(run);
+    } else {
+      const config = await ctx.loadConfig();
+      const hopSeconds = numberFlag('eval', 'hop', values.hop, config.window.hopSeconds);
+      const options = await pipelineOptions(ctx, values);
+      for (const bag of positionals) {
+        // A fresh pipeline per bag: running statistics and lifecycles start clean, as on a robot's boot.
+        const pipeline = await openPipeline(options);
+        try {
+          const r = await runBag(pipeline, bag, { drop, hopSeconds, logger: ctx.logger });
+          const run: ScoredRun = { events: r.summary.events, truth: r.truth, durationSeconds: r.summary.durationSeconds };
+          if (r.summary.last !== undefined) run.end = r.summary.last;
+          runs.push(run);
+          ctx.logger.info({ bag, events: r.summary.events.length, truths: r.truth.length }, 'bag evaluated');
+        } finally {
+          await pipeline.close();
+        }
+      }
+    }
+    const report = scoreRuns(runs, { collarSeconds, concepts: EVENT_IDS.filter((id) => runs.some((r) => r.truth.some((t) => t.label === id) || r.events.some((e) => e.concept.id === id))) });
+    ctx.stdout.write(`${JSON.stringify({ bags: positionals, drop, collarSeconds, ...report }, null, 2)}\n`);
+    return 0;
   },
 };
