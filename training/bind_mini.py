@@ -1,0 +1,370 @@
+#!/usr/bin/python3
+"""bind-mini: a small ImageBind-style shared embedding space trained on sensebind's simulator.
+
+Recipe (ImageBind's, scaled down): vision is the anchor. Each non-vision modality is trained only against
+vision, with a symmetric InfoNCE loss over naturally co-occurring pairs (the same simulated window):
+text<->vision, audio<->vision, depth<->vision, imu<->vision. There are NO audio<->text (or depth/imu<->text)
+pairs, so matching audio to text is emergent, as in the paper. Text<->vision uses multi-positive targets
+because many windows share a caption's event (CLIP with duplicate captions); the sensor pairs use
+instance-level targets only (no labels).
+
+Inputs are exactly ImageBind's contract (vision [B,3,224,224], audio [B,S,1,128,204], depth [B,1,224,224],
+imu [B,6,2000], text int64 [B,77] CLIP BPE). Each encoder starts with a fixed average pooling so the model
+stays tiny and trains in minutes on two CPU cores; the exported ONNX graphs contain that pooling, and the
+training loop applies the very same pooling once when it loads the exported tensors (identical maths).
+
+Usage (from the repository root; data from `sensebind dataset export`):
+  /usr/bin/python3 training/bind_mini.py train --data tmp/ds/train-a tmp/ds/train-b --val tmp/ds/val \
+      --out tmp/bind-mini-ckpt.pt [--epochs 40] [--seed 0]
+  /usr/bin/python3 training/bind_mini.py export --ckpt tmp/bind-mini-ckpt.pt --model models/bind-mini
+Deterministic for a given data set, seed and thread count (torch.use_deterministic_algorithms).
+"""
+import argparse
+import gzip
+import hashlib
+import json
+import math
+import os
+import random
+import sys
+import time
+
+import numpy as np
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+EMBED_DIM = 128
+VOCAB_SIZE = 49408
+HASH_BUCKETS = 256
+POOL = {'vision': 4, 'depth': 8, 'audio': 4, 'imu': 16}
+SHAPES = {'vision': (3, 224, 224), 'depth': (1, 224, 224), 'audio': (1, 1, 128, 204), 'imu': (6, 2000)}
+SENSORS = ['vision', 'audio', 'depth', 'imu']
+
+
+# ----------------------------------------------------------------------------------------------- model
+
+def conv_block(cin, cout, stride, dims=2, k=3):
+    conv = nn.Conv2d if dims == 2 else nn.Conv1d
+    bn = nn.BatchNorm2d if dims == 2 else nn.BatchNorm1d
+    return nn.Sequential(conv(cin, cout, k, stride=stride, padding=k // 2 if stride < k else 0, bias=False), bn(cout), nn.ReLU(inplace=True))
+
+
+class ImageTrunk(nn.Module):
+    """Small CNN on a pooled image: a patchify or strided stem, two strided 3x3 convs, avg+max global
+    pooling, MLP head. Sized for a few hundred thousand multiply-adds per window."""
+
+    def __init__(self, cin, widths, stem):
+        super().__init__()
+        self.norm = nn.BatchNorm2d(cin)
+        w0, w1, w2 = widths
+        self.body = nn.Sequential(conv_block(cin, w0, stem, k=stem if stem > 2 else 3), conv_block(w0, w1, 2), conv_block(w1, w2, 2))
+        self.head = nn.Sequential(nn.Linear(w2 * 2, 256), nn.ReLU(inplace=True), nn.Linear(256, EMBED_DIM))
+
+    def forward(self, x):
+        h = self.body(self.norm(x))
+        h = torch.cat([h.mean(dim=(2, 3)), h.amax(dim=(2, 3))], dim=1)
+        return self.head(h)
+
+
+class ImuTrunk(nn.Module):
+    def __init__(self, widths=(16, 32, 32)):
+        super().__init__()
+        w0, w1, w2 = widths
+        self.norm = nn.BatchNorm1d(6)
+        self.body = nn.Sequential(conv_block(6, w0, 2, 1, 5), conv_block(w0, w1, 2, 1, 5), conv_block(w1, w2, 2, 1, 5))
+        # the window's mean per channel (gravity direction, mean rates) joins the pooled features
+        self.head = nn.Sequential(nn.Linear(w2 * 2 + 6, 256), nn.ReLU(inplace=True), nn.Linear(256, EMBED_DIM))
+
+    def forward(self, x):
+        x = self.norm(x)
+        h = self.body(x)
+        h = torch.cat([h.mean(dim=2), h.amax(dim=2), x.mean(dim=2)], dim=1)
+        return self.head(h)
+
+
+class TextTrunk(nn.Module):
+    """Bag of token embeddings over the CLIP BPE ids. Ids seen in training get their own row; every other id
+    shares one of HASH_BUCKETS rows (id mod buckets), so the table stays small."""
+
+    def __init__(self, seen_ids):
+        super().__init__()
+        table = torch.zeros(VOCAB_SIZE, dtype=torch.long)
+        ids = sorted(set(int(i) for i in seen_ids) - {0})
+        rest = torch.arange(VOCAB_SIZE) % HASH_BUCKETS + 1 + len(ids)
+        table[:] = rest
+        for row, i in enumerate(ids):
+            table[i] = row + 1
+        table[0] = 0  # padding
+        self.register_buffer('remap', table.to(torch.int32))
+        self.embed = nn.Embedding(1 + len(ids) + HASH_BUCKETS, 128, padding_idx=0)
+        self.head = nn.Sequential(nn.Linear(128, 256), nn.ReLU(inplace=True), nn.Linear(256, EMBED_DIM))
+
+    def forward(self, tokens):
+        rows = self.remap[tokens].long()
+        mask = (tokens != 0).float().unsqueeze(-1)
+        e = (self.embed(rows) * mask).sum(dim=1) / mask.sum(dim=1).clamp(min=1.0)
+        return self.head(e)
+
+
+class BindMini(nn.Module):
+    def __init__(self, seen_ids):
+        super().__init__()
+        self.vision = ImageTrunk(3, (16, 32, 64), stem=4)  # 56x56 -> 14 -> 7 -> 4
+        self.depth = ImageTrunk(1, (16, 32, 32), stem=4)  # 28x28 -> 7 -> 4 -> 2
+        self.audio = ImageTrunk(1, (8, 16, 32), stem=2)  # 32x51 -> 16x26 -> 8x13 -> 4x7
+        self.imu = ImuTrunk()
+        self.text = TextTrunk(seen_ids)
+        # logit scales (log), one per pair with vision, ImageBind/CLIP init 1/0.07, capped at 100
+        self.log_scale = nn.ParameterDict({m: nn.Parameter(torch.tensor(math.log(1 / 0.07))) for m in ['text', 'audio', 'depth', 'imu']})
+
+    def scale(self, m):
+        return self.log_scale[m].exp().clamp(max=100.0)
+
+    # Inputs here are already pooled (see pool_inputs); the export wrappers add the pooling.
+    def encode(self, m, x):
+        return F.normalize(getattr(self, m)(x), dim=-1)
+
+
+def pool_inputs(m, x):
+    """The fixed pooling every encoder starts with (also inside the ONNX graphs)."""
+    if m == 'vision' or m == 'depth':
+        return F.avg_pool2d(x, POOL[m])
+    if m == 'audio':
+        return F.avg_pool2d(x.reshape(-1, 1, 128, 204), POOL[m])
+    if m == 'imu':
+        return F.avg_pool1d(x, POOL[m])
+    raise ValueError(m)
+
+
+# ------------------------------------------------------------------------------------------------ data
+
+def load_split(folder):
+    meta = json.load(open(os.path.join(folder, 'meta.json')))
+    rows = [json.loads(l) for l in open(os.path.join(folder, 'windows.jsonl')) if l.strip()]
+    n = len(rows)
+    data = {}
+    for m in SENSORS:
+        path = os.path.join(folder, m + '.f32')
+        mm = np.memmap(path, dtype='<f4', mode='r', shape=(n,) + SHAPES[m])
+        chunks = []
+        for i in range(0, n, 256):
+            chunks.append(pool_inputs(m, torch.from_numpy(np.array(mm[i:i + 256]))))
+        data[m] = torch.cat(chunks)
+        if m == 'audio':
+            data[m] = data[m].reshape(n, 1, 128 // POOL['audio'], 204 // POOL['audio'])
+    texts = [json.loads(l) for l in open(os.path.join(folder, 'text.jsonl')) if l.strip()]
+    tokens = torch.from_numpy(np.fromfile(os.path.join(folder, 'text.i64'), dtype='<i8').reshape(len(texts), 77))
+    present = torch.tensor([[m in r['present'] for m in SENSORS] for r in rows])
+    return {'meta': meta, 'rows': rows, 'data': data, 'texts': texts, 'tokens': tokens, 'present': present}
+
+
+def concat_splits(splits):
+    out = {'rows': [], 'data': {}, 'present': torch.cat([s['present'] for s in splits])}
+    for s in splits:
+        out['rows'] += s['rows']
+    for m in SENSORS:
+        out['data'][m] = torch.cat([s['data'][m] for s in splits])
+    out['texts'] = splits[0]['texts']
+    out['tokens'] = splits[0]['tokens']
+    out['labels'] = splits[0]['meta']['labels']
+    return out
+
+
+# -------------------------------------------------------------------------------------------- training
+
+def info_nce(a, b, scale, targets=None):
+    """Symmetric InfoNCE; `targets` (B,B) rows sum to 1 for multi-positive pairs, identity otherwise."""
+    logits = scale * a @ b.t()
+    if targets is None:
+        y = torch.arange(a.shape[0])
+        return 0.5 * (F.cross_entropy(logits, y) + F.cross_entropy(logits.t(), y))
+    la = -(targets * F.log_softmax(logits, dim=1)).sum(1).mean()
+    lb = -(targets.t() / targets.t().sum(1, keepdim=True) * F.log_softmax(logits.t(), dim=1)).sum(1).mean()
+    return 0.5 * (la + lb)
+
+
+@torch.no_grad()
+def prototypes(model, tokens, texts, labels):
+    model.eval()
+    emb = model.encode('text', tokens)
+    protos = []
+    for lab in labels:
+        idx = [i for i, t in enumerate(texts) if t['label'] == lab]
+        protos.append(F.normalize(emb[idx].mean(0), dim=0))
+    return torch.stack(protos)
+
+
+@torch.no_grad()
+def evaluate(model, split, labels, clean_only=True):
+    model.eval()
+    protos = prototypes(model, split['tokens'], split['texts'], labels)
+    y = torch.tensor([labels.index(r['label']) for r in split['rows']])
+    keep = torch.tensor([r['clean'] or not clean_only for r in split['rows']])
+    scale = float(model.scale('text'))
+    logp = torch.zeros(len(y), len(labels))
+    res = {}
+    for m in SENSORS:
+        e = torch.cat([model.encode(m, split['data'][m][i:i + 256]) for i in range(0, len(y), 256)])
+        logits = scale * e @ protos.t()
+        res[m] = float(((logits.argmax(1) == y) & keep).sum() / keep.sum())
+        logp += F.log_softmax(logits, dim=1)
+    res['fused'] = float(((logp.argmax(1) == y) & keep).sum() / keep.sum())
+    return res
+
+
+def train(args):
+    torch.manual_seed(args.seed)
+    random.seed(args.seed)
+    np.random.seed(args.seed)
+    torch.set_num_threads(args.threads)
+    torch.set_num_interop_threads(1)
+    torch.use_deterministic_algorithms(True)
+    t0 = time.time()
+    train_set = concat_splits([load_split(d) for d in args.data])
+    val_set = concat_splits([load_split(d) for d in args.val]) if args.val else None
+    labels = train_set['labels']
+    print(f'loaded {len(train_set["rows"])} training windows in {time.time() - t0:.0f}s', flush=True)
+    clean = [i for i, r in enumerate(train_set['rows']) if r['clean']]
+    y_all = torch.tensor([labels.index(r['label']) for r in train_set['rows']])
+    text_label = torch.tensor([labels.index(t['label']) for t in train_set['texts']])
+    by_label = {k: (text_label == k).nonzero().flatten() for k in range(len(labels))}
+    model = BindMini(train_set['tokens'].flatten().tolist())
+    params = sum(p.numel() for p in model.parameters())
+    print(f'parameters: {params:,}', flush=True)
+    opt = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=1e-4)
+    steps_per_epoch = max(1, len(clean) // args.batch)
+    total = steps_per_epoch * args.epochs
+    sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=args.lr, total_steps=total, pct_start=0.15)
+    gen = torch.Generator().manual_seed(args.seed)
+    step = 0
+    for epoch in range(args.epochs):
+        model.train()
+        perm = torch.tensor(clean)[torch.randperm(len(clean), generator=gen)]
+        losses = []
+        for b in range(steps_per_epoch):
+            idx = perm[b * args.batch:(b + 1) * args.batch]
+            y = y_all[idx]
+            x = {m: train_set['data'][m][idx] for m in SENSORS}
+            if True:  # mirror augmentation, per window, applied to the camera frame and depth together
+                flip = torch.rand(len(idx), generator=gen) < 0.5
+                x['vision'] = torch.where(flip[:, None, None, None], x['vision'].flip(-1), x['vision'])
+                x['depth'] = torch.where(flip[:, None, None, None], x['depth'].flip(-1), x['depth'])
+            # one random caption per window, drawn among its event's captions and templates
+            pick = torch.stack([by_label[int(k)][torch.randint(len(by_label[int(k)]), (1,), generator=gen)][0] for k in y])
+            v = model.encode('vision', x['vision'])
+            t = model.encode('text', train_set['tokens'][pick])
+            same = (y[:, None] == y[None, :]).float()
+            loss = info_nce(v, t, model.scale('text'), same / same.sum(1, keepdim=True))
+            for m in ['audio', 'depth', 'imu']:
+                loss = loss + info_nce(model.encode(m, x[m]), v, model.scale(m))
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+            sched.step()
+            step += 1
+            losses.append(float(loss))
+        msg = f'epoch {epoch + 1}/{args.epochs} loss {np.mean(losses):.3f} ' + ' '.join(f'{m}={float(model.scale(m)):.1f}' for m in model.log_scale)
+        if val_set is not None and ((epoch + 1) % args.eval_every == 0 or epoch + 1 == args.epochs):
+            msg += ' val ' + json.dumps({k: round(v, 3) for k, v in evaluate(model, val_set, labels).items()})
+        print(msg + f' ({time.time() - t0:.0f}s)', flush=True)
+    torch.save({'state': model.state_dict(), 'seen_ids': train_set['tokens'].flatten().tolist(), 'labels': labels, 'args': vars(args)}, args.out)
+    print('saved', args.out)
+
+
+# ---------------------------------------------------------------------------------------------- export
+
+class VisionGraph(nn.Module):
+    def __init__(self, model, m):
+        super().__init__()
+        self.m = m
+        self.model = model
+
+    def forward(self, x):
+        return self.model.encode(self.m, pool_inputs(self.m, x))
+
+
+class AudioGraph(nn.Module):
+    """[B,S,1,128,204] -> per-clip unit vectors, averaged over S, re-normalised (ImageBind's S handling)."""
+
+    def __init__(self, model):
+        super().__init__()
+        self.model = model
+
+    def forward(self, x):
+        b = x.shape[0]
+        e = self.model.encode('audio', pool_inputs('audio', x))
+        return F.normalize(e.reshape(b, -1, EMBED_DIM).mean(dim=1), dim=-1)
+
+
+class TextGraph(nn.Module):
+    def __init__(self, model):
+        super().__init__()
+        self.model = model
+
+    def forward(self, tokens):
+        return self.model.encode('text', tokens)
+
+
+def sha256(path):
+    h = hashlib.sha256()
+    with open(path, 'rb') as f:
+        h.update(f.read())
+    return h.hexdigest()
+
+
+def export(args):
+    ckpt = torch.load(args.ckpt)
+    model = BindMini(ckpt['seen_ids'])
+    model.load_state_dict(ckpt['state'])
+    model.eval()
+    manifest_path = os.path.join(args.model, 'manifest.json')
+    manifest = json.load(open(manifest_path))
+    graphs = {
+        'vision': (VisionGraph(model, 'vision'), torch.zeros(1, 3, 224, 224), {0: 'batch'}),
+        'depth': (VisionGraph(model, 'depth'), torch.zeros(1, 1, 224, 224), {0: 'batch'}),
+        'imu': (VisionGraph(model, 'imu'), torch.zeros(1, 6, 2000), {0: 'batch'}),
+        'audio': (AudioGraph(model), torch.zeros(1, 1, 1, 128, 204), {0: 'batch', 1: 'clips'}),
+        'text': (TextGraph(model), torch.zeros(1, 77, dtype=torch.long), {0: 'batch'}),
+    }
+    for m, (graph, example, axes) in graphs.items():
+        file = f'{m}.onnx'
+        path = os.path.join(args.model, file)
+        torch.onnx.export(graph, (example,), path, input_names=[m], output_names=['embedding'],
+                          dynamic_axes={m: axes, 'embedding': {0: 'batch'}}, opset_version=13, do_constant_folding=True)
+        entry = manifest['modalities'][m]
+        entry['file'] = file
+        entry['sha256'] = sha256(path)
+        entry['normalized'] = True
+        entry['outputScale'] = 1.0 if m == 'vision' else round(float(model.scale(m)), 4)
+        print(m, os.path.getsize(path), 'bytes')
+    manifest['version'] = args.version
+    with open(manifest_path, 'w') as f:
+        json.dump(manifest, f, indent=2)
+        f.write('\n')
+    print('wrote', manifest_path)
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = p.add_subparsers(dest='cmd', required=True)
+    t = sub.add_parser('train')
+    t.add_argument('--data', nargs='+', required=True)
+    t.add_argument('--val', nargs='*', default=[])
+    t.add_argument('--out', required=True)
+    t.add_argument('--epochs', type=int, default=40)
+    t.add_argument('--batch', type=int, default=128)
+    t.add_argument('--lr', type=float, default=3e-3)
+    t.add_argument('--seed', type=int, default=0)
+    t.add_argument('--threads', type=int, default=1)  # OpenMP threads spin badly on a shared 2-core machine
+    t.add_argument('--eval-every', type=int, default=5)
+    e = sub.add_parser('export')
+    e.add_argument('--ckpt', required=True)
+    e.add_argument('--model', default='models/bind-mini')
+    e.add_argument('--version', default='1.0.0')
+    args = p.parse_args()
+    train(args) if args.cmd == 'train' else export(args)
+
+
+if __name__ == '__main__':
+    main()
