@@ -4,7 +4,7 @@
  * the configured model's manifest is valid and every graph file exists and matches its sha256.
  */
 import { statSync } from 'node:fs';
-import { basename } from 'node:path';
+import { basename, join } from 'node:path';
 import { errorMessage } from '../core/errors.js';
 import { resolveBundled } from '../config/paths.js';
 import { MODALITIES } from '../core/types.js';
@@ -33,9 +33,10 @@ export const checkProviders: Check = async (config) => {
   return results;
 };
 
-function mib(path: string): string {
+/** Size of the graph plus its external data files. */
+function mib(paths: string[]): string {
   try {
-    return `${(statSync(path).size / 2 ** 20).toFixed(1)} MiB`;
+    return `${(paths.reduce((n, p) => n + statSync(p).size, 0) / 2 ** 20).toFixed(1)} MiB`;
   } catch {
     return '? MiB';
   }
@@ -63,7 +64,9 @@ export const checkModelFiles: Check = async (config) => {
     else if (l.path === undefined) results.push({ name, status: 'warn', detail: 'no graph installed (file is null in the manifest): this modality is not embedded' });
     else {
       usable++;
-      const file = `${basename(l.path)} (${mib(l.path)}, ${l.entry.input.dtype} ${JSON.stringify(l.entry.input.shape)})`;
+      const files = [l.path, ...(l.entry.externalData ?? []).map((x) => join(loaded.dir, x.file))];
+      const extra = files.length > 1 ? ` + ${files.length - 1} external data file${files.length > 2 ? 's' : ''}` : '';
+      const file = `${basename(l.path)}${extra} (${mib(files)}, ${l.entry.input.dtype} ${JSON.stringify(l.entry.input.shape)})`;
       results.push(
         l.verified
           ? { name, status: 'ok', detail: `${file} sha256 matches` }
