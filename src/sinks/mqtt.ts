@@ -122,6 +122,9 @@ export class MqttSink implements EventSink {
   #commandChain: Promise<void> = Promise.resolve();
   #concepts: readonly Concept[] = [];
   readonly #states = new Map<string, ConceptStatePayload>();
+  readonly #dirtyStates = new Set<string>();
+  #haQueue: string[] = [];
+  #tickScheduled = false;
   readonly #lastDropLog = new Map<OutboxDropReason | 'write', number>();
   readonly #counts = {
     written: 0,
@@ -187,7 +190,7 @@ export class MqttSink implements EventSink {
       return;
     }
     this.#trackState(event);
-    this.#pump();
+    this.#schedule();
   }
 
   flush(deadlineMs = 5_000): Promise<void> {
@@ -403,16 +406,34 @@ export class MqttSink implements EventSink {
 
   #trackState(event: SenseEvent): void {
     if (event.type !== 'update') {
-      const state = conceptState(event);
-      this.#states.set(event.concept.id, state);
-      // QoS 0: a state is republished on every connect, so a lost one heals; no PUBACK per event start/end.
-      this.#publishLive(this.topics.conceptState(event.concept.id), JSON.stringify(state), { qos: 0, retain: true });
+      this.#states.set(event.concept.id, conceptState(event));
+      this.#dirtyStates.add(event.concept.id);
     }
-    if (this.#opts.homeAssistant && event.type === 'start') {
-      // Live only: a Home Assistant automation fired an hour late would do harm. The event itself is in the outbox.
-      if (this.#publishLive(this.topics.haEvents, JSON.stringify(haEventPayload(event)), { qos: 1, retain: false })) this.#counts.haEvents++;
-      else this.#counts.haSkipped++;
-    }
+    if (this.#opts.homeAssistant && event.type === 'start') this.#haQueue.push(JSON.stringify(haEventPayload(event)));
+  }
+
+  /**
+   * Sends what write() queued once per event-loop turn: the publishes of one turn leave in one socket
+   * write (mqtt-packet corks until the next tick), which is what makes thousands of events/s cheap.
+   */
+  #schedule(): void {
+    if (this.#tickScheduled) return;
+    this.#tickScheduled = true;
+    setImmediate(() => {
+      this.#tickScheduled = false;
+      for (const conceptId of this.#dirtyStates) {
+        const state = this.#states.get(conceptId);
+        // QoS 0: states are republished on every connect, so a lost one heals; no PUBACK per start/end.
+        if (state) this.#publishLive(this.topics.conceptState(conceptId), JSON.stringify(state), { qos: 0, retain: true });
+      }
+      this.#dirtyStates.clear();
+      for (const payload of this.#haQueue.splice(0)) {
+        // Live only: a Home Assistant automation fired an hour late would do harm. The event itself is in the outbox.
+        if (this.#publishLive(this.topics.haEvents, payload, { qos: 1, retain: false })) this.#counts.haEvents++;
+        else this.#counts.haSkipped++;
+      }
+      this.#pump();
+    });
   }
 
   // ---- concepts, discovery, commands ----

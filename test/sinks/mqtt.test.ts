@@ -35,7 +35,10 @@ describe('MqttSink topics and payloads', () => {
     });
     await until(() => sink.connected, 'sink connected');
     const events = [0, 1, 2].map((i) => makeEvent(i));
-    for (const e of events) await sink.write(e);
+    for (const e of events) {
+      await sink.write(e);
+      await new Promise((r) => setTimeout(r, 10)); // snapshots are apart; states of one loop turn coalesce
+    }
     await sink.flush(5000);
     expect(sink.stats()).toMatchObject({ written: 3, pending: 0, dropped: 0 });
     await sub.waitFor(() => sub.on('sensebind/r1/events').length === 3, 'three events');
