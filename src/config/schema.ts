@@ -6,6 +6,8 @@ import { z } from 'zod';
 import { jsonlSinkSchema, logSchema, modelSchema, robotSchema, windowSchema } from './sections.js';
 import { serviceSchema } from './service.js';
 import { mqttSchema } from './mqtt.js';
+import { serialSchema } from './serial.js';
+import { ros2Schema } from './ros2.js';
 
 export const configSchema = z.strictObject({
   robot: robotSchema,
@@ -14,6 +16,8 @@ export const configSchema = z.strictObject({
   window: windowSchema,
   service: serviceSchema,
   mqtt: mqttSchema,
+  serial: serialSchema,
+  ros2: ros2Schema,
   sinks: z
     .strictObject({
       jsonl: jsonlSinkSchema,

@@ -1,0 +1,69 @@
+/**
+ * The `ros2` config section (issue 7). ROS 2 is off until `enabled` is true, so sensebind runs (serial,
+ * bag replay) on machines without ROS 2. Sensor subscriptions default to SensorDataQoS (best effort,
+ * keep last 5): a best-effort subscriber matches both reliable and best-effort publishers (REP-2003).
+ * Reference: docs/config.md ("ros2"); how to run on a robot: docs/ros2.md.
+ */
+import { z } from 'zod';
+import { SENSOR_MODALITIES } from '../core/types.js';
+
+const topicName = z.string().min(1).regex(/^[~/A-Za-z_][A-Za-z0-9_/{}~]*$/, 'a ROS 2 topic name (letters, digits, "_", "/", "~")');
+
+export const ros2QosSchema = z
+  .strictObject({
+    /** best_effort matches every publisher; reliable only reliable ones. */
+    reliability: z.enum(['best_effort', 'reliable']).default('best_effort'),
+    /** transient_local also receives the last message published before sensebind started (latched). */
+    durability: z.enum(['volatile', 'transient_local']).default('volatile'),
+    /** keep-last queue depth. */
+    depth: z.number().int().positive().default(5),
+  })
+  .prefault({});
+
+export const ros2TopicSchema = z.strictObject({
+  /** Topic to subscribe, relative names resolve in the node's namespace; remap in the launch file. */
+  name: topicName,
+  /** Modality the topic feeds; empty = from the message type (Image by encoding: 16UC1/32FC1 = depth). */
+  modality: z.enum([...SENSOR_MODALITIES, 'ignore']).optional(),
+  /** ROS 2 message type, e.g. sensor_msgs/msg/Image; empty = asked from the ROS graph at start. */
+  type: z.string().default(''),
+  /** Subscription QoS; SensorDataQoS by default. */
+  qos: ros2QosSchema,
+  /** For ros-drivers audio_common: its AudioInfo topic; empty = the sibling `audio_info`. */
+  audioInfoTopic: z.string().default(''),
+});
+
+export const ros2AudioFormatSchema = z
+  .strictObject({
+    /** Use this format for ros-drivers audio until an AudioInfo message arrives (off = wait for AudioInfo). */
+    enabled: z.boolean().default(false),
+    channels: z.number().int().positive().default(1),
+    sampleRate: z.number().int().positive().default(16000),
+    /** S16LE, S32LE, F32LE, U8 ... */
+    sampleFormat: z.string().default('S16LE'),
+  })
+  .prefault({});
+
+export const ros2Schema = z
+  .strictObject({
+    /** Start the ROS 2 node (needs ROS 2 sourced before `npm ci`; see docs/ros2.md). */
+    enabled: z.boolean().default(false),
+    /** Node name. */
+    node: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'a ROS node name').default('sensebind'),
+    /** Node namespace, e.g. /robot1; empty = root (the launch file may set it instead). */
+    namespace: z.string().default(''),
+    /** Sensor topics to subscribe. */
+    topics: z.array(ros2TopicSchema).default([]),
+    /** Format assumed for ros-drivers audio before its AudioInfo arrives. */
+    audioFormat: ros2AudioFormatSchema,
+    /** Events as std_msgs/String (event JSON); `~` = the node's private namespace. Empty = off. */
+    eventsTopic: z.string().default('~/events'),
+    /** Events as vision_msgs/msg/Classification where vision_msgs is installed; empty = off. */
+    classificationTopic: z.string().default('~/classification'),
+    /** Concept commands in (std_msgs/String with a JSON command, see docs/ros2.md); empty = off. */
+    conceptsTopic: z.string().default('~/concepts'),
+  })
+  .prefault({});
+
+export type Ros2Config = z.infer<typeof ros2Schema>;
+export type Ros2TopicConfig = z.infer<typeof ros2TopicSchema>;

@@ -1,0 +1,38 @@
+/**
+ * The part of the rclnodejs API sensebind uses, typed here because the package (and its types) is absent
+ * on machines without ROS 2. Matches rclnodejs 1.x/2.x (docs: robotwebtools.github.io/rclnodejs).
+ */
+
+export interface RclQosCtor {
+  new (history: number, depth: number, reliability: number, durability: number): object;
+  HistoryPolicy: { RMW_QOS_POLICY_HISTORY_KEEP_LAST: number };
+  ReliabilityPolicy: { RMW_QOS_POLICY_RELIABILITY_RELIABLE: number; RMW_QOS_POLICY_RELIABILITY_BEST_EFFORT: number };
+  DurabilityPolicy: { RMW_QOS_POLICY_DURABILITY_VOLATILE: number; RMW_QOS_POLICY_DURABILITY_TRANSIENT_LOCAL: number };
+}
+
+export interface RclPublisher {
+  publish(message: object): void;
+}
+
+export interface RclNode {
+  createSubscription(type: string, topic: string, options: object, callback: (message: unknown) => void): object;
+  createPublisher(type: string, topic: string, options?: object): RclPublisher;
+  destroySubscription(subscription: object): void;
+  getTopicNamesAndTypes(): Array<{ name: string; types: string[] }>;
+  declareParameter(parameter: object, descriptor?: object, ignoreOverride?: boolean): unknown;
+  name(): string;
+  namespace(): string;
+  spin(timeoutMs?: number): void;
+  destroy(): void;
+}
+
+export interface Rclnodejs {
+  init(): Promise<void>;
+  shutdown(): void;
+  isShutdown(): boolean;
+  Node: new (name: string, namespace?: string) => RclNode;
+  QoS: RclQosCtor;
+  Parameter: new (name: string, type: number, value: unknown) => object;
+  ParameterType: { PARAMETER_BOOL: number; PARAMETER_INTEGER: number; PARAMETER_DOUBLE: number; PARAMETER_STRING: number };
+  DistroUtils?: { getDistroName?: () => string };
+}

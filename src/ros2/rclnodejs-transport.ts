@@ -1,0 +1,111 @@
+/**
+ * Ros2Transport over rclnodejs: one node, spinning in the background (rclnodejs runs its executor on
+ * libuv), typed-array subscriptions so image/audio bytes arrive as Uint8Array without copies.
+ */
+import { SensebindError, errorMessage } from '../core/errors.js';
+import { loadRclnodejs } from './load-rclnodejs.js';
+import type { RclNode, Rclnodejs } from './rclnodejs-api.js';
+import type { ParameterValue, QosProfile, Ros2Publisher, Ros2Subscription, Ros2Transport } from './transport.js';
+
+export interface RclnodejsTransportOptions {
+  /** @default 'sensebind' */
+  node?: string;
+  /** @default '' (root) */
+  namespace?: string;
+}
+
+export function resolveTopicName(topic: string, nodeName: string, namespace: string): string {
+  const ns = namespace === '' || namespace === '/' ? '' : `/${namespace.replace(/^\/+|\/+$/g, '')}`;
+  if (topic.startsWith('/')) return topic;
+  if (topic === '~') return `${ns}/${nodeName}`;
+  if (topic.startsWith('~/')) return `${ns}/${nodeName}/${topic.slice(2)}`;
+  return `${ns}/${topic}`;
+}
+
+export class RclnodejsTransport implements Ros2Transport {
+  readonly description: string;
+  #rcl: Rclnodejs;
+  #node: RclNode;
+  #name: string;
+  #namespace: string;
+
+  private constructor(rcl: Rclnodejs, node: RclNode, name: string, namespace: string) {
+    this.#rcl = rcl;
+    this.#node = node;
+    this.#name = name;
+    this.#namespace = namespace;
+    this.description = `rclnodejs (ROS 2 ${process.env['ROS_DISTRO'] ?? 'unknown distro'})`;
+  }
+
+  /** Loads rclnodejs and creates the node; throws SensebindError('UNAVAILABLE') without ROS 2. */
+  static async create(options: RclnodejsTransportOptions = {}): Promise<RclnodejsTransport> {
+    const { node = 'sensebind', namespace = '' } = options;
+    const rcl = await loadRclnodejs();
+    let n: RclNode;
+    try {
+      n = new rcl.Node(node, namespace);
+      n.spin();
+    } catch (err) {
+      throw new SensebindError('UNAVAILABLE', `cannot create ROS 2 node ${namespace}/${node}: ${errorMessage(err)}`, { cause: err });
+    }
+    return new RclnodejsTransport(rcl, n, node, namespace);
+  }
+
+  resolveTopic(topic: string): string {
+    return resolveTopicName(topic, this.#name, this.#namespace);
+  }
+
+  async topicTypes(): Promise<Map<string, string>> {
+    return new Map(this.#node.getTopicNamesAndTypes().flatMap((t) => (t.types[0] !== undefined ? [[t.name, t.types[0]] as const] : [])));
+  }
+
+  #qos(qos: QosProfile): object {
+    const Q = this.#rcl.QoS;
+    return new Q(
+      Q.HistoryPolicy.RMW_QOS_POLICY_HISTORY_KEEP_LAST,
+      qos.depth ?? 5,
+      qos.reliability === 'reliable' ? Q.ReliabilityPolicy.RMW_QOS_POLICY_RELIABILITY_RELIABLE : Q.ReliabilityPolicy.RMW_QOS_POLICY_RELIABILITY_BEST_EFFORT,
+      qos.durability === 'transient_local' ? Q.DurabilityPolicy.RMW_QOS_POLICY_DURABILITY_TRANSIENT_LOCAL : Q.DurabilityPolicy.RMW_QOS_POLICY_DURABILITY_VOLATILE,
+    );
+  }
+
+  subscribe(topic: string, type: string, qos: QosProfile, onMessage: (message: unknown) => void): Ros2Subscription {
+    const resolved = this.resolveTopic(topic);
+    let sub: object;
+    try {
+      sub = this.#node.createSubscription(type, resolved, { qos: this.#qos(qos), enableTypedArray: true }, onMessage);
+    } catch (err) {
+      throw new SensebindError('UNAVAILABLE', `cannot subscribe to ${resolved} (${type}): ${errorMessage(err)}`, { cause: err });
+    }
+    return { topic: resolved, close: () => this.#node.destroySubscription(sub) };
+  }
+
+  publisher(topic: string, type: string, qos: QosProfile): Ros2Publisher {
+    const resolved = this.resolveTopic(topic);
+    try {
+      return this.#node.createPublisher(type, resolved, { qos: this.#qos(qos) });
+    } catch (err) {
+      throw new SensebindError('UNAVAILABLE', `cannot publish ${type} on ${resolved} (is its package installed?): ${errorMessage(err)}`, { cause: err });
+    }
+  }
+
+  declareParameters(values: Record<string, ParameterValue>): void {
+    const { Parameter, ParameterType } = this.#rcl;
+    for (const [name, value] of Object.entries(values)) {
+      const type =
+        typeof value === 'boolean'
+          ? ParameterType.PARAMETER_BOOL
+          : typeof value === 'string'
+            ? ParameterType.PARAMETER_STRING
+            : Number.isInteger(value)
+              ? ParameterType.PARAMETER_INTEGER
+              : ParameterType.PARAMETER_DOUBLE;
+      this.#node.declareParameter(new Parameter(name, type, type === ParameterType.PARAMETER_INTEGER ? BigInt(value as number) : value));
+    }
+  }
+
+  async close(): Promise<void> {
+    this.#node.destroy();
+    if (!this.#rcl.isShutdown()) this.#rcl.shutdown();
+  }
+}

@@ -1,0 +1,37 @@
+/**
+ * The seam between sensebind and a ROS 2 middleware. Everything sensebind does with ROS 2 (subscribe to
+ * sensor topics, publish events, take concept commands, declare parameters) goes through this small
+ * interface, so the message handling around it (MessageConverter, event encoding) is the same code that
+ * bag replay and the tests run. Implementations: RclnodejsTransport (a real robot, rclnodejs) and
+ * LoopbackTransport (in-process publish/subscribe: bag-driven runs and tests on machines without ROS 2).
+ */
+import type { QosProfile } from '../bag/qos.js';
+
+export type { QosProfile };
+
+export interface Ros2Publisher {
+  publish(message: object): void;
+}
+
+export interface Ros2Subscription {
+  readonly topic: string;
+  close(): void;
+}
+
+/** Values of node parameters sensebind declares (read-only settings, for `ros2 param get`). */
+export type ParameterValue = string | number | boolean;
+
+export interface Ros2Transport {
+  /** A description for logs, e.g. "rclnodejs (jazzy)". */
+  readonly description: string;
+  /** The fully resolved name of a topic (applies the namespace and `~`). */
+  resolveTopic(topic: string): string;
+  /** The type of each topic currently visible in the graph (ROS 2 names, e.g. sensor_msgs/msg/Image). */
+  topicTypes(): Promise<Map<string, string>>;
+  /** Subscribes; `onMessage` receives plain objects with the .msg field names (uint8[] as Uint8Array). */
+  subscribe(topic: string, type: string, qos: QosProfile, onMessage: (message: unknown) => void): Ros2Subscription;
+  /** Creates a publisher; throws SensebindError('UNAVAILABLE') when the type is not installed. */
+  publisher(topic: string, type: string, qos: QosProfile): Ros2Publisher;
+  declareParameters(values: Record<string, ParameterValue>): void;
+  close(): Promise<void>;
+}
