@@ -7,6 +7,15 @@ import { emptyState } from '../../src/memory/state.js';
 import { MqttSink } from '../../src/sinks/mqtt.js';
 import { LocalBroker, freePort } from '../../src/sinks/mqtt/localBroker.js';
 import { memoryCommandHandler } from '../../src/sinks/mqtt/memoryCommands.js';
+import {
+  commandReplyPayloadSchema,
+  conceptStatePayloadSchema,
+  conceptsPayloadSchema,
+  eventPayloadSchema,
+  haEventPayloadSchema,
+  sensebindMqttJsonSchemas,
+  statusPayloadSchema,
+} from '../../src/sinks/mqtt/schemas.js';
 import { Collector, makeEvent, until } from './mqtt-helpers/events.js';
 
 let broker: LocalBroker;
@@ -99,6 +108,21 @@ describe('MqttSink topics and payloads', () => {
     await sub.waitFor(() => sub.on('sensebind/r1/status').at(-1)?.text === 'stopped', 'stopped status');
     await sub.close();
 
+    // Every payload that arrived matches its documented schema (src/sinks/mqtt/schemas.ts, docs/mqtt.md).
+    const schemaOf = (topic: string) =>
+      topic.endsWith('/events') ? eventPayloadSchema
+      : topic.endsWith('/concepts') ? conceptsPayloadSchema
+      : topic.includes('/state/') ? conceptStatePayloadSchema
+      : topic.endsWith('/ha/event') ? haEventPayloadSchema
+      : undefined;
+    let checked = 0;
+    for (const m of sub.messages) {
+      if (m.topic.endsWith('/status') && m.topic.startsWith('sensebind/')) statusPayloadSchema.parse(m.text);
+      else schemaOf(m.topic)?.parse(JSON.parse(m.text));
+      checked++;
+    }
+    expect(checked).toBeGreaterThanOrEqual(9);
+
     // Retained: a late subscriber sees stopped, the concept list, the last state, discovery; never an event.
     const late = await Collector.connect(broker.url, ['sensebind/r1/#', 'homeassistant/device/#']);
     await late.waitFor(() => late.messages.length >= 4, 'retained status, concepts, state, discovery');
@@ -160,6 +184,7 @@ describe('MqttSink concept commands (real concept memory)', () => {
       });
       await v5.waitFor(() => v5.on('reply/v5').length > count, `reply to ${JSON.stringify(body)}`);
       const m = v5.on('reply/v5').at(-1)!;
+      commandReplyPayloadSchema.parse(JSON.parse(m.text));
       return { reply: JSON.parse(m.text), correlation: Buffer.from(m.props?.correlationData as Buffer).toString() };
     }
 
@@ -230,6 +255,16 @@ describe('MqttSink concept commands (real concept memory)', () => {
     await sink.close();
     await v5.close();
     await v3.close();
+  });
+});
+
+describe('payload schemas', () => {
+  it('are published as JSON Schema for non-TypeScript consumers', () => {
+    const schemas = sensebindMqttJsonSchemas() as Record<string, { type?: string; required?: string[]; enum?: string[] }>;
+    expect(Object.keys(schemas)).toEqual(['event', 'status', 'concepts', 'conceptState', 'haEvent', 'commandRequest', 'commandReply']);
+    expect(schemas.event?.required).toEqual(expect.arrayContaining(['v', 'id', 'type', 'seq', 'concept', 'score']));
+    expect(schemas.status?.enum).toEqual(['online', 'offline', 'stopped']);
+    expect(() => eventPayloadSchema.parse({ ...makeEvent(0), v: 2 })).toThrow();
   });
 });
 
