@@ -156,15 +156,24 @@ export class EmbeddingRuntime {
     return vectors.map((vector, i) => this.#embedding(modality, vector, stampAt(stamp, i)));
   }
 
-  /** Preprocesses windows as the manifest says, then embeds them in as few graph calls as the graph allows. */
-  async embedWindows<M extends SensorModality>(modality: M, windows: readonly WindowOf<M>[], stamp: StampNs | readonly StampNs[]): Promise<Embedding[]> {
+  /**
+   * Preprocesses windows as the manifest says, then embeds them in as few graph calls as the graph allows.
+   * The untyped overload serves callers that hold windows of several modalities (the agent's
+   * ModalityEmbedder); preprocessing rejects a window of the wrong shape with an INPUT error.
+   */
+  embedWindows<M extends SensorModality>(modality: M, windows: readonly WindowOf<M>[], stamp: StampNs | readonly StampNs[]): Promise<Embedding[]>;
+  embedWindows(modality: SensorModality, windows: readonly unknown[], stamp: StampNs | readonly StampNs[]): Promise<Embedding[]>;
+  async embedWindows(modality: SensorModality, windows: readonly unknown[], stamp: StampNs | readonly StampNs[]): Promise<Embedding[]> {
     const session = this.#session(modality);
     const params = this.manifest.modalities[modality]!.preprocess;
     const tensors = await Promise.all(
       windows.map(async (w, i) => {
         try {
+          const kind = modality === 'audio' || modality === 'imu' ? modality : 'frame';
+          const found = typeof w === 'object' && w !== null ? (w as { kind?: unknown }).kind : typeof w;
+          if (found !== kind) throw new Error(`expected ${kind === 'frame' ? 'a' : 'an'} ${kind} window, got ${String(found)}`);
           // The manifest entry of `modality` holds that modality's parameters; the index type cannot say so.
-          return await preprocessWindow(modality, w, params as never);
+          return await preprocessWindow(modality, w as never, params as never);
         } catch (err) {
           throw new SensebindError('INPUT', `${modality} window ${i}: preprocessing failed: ${errorMessage(err)}`, { cause: err });
         }

@@ -139,6 +139,8 @@ describe('EmbeddingRuntime on the ImageBind-signature test model', () => {
 
   it('refuses a tensor that does not fit the graph, naming both shapes, without breaking the modality', async () => {
     await expect(rt.embedTensors('imu', [{ dtype: 'float32', dims: [6, 100], data: new Float32Array(600) }])).rejects.toThrow(/imu input: .*\[6,100\].*\[-1,6,2000\]/);
+    const audio = await audioWindow(`${ESC}/rain__1-17367-A.wav`, 2);
+    await expect(rt.embedWindows('imu', [audio] as unknown[], 0n)).rejects.toThrow(/imu window 0: preprocessing failed: expected an imu window, got audio/);
     const [ok] = await rt.embedWindows('imu', [await imuWindow(`${DATA}/imu/xio_walk/short_walk.csv`, 3)], 0n);
     expectUnit(ok!.vector);
   });
