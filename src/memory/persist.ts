@@ -11,7 +11,7 @@
  * `.prev` copy is used instead.
  */
 import { createHash } from 'node:crypto';
-import { open, readFile, rename, unlink, link } from 'node:fs/promises';
+import { link, mkdir, open, readFile, rename, unlink } from 'node:fs/promises';
 import { dirname, basename, join } from 'node:path';
 import { SENSOR_MODALITIES, type SensorModality } from '../core/types.js';
 import { SensebindError, errorMessage } from '../core/errors.js';
@@ -262,6 +262,7 @@ async function fsyncDir(dir: string): Promise<void> {
 export async function writeAtomic(path: string, bytes: Uint8Array): Promise<void> {
   const dir = dirname(path);
   const tmp = join(dir, `.${basename(path)}.${process.pid}.${Date.now()}.tmp`);
+  await mkdir(dir, { recursive: true });
   const fh = await open(tmp, 'w', 0o644);
   try {
     await fh.writeFile(bytes);

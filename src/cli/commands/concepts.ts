@@ -1,12 +1,145 @@
-// Placeholder until the issue that builds `sensebind concepts` lands; it says so instead of pretending.
-import type { Command } from '../command.js';
+// `sensebind concepts`: list, add, remove, enable, disable and teach concepts in a persisted concept memory.
+import { SensebindError } from '../../core/errors.js';
+import { SENSOR_MODALITIES, type SensorModality } from '../../core/types.js';
+import { numberFlag, parseCommandArgs, requireFlag, type Command } from '../command.js';
+import { PIPELINE_FLAGS, pipelineOptions } from '../../eval/cli-flags.js';
+import { openPipeline, parseModalityList, runBag } from '../../eval/run-bag.js';
+import { ConceptMemory, meanUnit } from '../../memory/memory.js';
+import { applyConceptCommand, type ConceptCommand, type ConceptCommandReply } from '../../memory/commands.js';
+import type { ConceptInput } from '../../memory/concept.js';
+
+const DEFAULT_STATE = '.sensebind/concepts.sbm';
+
+const HELP = `Usage: sensebind concepts <action> [args] [options]
+
+Edits the persisted concept memory (--state, default ${DEFAULT_STATE}); the first edit seeds it from
+--concepts (default: the bundled concepts/default.yaml). The agent loads the same file.
+
+Actions:
+  list                          concepts with thresholds, modalities and exemplar counts (JSON)
+  add <id> [--label <text>] [--prompt <text> ...] [--modalities a,b] [--on x --off y]
+           [--cooldown s] [--background]        embeds the prompts with the model
+  remove <id> | enable <id> | disable <id>
+  teach <id> --bag <file> --from <s> --to <s> [--modalities a,b]
+                                the mean embedding of the bag's snapshots between --from and --to
+                                (seconds from the bag's start) becomes one exemplar per modality
+
+Options:
+  --state <file>      concept memory file (default ${DEFAULT_STATE})
+  --concepts <file>   concept file that seeds a new memory
+  --model <dir>       model folder (default: config model.dir)
+Prints the command's reply as JSON; exit 1 when the memory refused the command.`;
 
 export const command: Command = {
   name: 'concepts',
-  summary: 'not available in this build',
-  help: 'sensebind concepts: not available in this build yet',
-  async run(_argv, ctx) {
-    ctx.stderr.write('sensebind concepts: not available in this build yet\n');
-    return 2;
+  summary: 'list, add, remove, teach concepts in the concept memory',
+  help: HELP,
+  async run(argv, ctx) {
+    const { values, positionals } = parseCommandArgs('concepts', argv, {
+      ...PIPELINE_FLAGS,
+      label: { type: 'string' },
+      prompt: { type: 'string', multiple: true },
+      modalities: { type: 'string' },
+      on: { type: 'string' },
+      off: { type: 'string' },
+      cooldown: { type: 'string' },
+      background: { type: 'boolean' },
+      bag: { type: 'string' },
+      from: { type: 'string' },
+      to: { type: 'string' },
+      help: { type: 'boolean' },
+    });
+    if (values.help === true || positionals.length === 0) {
+      ctx.stdout.write(`${HELP}\n`);
+      return values.help === true ? 0 : 2;
+    }
+    const [action, id, ...rest] = positionals;
+    if (rest.length > 0) throw new SensebindError('USAGE', `sensebind concepts: unexpected arguments ${rest.join(' ')}`);
+    const stateFile = values.state ?? DEFAULT_STATE;
+    const options = await pipelineOptions(ctx, { ...values, state: stateFile });
+    const needId = () => {
+      if (id === undefined) throw new SensebindError('USAGE', `sensebind concepts ${action}: expected a concept id`);
+      return id;
+    };
+    let cmd: ConceptCommand;
+    switch (action) {
+      case 'list': {
+        const memory = await ConceptMemory.open({ stateFile, conceptFile: options.conceptFile as string, logger: ctx.logger });
+        return reply(ctx, await applyConceptCommand(memory, { op: 'list' }));
+      }
+      case 'remove':
+      case 'enable':
+      case 'disable':
+        cmd = { op: action, id: needId() };
+        break;
+      case 'add': {
+        const concept: ConceptInput = { id: needId() };
+        if (values.label !== undefined) concept.label = values.label;
+        if (values.prompt !== undefined) concept.prompts = values.prompt;
+        if (values.modalities !== undefined) concept.modalities = parseModalityList('modalities', values.modalities);
+        if (values.on !== undefined || values.off !== undefined) {
+          concept.thresholds = { on: numberFlag('concepts', 'on', requireFlag('concepts', 'on', values.on), 0), off: numberFlag('concepts', 'off', requireFlag('concepts', 'off', values.off), 0) };
+        }
+        if (values.cooldown !== undefined) concept.cooldownSeconds = numberFlag('concepts', 'cooldown', values.cooldown, 0);
+        if (values.background === true) concept.background = true;
+        cmd = { op: 'add', concept };
+        break;
+      }
+      case 'teach': {
+        const bag = requireFlag('concepts', 'bag', values.bag);
+        const from = numberFlag('concepts', 'from', requireFlag('concepts', 'from', values.from), 0);
+        const to = numberFlag('concepts', 'to', requireFlag('concepts', 'to', values.to), 0);
+        if (!(to > from)) throw new SensebindError('USAGE', `sensebind concepts teach: --to (${to}) must be after --from (${from})`);
+        const wanted: SensorModality[] = values.modalities !== undefined ? parseModalityList('modalities', values.modalities) : [...SENSOR_MODALITIES];
+        const embeddings = await bagRangeEmbeddings(options, bag, from, to, wanted, ctx);
+        cmd = { op: 'teach', id: needId(), embeddings };
+        break;
+      }
+      default:
+        throw new SensebindError('USAGE', `sensebind concepts: unknown action "${String(action)}" (list, add, remove, enable, disable, teach)`);
+    }
+    const pipeline = await openPipeline(options);
+    try {
+      return reply(ctx, await applyConceptCommand(pipeline.memory, cmd));
+    } finally {
+      await pipeline.close();
+    }
   },
 };
+
+function reply(ctx: Parameters<Command['run']>[1], r: ConceptCommandReply): number {
+  ctx.stdout.write(`${JSON.stringify(r, null, 2)}\n`);
+  if (!r.ok) ctx.stderr.write(`sensebind concepts: ${r.error ?? 'refused'}\n`);
+  return r.ok ? 0 : 1;
+}
+
+/** Mean embedding per modality of a bag's snapshots between `from` and `to` seconds after its first sample. */
+async function bagRangeEmbeddings(
+  options: Awaited<ReturnType<typeof pipelineOptions>>,
+  bag: string,
+  from: number,
+  to: number,
+  wanted: SensorModality[],
+  ctx: Parameters<Command['run']>[1],
+): Promise<Partial<Record<SensorModality, number[][]>>> {
+  // A throwaway pipeline without the state file: replaying must not touch the memory being edited.
+  const { stateFile: _unused, ...rest } = options;
+  const pipeline = await openPipeline(rest);
+  try {
+    const run = await runBag(pipeline, bag, { collect: true, logger: ctx.logger });
+    const first = run.summary.first ?? 0n;
+    const lo = first + BigInt(Math.round(from * 1e9));
+    const hi = first + BigInt(Math.round(to * 1e9));
+    const inRange = run.snapshots.filter((s) => s.stamp >= lo && s.stamp <= hi);
+    if (inRange.length === 0) throw new SensebindError('INPUT', `${bag}: no snapshots between ${from} s and ${to} s (the bag covers ${run.summary.durationSeconds.toFixed(1)} s)`);
+    const out: Partial<Record<SensorModality, number[][]>> = {};
+    for (const m of wanted) {
+      const mean = meanUnit(inRange.flatMap((s) => (s.embeddings[m] !== undefined ? [(s.embeddings[m] as { vector: Float32Array }).vector] : [])));
+      if (mean !== undefined) out[m] = [Array.from(mean)];
+    }
+    if (Object.keys(out).length === 0) throw new SensebindError('INPUT', `${bag}: none of ${wanted.join(', ')} is present between ${from} s and ${to} s`);
+    return out;
+  } finally {
+    await pipeline.close();
+  }
+}

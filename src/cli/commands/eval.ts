@@ -9,6 +9,9 @@ import { readBag } from '../../sources/bag.js';
 import { parseJsonlEvents } from '../../sinks/jsonl.js';
 import { parseTruth, type TruthEvent } from '../../sim/truth.js';
 import { EVENT_IDS } from '../../sim/events.js';
+import type { MatcherOptions } from '../../match/options.js';
+import { collectBags, logRows, studyRows, teachFromTruth } from '../../eval/study.js';
+import { tune, withLifecycle, type TunedParams } from '../../eval/tune.js';
 
 const HELP = `Usage: sensebind eval <bag> [<bag> ...] [options]
 
@@ -22,6 +25,13 @@ Options:
                       (one bag only)
   --collar <s>        seconds added to each side of a truth interval when matching (default 1)
   --hop <s>           seconds between snapshots (default: config window.hopSeconds)
+  --study             embed each bag once, then score every condition: all modalities, each one dropped,
+                      each one alone; text-only concepts and (with --teach) concepts with exemplars
+  --teach <bags>      comma-separated bags whose ground truth teaches exemplars (study only; never the
+                      scored bags)
+  --exemplars <n>     exemplars taught per concept (default 3)
+  --tune <bags>       comma-separated bags to grid-search matching parameters on before the study (never
+                      the scored bags); prints the chosen parameters
 ${PIPELINE_HELP}
 Prints JSON on stdout: per concept precision, recall, F1, onset latency; macro and micro averages;
 false positives per minute.`;
@@ -54,6 +64,10 @@ export const command: Command = {
       events: { type: 'string' },
       collar: { type: 'string' },
       hop: { type: 'string' },
+      study: { type: 'boolean' },
+      teach: { type: 'string' },
+      exemplars: { type: 'string' },
+      tune: { type: 'string' },
       help: { type: 'boolean' },
     });
     if (values.help === true) {
@@ -63,6 +77,7 @@ export const command: Command = {
     if (positionals.length === 0) throw new SensebindError('USAGE', 'sensebind eval: expected a bag path (see sensebind eval --help)');
     const collarSeconds = numberFlag('eval', 'collar', values.collar, 1);
     const drop = parseModalityList('drop', values.drop);
+    if (values.study === true) return runStudy(positionals, values, ctx);
     const runs: ScoredRun[] = [];
     if (values.events !== undefined) {
       if (positionals.length !== 1) throw new SensebindError('USAGE', 'sensebind eval: --events scores one bag; give exactly one');
@@ -102,3 +117,59 @@ export const command: Command = {
     return 0;
   },
 };
+
+function bagList(value: string | undefined): string[] {
+  return value === undefined ? [] : value.split(',').map((s) => s.trim()).filter((s) => s.length > 0);
+}
+
+async function runStudy(
+  bags: string[],
+  values: { teach?: string | undefined; exemplars?: string | undefined; tune?: string | undefined; hop?: string | undefined; model?: string | undefined; concepts?: string | undefined; state?: string | undefined },
+  ctx: Parameters<Command['run']>[1],
+): Promise<number> {
+  const config = await ctx.loadConfig();
+  const hopSeconds = numberFlag('eval', 'hop', values.hop, config.window.hopSeconds);
+  const perConcept = numberFlag('eval', 'exemplars', values.exemplars, 3);
+  const teachBags = bagList(values.teach);
+  const tuneBags = bagList(values.tune);
+  for (const b of [...teachBags, ...tuneBags]) {
+    if (bags.includes(b)) throw new SensebindError('USAGE', `sensebind eval: ${b} is both scored and used for --teach/--tune; held-out bags must stay unseen`);
+  }
+  const options = { ...(await pipelineOptions(ctx, values)), hopSeconds };
+  const t0 = performance.now();
+  const scored = await collectBags(bags, options);
+  const concepts = EVENT_IDS.filter((id) => scored.state.concepts.some((c) => c.id === id && !c.background));
+  let matcher: MatcherOptions = { calibration: { textScale: scored.textScale } };
+  let state = scored.state;
+  let tuned: TunedParams | undefined;
+  if (tuneBags.length > 0) {
+    const t = await collectBags(tuneBags, options);
+    tuned = tune(t.collected, t.state, matcher, t.modalities, concepts);
+    matcher = tuned.matcher;
+    state = withLifecycle(state, tuned.thresholds, tuned.minDurationSeconds);
+    ctx.logger.info({ objective: tuned.objective }, 'tuned on the --tune bags');
+  }
+  const rows = studyRows(scored.collected, state, matcher, scored.modalities, concepts, 'text-only: ');
+  logRows(ctx.logger, rows);
+  if (teachBags.length > 0) {
+    const teach = await collectBags(teachBags, options);
+    const taught = teachFromTruth(state, teach.collected, perConcept);
+    const exRows = studyRows(scored.collected, taught, matcher, scored.modalities, concepts, `${perConcept} exemplars: `);
+    logRows(ctx.logger, exRows);
+    rows.push(...exRows);
+  }
+  const out = {
+    bags,
+    teach: teachBags,
+    tune: tuneBags,
+    model: options.modelDir,
+    hopSeconds,
+    minutes: Math.round((scored.collected.reduce((a, b) => a + b.durationSeconds, 0) / 60) * 100) / 100,
+    truths: scored.collected.reduce((a, b) => a + b.truth.length, 0),
+    tuned: tuned === undefined ? null : { ...tuned.matcher, thresholds: tuned.thresholds, minDurationSeconds: tuned.minDurationSeconds, objective: tuned.objective },
+    rows,
+    wallSeconds: Math.round(performance.now() - t0) / 1000,
+  };
+  ctx.stdout.write(`${JSON.stringify(out, null, 2)}\n`);
+  return 0;
+}

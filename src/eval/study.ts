@@ -1,0 +1,123 @@
+/**
+ * The matching study behind docs/concepts.md: every bag is embedded once (all modalities), then the
+ * matching stage re-runs over the collected embeddings for each condition: all modalities, each modality
+ * dropped, each modality alone, and text-only concepts vs concepts with taught exemplars. Dropping a
+ * modality here equals --drop upstream (the windower reports it missing; nothing is embedded for it).
+ */
+import { SENSOR_MODALITIES, type SensorModality, type SnapshotEmbeddings } from '../core/types.js';
+import type { Logger } from '../core/log.js';
+import { meanUnit } from '../memory/memory.js';
+import type { MemoryState, ModalityVectorLists } from '../memory/state.js';
+import type { MatcherOptions } from '../match/options.js';
+import type { TruthEvent } from '../sim/truth.js';
+import type { EvalReport } from './metrics.js';
+import { openPipeline, runBag, type PipelineOptions } from './run-bag.js';
+import { dropModalities, rematch, scoreRuns, type ScoredRun } from './score-run.js';
+
+export interface CollectedBag {
+  bag: string;
+  snapshots: SnapshotEmbeddings[];
+  truth: TruthEvent[];
+  durationSeconds: number;
+  end: bigint | undefined;
+}
+
+/** Embeds bags once; returns the collected snapshots and the memory state (with prototypes) used. */
+export async function collectBags(bags: readonly string[], options: PipelineOptions & { hopSeconds?: number }): Promise<{ collected: CollectedBag[]; state: MemoryState; modalities: SensorModality[]; textScale: number }> {
+  const pipeline = await openPipeline(options);
+  try {
+    const collected: CollectedBag[] = [];
+    for (const bag of bags) {
+      const t0 = performance.now();
+      const r = await runBag(pipeline, bag, { collect: true, hopSeconds: options.hopSeconds ?? 0.5 });
+      collected.push({ bag, snapshots: r.snapshots, truth: r.truth, durationSeconds: r.summary.durationSeconds, end: r.summary.last });
+      options.logger?.info({ bag, snapshots: r.snapshots.length, seconds: Math.round(performance.now() - t0) / 1000 }, 'bag embedded');
+    }
+    const modalities = SENSOR_MODALITIES.filter((m) => collected.some((c) => c.snapshots.some((s) => s.embeddings[m] !== undefined)));
+    return { collected, state: pipeline.memory.state, modalities, textScale: pipeline.runtime.scale('text') };
+  } finally {
+    await pipeline.close();
+  }
+}
+
+/**
+ * Teaches `perConcept` exemplars per concept from the ground truth of `bags`: each exemplar is the mean
+ * embedding, per modality the concept may be observed in, of the snapshots inside one truth interval.
+ */
+export function teachFromTruth(state: MemoryState, bags: readonly CollectedBag[], perConcept = 3): MemoryState {
+  const exemplars = new Map(state.exemplars);
+  for (const c of state.concepts) {
+    if (c.background) continue;
+    const intervals = bags.flatMap((b) => b.truth.filter((t) => t.label === c.id).map((t) => ({ b, t }))).slice(0, perConcept);
+    if (intervals.length === 0) continue;
+    const lists: ModalityVectorLists = {};
+    for (const { b, t } of intervals) {
+      for (const m of SENSOR_MODALITIES) {
+        if (c.modalities !== undefined && !c.modalities.includes(m)) continue;
+        const vs = b.snapshots.filter((s) => s.stamp >= t.start && s.stamp <= t.end && s.embeddings[m] !== undefined).map((s) => (s.embeddings[m] as { vector: Float32Array }).vector);
+        const mean = meanUnit(vs);
+        if (mean !== undefined) (lists[m] ??= []).push(mean);
+      }
+    }
+    exemplars.set(c.id, lists);
+  }
+  return { ...state, exemplars };
+}
+
+/** Matches every bag under one condition and scores them together. */
+export function scoreCondition(bags: readonly CollectedBag[], state: MemoryState, options: MatcherOptions, keep: readonly SensorModality[] | undefined, concepts: readonly string[]): EvalReport {
+  const runs: ScoredRun[] = bags.map((b) => {
+    const drop = keep === undefined ? [] : SENSOR_MODALITIES.filter((m) => !keep.includes(m));
+    const events = rematch(dropModalities(b.snapshots, drop), state, options);
+    const run: ScoredRun = { events, truth: b.truth, durationSeconds: b.durationSeconds };
+    if (b.end !== undefined) run.end = b.end;
+    return run;
+  });
+  return scoreRuns(runs, { concepts });
+}
+
+export interface StudyRow {
+  condition: string;
+  modalities: SensorModality[];
+  macroF1: number;
+  macroPrecision: number;
+  macroRecall: number;
+  falsePositivesPerMinute: number;
+  /** False positives per minute of concepts none of the condition's modalities can observe. */
+  unobservableFalsePositivesPerMinute: number;
+  meanOnsetLatency: number | null;
+  perConcept: Record<string, number>;
+}
+
+export function studyRows(bags: readonly CollectedBag[], state: MemoryState, options: MatcherOptions, modalities: readonly SensorModality[], concepts: readonly string[], label = ''): StudyRow[] {
+  const minutes = bags.reduce((a, b) => a + b.durationSeconds, 0) / 60;
+  const row = (condition: string, keep: readonly SensorModality[]): StudyRow => {
+    const observable = concepts.filter((id) => {
+      const c = state.concepts.find((x) => x.id === id);
+      return c === undefined || c.modalities === undefined || c.modalities.some((m) => keep.includes(m));
+    });
+    const report = scoreCondition(bags, state, options, keep, concepts);
+    const scored = scoreCondition(bags, state, options, keep, observable);
+    let unobservableFp = 0;
+    for (const id of concepts) if (!observable.includes(id)) unobservableFp += report.concepts[id]?.fp ?? 0;
+    return {
+      condition: `${label}${condition}`,
+      modalities: [...keep],
+      macroF1: scored.macro.f1,
+      macroPrecision: scored.macro.precision,
+      macroRecall: scored.macro.recall,
+      falsePositivesPerMinute: report.falsePositivesPerMinute,
+      unobservableFalsePositivesPerMinute: Math.round((unobservableFp / Math.max(minutes, 1e-9)) * 1000) / 1000,
+      meanOnsetLatency: report.onsetLatency.mean,
+      perConcept: Object.fromEntries(Object.entries(scored.concepts).map(([k, v]) => [k, v.f1])),
+    };
+  };
+  const rows = [row('all', modalities)];
+  for (const m of modalities) rows.push(row(`drop ${m}`, modalities.filter((x) => x !== m)));
+  for (const m of modalities) rows.push(row(`only ${m}`, [m]));
+  return rows;
+}
+
+export function logRows(logger: Logger | undefined, rows: readonly StudyRow[]): void {
+  for (const r of rows) logger?.info({ condition: r.condition, f1: r.macroF1, fpPerMin: r.falsePositivesPerMinute }, 'study');
+}
