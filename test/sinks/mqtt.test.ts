@@ -4,7 +4,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConceptMemory } from '../../src/memory/memory.js';
 import { BUILTIN_DEFAULTS, resolveConcept } from '../../src/memory/concept.js';
 import { emptyState } from '../../src/memory/state.js';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PassThrough } from 'node:stream';
+import { createLogger } from '../../src/core/log.js';
 import { MqttSink } from '../../src/sinks/mqtt.js';
+import { FileOutbox } from '../../src/sinks/mqtt/fileOutbox.js';
 import { LocalBroker, freePort } from '../../src/sinks/mqtt/localBroker.js';
 import { memoryCommandHandler } from '../../src/sinks/mqtt/memoryCommands.js';
 import {
@@ -156,6 +162,47 @@ describe('MqttSink topics and payloads', () => {
       await sub.close();
     } finally {
       await late.close();
+    }
+  });
+});
+
+describe('MqttSink outbox bounds', () => {
+  it('drops the oldest events when the outbox is full during an outage, counts and logs it', async () => {
+    let logText = '';
+    const stream = new PassThrough();
+    stream.on('data', (d: Buffer) => (logText += d.toString()));
+    const logger = createLogger({ level: 'info', format: 'json', destination: stream });
+    const port = await freePort();
+    const outboxDir = mkdtempSync(join(tmpdir(), 'sensebind-mqtt-drop-'));
+    const sizes = [0, 1, 2, 3, 4, 5, 6, 7].map((i) => Buffer.byteLength(JSON.stringify(makeEvent(i))) + 'sensebind/r7/events'.length);
+    const lastFive = sizes.slice(3).reduce((a, b) => a + b, 0);
+    const sink = new MqttSink({
+      url: `mqtt://127.0.0.1:${port}`,
+      robot: 'r7',
+      reconnect: { initialMs: 50, maxMs: 100 },
+      outbox: FileOutbox.open(outboxDir, { maxBytes: lastFive, onDrop: MqttSink.dropLogger(logger) }),
+      logger,
+    });
+    for (let i = 0; i < 8; i++) await sink.write(makeEvent(i));
+    expect(sink.stats()).toMatchObject({ written: 8, pending: 5, dropped: 3 });
+    expect(sink.stats().detail).toMatchObject({ droppedSize: 3 });
+    const dropLines = logText.split('\n').filter((l) => l.includes('outbox dropped'));
+    expect(dropLines).toHaveLength(1); // logged once, not once per event
+    expect(dropLines[0]).toContain('outbox.maxBytes reached');
+    await sink.close(); // clean stop while the broker is still away: the five stay in the outbox
+    // The newest five survive and are delivered, in order, by the next run once a broker is there.
+    const late = await LocalBroker.start({ port });
+    try {
+      const sub = await Collector.connect(late.url, ['sensebind/r7/events']);
+      const next = new MqttSink({ url: late.url, robot: 'r7', outbox: FileOutbox.open(outboxDir, { maxBytes: lastFive }) });
+      await until(() => next.stats().pending === 0, 'drained');
+      await sub.waitFor(() => sub.on('sensebind/r7/events').length === 5, 'the five kept events');
+      expect(sub.on('sensebind/r7/events').map((m) => JSON.parse(m.text).seq)).toEqual([3, 4, 5, 6, 7]);
+      await next.close();
+      await sub.close();
+    } finally {
+      await late.close();
+      rmSync(outboxDir, { recursive: true, force: true });
     }
   });
 });
