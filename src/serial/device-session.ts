@@ -343,6 +343,9 @@ export class DeviceSession {
       }
       this.#seq.reset();
       this.#clock.reset();
+      // the new boot's clock needs exchanges of its own, soon
+      this.#pendingSync.clear();
+      this.#syncSent = 0;
       this.#seq.check(frame.stream, frame.seq, frame.tUs);
       this.#log.info(
         { sensor: this.#o.sensorPrefix, sensors: frame.sensors.map((s) => `${s.kind}@${s.rateMhz / 1000}Hz`) },
