@@ -94,6 +94,8 @@ export interface BagRunOptions {
   /** Keep every snapshot's embeddings in the result. @default false */
   collect?: boolean;
   onTick?: (result: TickResult) => void;
+  /** Each ground-truth record as the replay reaches it. */
+  onTruth?: (truth: TruthEvent) => void;
   signal?: AbortSignal;
   logger?: Logger;
 }
@@ -134,7 +136,9 @@ export async function runBag(pipeline: Pipeline, bag: string, options: BagRunOpt
       if (item.kind !== 'truth') return;
       const t = item as unknown as { text: string; stamp: bigint };
       try {
-        truth.push(parseTruth(t.text, `${bag} truth at ${t.stamp}`));
+        const parsed = parseTruth(t.text, `${bag} truth at ${t.stamp}`);
+        truth.push(parsed);
+        options.onTruth?.(parsed);
       } catch (err) {
         if (badTruth++ === 0) logger.warn({ bag, err: errorMessage(err) }, 'unreadable ground-truth message skipped');
       }
