@@ -7,7 +7,8 @@
 import type { AudioPreprocess } from './params.js';
 import { clipRanges } from './clips.js';
 import { kaldiFbank, type FbankSettings } from './fbank.js';
-import { resampleSinc } from './resample-sinc.js';
+import { resampleSinc, resampledLength } from './resample-sinc.js';
+import { scratchF32 } from './scratch.js';
 import { float32Tensor, type Tensor } from './tensor.js';
 
 export function fbankSettings(p: AudioPreprocess): FbankSettings {
@@ -102,7 +103,12 @@ export function audioFileTensor(channels: readonly Float32Array[], rate: number,
  */
 export function audioWindowTensor(samples: Float32Array, rate: number, p: AudioPreprocess): Tensor {
   if (samples.length === 0) throw new RangeError('audio window has no samples');
-  const buffers = toModelRate([samples], rate, p);
+  // Live windows arrive several times a second: work in a reused buffer (the clip mean is subtracted in place).
+  const n16 = rate === p.sampleRate ? samples.length : resampledLength(samples.length, rate, p.sampleRate);
+  const buf = scratchF32('audio.window', n16);
+  if (rate === p.sampleRate) buf.set(samples);
+  else resampleSinc(samples, rate, p.sampleRate, p.resample, buf);
+  const buffers = [buf];
   const n = buffers[0]!.length;
   const clip = Math.round(p.clipSeconds * p.sampleRate);
   const ranges: [number, number][] = p.liveClips === 1 ? [[Math.max(0, n - clip), n]] : clipRanges(n, p.sampleRate, p.clipSeconds, p.liveClips);

@@ -9,6 +9,7 @@
 import type { DepthPreprocess, ThermalPreprocess } from './params.js';
 import { resizeCropGeometry } from './geometry.js';
 import { resizeF32 } from './resize-pil.js';
+import { scratchF32 } from './scratch.js';
 import { float32Tensor, type Tensor } from './tensor.js';
 
 export interface FloatImage {
@@ -17,21 +18,25 @@ export interface FloatImage {
   values: Float32Array;
 }
 
-export function depthToModelUnits(metres: Float32Array, p: DepthPreprocess): Float32Array {
-  const out = new Float32Array(metres.length);
+/** Metres -> model units, into a scratch buffer (valid until the next depth call). */
+function depthToModelUnits(metres: Float32Array, p: DepthPreprocess): Float32Array {
+  const out = scratchF32('depth.units', metres.length);
+  // Parameters in locals: the hot loop must not look properties up on the parsed manifest object.
   const k = p.baselineMetres * p.focalPx;
+  const { invalidValue, minMetres, maxMetres, clampMax, divisor } = p;
+  const disparity = p.representation === 'disparity';
   for (let i = 0; i < metres.length; i++) {
     let m = metres[i]!;
-    if (Number.isNaN(m) || m === Infinity || m === 0) {
-      out[i] = p.invalidValue;
+    if (m !== m || m === Infinity || m === 0) {
+      out[i] = invalidValue; // NaN (m !== m), no return, or 16UC1's 0
       continue;
     }
-    if (m < p.minMetres) m = p.minMetres; // includes -Inf (too close)
-    else if (m > p.maxMetres) m = p.maxMetres;
-    let v = p.representation === 'disparity' ? k / m : m;
+    if (m < minMetres) m = minMetres; // includes -Inf (too close)
+    else if (m > maxMetres) m = maxMetres;
+    let v = disparity ? k / m : m;
     if (v < 0) v = 0;
-    else if (v > p.clampMax) v = p.clampMax;
-    out[i] = v / p.divisor;
+    else if (v > clampMax) v = clampMax;
+    out[i] = v / divisor;
   }
   return out;
 }
@@ -56,11 +61,13 @@ export function depthTensor(img: FloatImage, p: DepthPreprocess): Tensor {
 export function thermalTensor(img: FloatImage, p: ThermalPreprocess): Tensor {
   const span = p.rangeMax - p.rangeMin;
   if (span === 0) throw new RangeError('thermal rangeMax equals rangeMin');
-  const v = new Float32Array(img.values.length);
+  const { rangeMin, clamp } = p;
+  const src = img.values;
+  const v = scratchF32('thermal.units', src.length);
   for (let i = 0; i < v.length; i++) {
-    let x = (img.values[i]! - p.rangeMin) / span;
-    if (Number.isNaN(x)) x = 0;
-    if (p.clamp) x = x < 0 ? 0 : x > 1 ? 1 : x;
+    let x = (src[i]! - rangeMin) / span;
+    if (x !== x) x = 0; // NaN
+    if (clamp) x = x < 0 ? 0 : x > 1 ? 1 : x;
     v[i] = x;
   }
   return singleChannelTensor({ width: img.width, height: img.height, values: v }, p);

@@ -8,6 +8,7 @@
  */
 import type { AudioPreprocess } from './params.js';
 import { realSpectrum } from './fft.js';
+import { scratchF64 } from './scratch.js';
 
 const FLOAT32_EPSILON = 1.1920928955078125e-7;
 
@@ -31,7 +32,7 @@ export interface FbankSettings {
 export interface Fbank {
   frames: number;
   bins: number;
-  /** Row-major [frames][bins]. */
+  /** Row-major [frames][bins]; a scratch buffer, valid until the next kaldiFbank call. */
   data: Float64Array;
 }
 
@@ -144,7 +145,7 @@ export function kaldiFbank(wave: Float32Array, s: FbankSettings): Fbank {
   const p = planFor(s);
   const frames = fbankFrameCount(wave.length, s);
   const bins = s.melBins;
-  const data = new Float64Array(frames * bins);
+  const data = scratchF64('fbank.data', frames * bins);
   const { size, shift, window, banks, frame, spectrum } = p;
   for (let f = 0; f < frames; f++) {
     const off = f * shift;

@@ -66,8 +66,17 @@ function kernelFor(origRate: number, newRate: number, opts: SincOptions): Kernel
   return kernel;
 }
 
-/** Resamples one channel from `origRate` to `newRate` (integers, Hz). Returns the input when they are equal. */
-export function resampleSinc(x: Float32Array, origRate: number, newRate: number, opts: SincOptions): Float32Array {
+/** Output length of resampleSinc for `n` input samples (torchaudio's ceil(new * n / orig) on reduced rates). */
+export function resampledLength(n: number, origRate: number, newRate: number): number {
+  const g = gcd(origRate, newRate);
+  return Math.ceil(((newRate / g) * n) / (origRate / g));
+}
+
+/**
+ * Resamples one channel from `origRate` to `newRate` (integers, Hz). Returns the input when they are equal.
+ * `into` (length resampledLength(...)) receives the output instead of a new array.
+ */
+export function resampleSinc(x: Float32Array, origRate: number, newRate: number, opts: SincOptions, into?: Float32Array): Float32Array {
   if (!Number.isInteger(origRate) || !Number.isInteger(newRate) || origRate <= 0 || newRate <= 0) {
     throw new RangeError(`resample rates must be positive integers, got ${origRate} -> ${newRate} Hz`);
   }
@@ -75,7 +84,8 @@ export function resampleSinc(x: Float32Array, origRate: number, newRate: number,
   const { orig, next, width, phases } = kernelFor(origRate, newRate, opts);
   const n = x.length;
   const outLen = Math.ceil((next * n) / orig);
-  const out = new Float32Array(outLen);
+  if (into !== undefined && into.length !== outLen) throw new RangeError(`resample output buffer has ${into.length} samples, expected ${outLen}`);
+  const out = into ?? new Float32Array(outLen);
   for (let i = 0; i < outLen; i++) {
     const m = Math.floor(i / next);
     const { first, taps } = phases[i - m * next]!;

@@ -32,6 +32,8 @@ const FILTERS: Record<Filter, { support: number; fn: (x: number) => number }> = 
   },
 };
 
+import { scratchF32, scratchF64, scratchU8 } from './scratch.js';
+
 const PRECISION_BITS = 32 - 8 - 2;
 
 interface Coeffs {
@@ -102,6 +104,87 @@ function rowSpan(v: Coeffs): { first: number; last: number } {
   return { first, last };
 }
 
+/** Coefficients are the same for every frame of a stream: keep the last few. */
+const coeffCache = new Map<string, { c: Coeffs; fixed: Int32Array }>();
+function cachedCoeffs(inSize: number, outSize: number, first: number, n: number, filter: Filter): { c: Coeffs; fixed: Int32Array } {
+  const key = `${inSize}:${outSize}:${first}:${n}:${filter}`;
+  let hit = coeffCache.get(key);
+  if (hit === undefined) {
+    const c = precomputeCoeffs(inSize, outSize, first, n, filter);
+    hit = { c, fixed: fixedPoint(c.kk) };
+    if (coeffCache.size > 64) coeffCache.clear();
+    coeffCache.set(key, hit);
+  }
+  return hit;
+}
+
+/** Horizontal 8-bit pass over `rows` source rows starting at `first`, for the coefficients' output columns. */
+function horizontalU8(src: Uint8Array, width: number, channels: number, first: number, rows: number, hc: Coeffs, k: Int32Array, out: Uint8Array): void {
+  const n = hc.bounds.length / 2;
+  const ksize = hc.ksize;
+  const bounds = hc.bounds;
+  const half = 1 << (PRECISION_BITS - 1);
+  for (let y = 0; y < rows; y++) {
+    const rowIn = (y + first) * width * channels;
+    let o = y * n * channels;
+    for (let xx = 0; xx < n; xx++) {
+      const xmin = bounds[xx * 2]!;
+      const xmax = bounds[xx * 2 + 1]!;
+      const kb = xx * ksize;
+      let p = rowIn + xmin * channels;
+      if (channels === 3) {
+        // Pillow keeps three accumulators per pixel; so does this loop (one pass over the taps).
+        let s0 = half;
+        let s1 = half;
+        let s2 = half;
+        for (let x = 0; x < xmax; x++, p += 3) {
+          const w = k[kb + x]!;
+          s0 += src[p]! * w;
+          s1 += src[p + 1]! * w;
+          s2 += src[p + 2]! * w;
+        }
+        s0 >>= PRECISION_BITS;
+        s1 >>= PRECISION_BITS;
+        s2 >>= PRECISION_BITS;
+        out[o++] = s0 < 0 ? 0 : s0 > 255 ? 255 : s0;
+        out[o++] = s1 < 0 ? 0 : s1 > 255 ? 255 : s1;
+        out[o++] = s2 < 0 ? 0 : s2 > 255 ? 255 : s2;
+      } else {
+        for (let c = 0; c < channels; c++) {
+          let ss = half;
+          let q = p + c;
+          for (let x = 0; x < xmax; x++, q += channels) ss += src[q]! * k[kb + x]!;
+          ss >>= PRECISION_BITS;
+          out[o++] = ss < 0 ? 0 : ss > 255 ? 255 : ss;
+        }
+      }
+    }
+  }
+}
+
+/** Vertical 8-bit pass: each output row accumulates whole source rows (contiguous, cache-friendly). */
+function verticalU8(tmp: Uint8Array, stride: number, first: number, vc: Coeffs, k: Int32Array, out: Uint8Array): void {
+  const rows = vc.bounds.length / 2;
+  const acc = new Int32Array(stride);
+  const half = 1 << (PRECISION_BITS - 1);
+  for (let yy = 0; yy < rows; yy++) {
+    const ymin = vc.bounds[yy * 2]! - first;
+    const ymax = vc.bounds[yy * 2 + 1]!;
+    const kb = yy * vc.ksize;
+    acc.fill(half);
+    for (let y = 0; y < ymax; y++) {
+      const w = k[kb + y]!;
+      const row = (ymin + y) * stride;
+      for (let i = 0; i < stride; i++) acc[i] = acc[i]! + tmp[row + i]! * w;
+    }
+    const o = yy * stride;
+    for (let i = 0; i < stride; i++) {
+      const v = acc[i]! >> PRECISION_BITS;
+      out[o + i] = v < 0 ? 0 : v > 255 ? 255 : v;
+    }
+  }
+}
+
 /**
  * Resizes an interleaved 8-bit image (`channels` per pixel) to outW x outH and returns only `region` of the
  * result, interleaved, as Pillow's Image.resize(...).crop(region) would.
@@ -118,62 +201,23 @@ export function resizeU8(
 ): Uint8Array {
   const needH = outW !== width;
   const needV = outH !== height;
-  const hc = precomputeCoeffs(width, outW, region.left, region.width, filter);
-  const vc = precomputeCoeffs(height, outH, region.top, region.height, filter);
-  const half = 1 << (PRECISION_BITS - 1);
-
+  const h = cachedCoeffs(width, outW, region.left, region.width, filter);
+  const v = cachedCoeffs(height, outH, region.top, region.height, filter);
   // Horizontal pass over the source rows the vertical pass needs (all requested rows when no vertical pass).
-  const { first, last } = needV ? rowSpan(vc) : { first: region.top, last: region.top + region.height };
-  const tmpW = region.width;
-  const tmpH = last - first;
-  let tmp: Uint8Array;
+  const { first, last } = needV ? rowSpan(v.c) : { first: region.top, last: region.top + region.height };
+  const stride = region.width * channels;
+  const tmp = scratchU8('resize.u8', stride * (last - first));
   if (needH) {
-    tmp = new Uint8Array(tmpW * tmpH * channels);
-    const k = fixedPoint(hc.kk);
-    const ksize = hc.ksize;
-    for (let y = 0; y < tmpH; y++) {
-      const rowIn = (y + first) * width * channels;
-      const rowOut = y * tmpW * channels;
-      for (let xx = 0; xx < tmpW; xx++) {
-        const xmin = hc.bounds[xx * 2]!;
-        const xmax = hc.bounds[xx * 2 + 1]!;
-        const kb = xx * ksize;
-        for (let c = 0; c < channels; c++) {
-          let ss = half;
-          let p = rowIn + xmin * channels + c;
-          for (let x = 0; x < xmax; x++, p += channels) ss += src[p]! * k[kb + x]!;
-          const v = ss >> PRECISION_BITS;
-          tmp[rowOut + xx * channels + c] = v < 0 ? 0 : v > 255 ? 255 : v;
-        }
-      }
-    }
+    horizontalU8(src, width, channels, first, last - first, h.c, h.fixed, tmp);
   } else {
-    // No horizontal resize: the crop columns straight from the source rows.
-    tmp = new Uint8Array(tmpW * tmpH * channels);
-    for (let y = 0; y < tmpH; y++) {
+    for (let y = 0; y < last - first; y++) {
       const s = ((y + first) * width + region.left) * channels;
-      tmp.set(src.subarray(s, s + tmpW * channels), y * tmpW * channels);
+      tmp.set(src.subarray(s, s + stride), y * stride);
     }
   }
-  if (!needV) return tmp;
-
-  const out = new Uint8Array(region.width * region.height * channels);
-  const k = fixedPoint(vc.kk);
-  const ksize = vc.ksize;
-  const stride = tmpW * channels;
-  for (let yy = 0; yy < region.height; yy++) {
-    const ymin = vc.bounds[yy * 2]! - first;
-    const ymax = vc.bounds[yy * 2 + 1]!;
-    const kb = yy * ksize;
-    const rowOut = yy * stride;
-    for (let i = 0; i < stride; i++) {
-      let ss = half;
-      let p = ymin * stride + i;
-      for (let y = 0; y < ymax; y++, p += stride) ss += tmp[p]! * k[kb + y]!;
-      const v = ss >> PRECISION_BITS;
-      out[rowOut + i] = v < 0 ? 0 : v > 255 ? 255 : v;
-    }
-  }
+  if (!needV) return tmp.slice();
+  const out = new Uint8Array(stride * region.height);
+  verticalU8(tmp, stride, first, v.c, v.fixed, out);
   return out;
 }
 
@@ -189,12 +233,12 @@ export function resizeF32(
 ): Float32Array {
   const needH = outW !== width;
   const needV = outH !== height;
-  const hc = precomputeCoeffs(width, outW, region.left, region.width, filter);
-  const vc = precomputeCoeffs(height, outH, region.top, region.height, filter);
+  const hc = cachedCoeffs(width, outW, region.left, region.width, filter).c;
+  const vc = cachedCoeffs(height, outH, region.top, region.height, filter).c;
   const { first, last } = needV ? rowSpan(vc) : { first: region.top, last: region.top + region.height };
   const tmpW = region.width;
   const tmpH = last - first;
-  const tmp = new Float32Array(tmpW * tmpH);
+  const tmp = scratchF32('resize.f32', tmpW * tmpH);
   if (needH) {
     const k = hc.kk;
     const ksize = hc.ksize;
@@ -215,19 +259,23 @@ export function resizeF32(
       tmp.set(src.subarray(s, s + tmpW), y * tmpW);
     }
   }
-  if (!needV) return tmp;
+  if (!needV) return tmp.slice();
   const out = new Float32Array(region.width * region.height);
   const k = vc.kk;
   const ksize = vc.ksize;
+  const acc = scratchF64('resize.acc', tmpW);
   for (let yy = 0; yy < region.height; yy++) {
     const ymin = vc.bounds[yy * 2]! - first;
     const ymax = vc.bounds[yy * 2 + 1]!;
     const kb = yy * ksize;
-    for (let i = 0; i < tmpW; i++) {
-      let ss = 0;
-      for (let y = 0; y < ymax; y++) ss += tmp[(ymin + y) * tmpW + i]! * k[kb + y]!;
-      out[yy * tmpW + i] = ss;
+    // Same sum order as Pillow (tap by tap, in double) so float32 results match bit for bit.
+    acc.fill(0);
+    for (let y = 0; y < ymax; y++) {
+      const w = k[kb + y]!;
+      const row = (ymin + y) * tmpW;
+      for (let i = 0; i < tmpW; i++) acc[i] = acc[i]! + tmp[row + i]! * w;
     }
+    out.set(acc, yy * tmpW);
   }
   return out;
 }

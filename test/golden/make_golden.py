@@ -41,8 +41,6 @@ import torchaudio
 from PIL import Image
 from torchvision import transforms
 
-torch.set_num_threads(1)
-
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), '..', '..'))
 SHARED = os.path.abspath(os.path.join(ROOT, '..', 'shared', 'data'))
 OUT = os.path.join(ROOT, 'test', 'golden', 'data')
@@ -469,6 +467,7 @@ def imu_cases():
 
 
 def main():
+    torch.set_num_threads(1)
     os.makedirs(OUT, exist_ok=True)
     index = {
         'generator': 'test/golden/make_golden.py',
