@@ -49,3 +49,26 @@ describe('concept commands', () => {
     expect(stats()).toEqual({ received: 2, bad: 1 });
   });
 });
+
+describe('ros2FromConfig', () => {
+  it('is off by default; when enabled builds source, sink, parameters and the command topic on one node', async () => {
+    const { configSchema } = await import('../../src/config/schema.js');
+    const { ros2FromConfig } = await import('../../src/ros2/from-config.js');
+    expect(ros2FromConfig(configSchema.parse({}))).toBeUndefined();
+    const t = new LoopbackTransport({ namespace: '/r1' });
+    let created = 0;
+    const commands: unknown[] = [];
+    const io = ros2FromConfig(
+      configSchema.parse({ robot: { id: 'r1' }, ros2: { enabled: true, namespace: '/r1', topics: [{ name: 'imu', type: 'sensor_msgs/msg/Imu' }] } }),
+      { createTransport: async () => (created++, t), onConceptCommand: (c) => commands.push(c), configPath: '/etc/sb.yaml' },
+    )!;
+    await io.source!.start(() => undefined);
+    await io.startCommands();
+    expect(created).toBe(1);
+    expect(t.subscriptions.get('/r1/imu')?.qos.reliability).toBe('best_effort');
+    expect(Object.fromEntries(t.parameters)).toMatchObject({ robot_id: 'r1', config_path: '/etc/sb.yaml' });
+    t.deliver('/r1/sensebind/concepts', { data: '{"op":"remove","id":"x"}' });
+    expect(commands).toEqual([{ op: 'remove', id: 'x' }]);
+    await io.close();
+  });
+});
