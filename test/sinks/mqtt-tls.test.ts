@@ -17,7 +17,12 @@ let dir: string;
 const pem = (name: string): string => join(dir, name);
 
 function openssl(...args: string[]): void {
-  execFileSync('openssl', args, { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'] });
+  try {
+    execFileSync('openssl', args, { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'] });
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw new Error('the TLS tests make their CA with the openssl CLI: install it (Debian package "openssl")');
+    throw err;
+  }
 }
 
 /** A CA, a server certificate for 127.0.0.1 signed by it, a client certificate, and an unrelated CA. */
