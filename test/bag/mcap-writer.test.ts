@@ -126,3 +126,44 @@ describe('Ros2McapWriter', () => {
     await expect(w.write('/s', 1n, { data: 'a' })).rejects.toThrow(/already closed/);
   });
 });
+
+describe('audio variants through a bag', () => {
+  it('mgonzs13 AudioStamped (typed arrays) and audio_tools AudioDataStamped round-trip to exact samples', async () => {
+    const { readBag } = await import('../../src/sources/bag.js');
+    const path = join(dir, 'audio.mcap');
+    const w = await Ros2McapWriter.open(path);
+    w.addTopic('/mg/audio', 'audio_common_msgs/msg/AudioStamped');
+    w.addTopic('/at/audio_stamped', 'audio_tools/msg/AudioDataStamped');
+    const f32 = Float32Array.from([0.5, -0.25, 0.125, 1]);
+    await w.write('/mg/audio', 2_000_000_000n, {
+      header: header(2_000_000_000n),
+      audio: {
+        audio_data: { float32_data: f32, int32_data: new Int32Array(0), int16_data: new Int16Array(0), int8_data: new Int8Array(0), uint8_data: new Uint8Array(0) },
+        info: { format: 1, channels: 1, rate: 16000, chunk: 4 },
+      },
+    });
+    await w.write('/mg/audio', 3_000_000_000n, {
+      header: header(3_000_000_000n),
+      audio: {
+        audio_data: { float32_data: [], int32_data: [], int16_data: Int16Array.from([16384, -16384, 8192, 0]), int8_data: [], uint8_data: [] },
+        info: { format: 8, channels: 2, rate: 48000, chunk: 2 },
+      },
+    });
+    const pcm = Buffer.alloc(4);
+    pcm.writeInt16LE(-32768, 0);
+    pcm.writeInt16LE(16384, 2);
+    await w.write('/at/audio_stamped', 4_000_000_000n, {
+      header: { stamp: { sec: 0, nanosec: 512 }, frame_id: '7' },
+      audio: { data: pcm },
+      info: { sample_rate: 22050, sample_format: 'S16LE', channels: 1 },
+    });
+    await w.close();
+    const got = [];
+    for await (const item of readBag(path)) if (item.kind === 'sample' && item.sample.modality === 'audio') got.push(item.sample);
+    expect(got.map((s) => [s.sensorId, s.stamp, s.rate, Array.from(s.samples)])).toEqual([
+      ['/mg/audio', 2_000_000_000n, 16000, [0.5, -0.25, 0.125, 1]],
+      ['/mg/audio', 3_000_000_000n, 48000, [0, 0.125]], // stereo frames averaged: (0.5 - 0.5) / 2, (0.25 + 0) / 2
+      ['/at/audio_stamped', 4_000_000_000n, 22050, [-1, 0.5]], // log time, not the sample-count stamp
+    ]);
+  });
+});
