@@ -7,10 +7,8 @@
 const f32 = new Float32Array(1);
 const u32 = new Uint32Array(f32.buffer);
 
-/** float32 -> float16 bits. */
-export function toHalfBits(value: number): number {
-  f32[0] = value;
-  const x = u32[0]!;
+/** float32 bits -> float16 bits, round-to-nearest-even. */
+function bitsToHalf(x: number): number {
   const sign = (x >>> 16) & 0x8000;
   const exp = (x >>> 23) & 0xff;
   let mant = x & 0x7fffff;
@@ -33,6 +31,12 @@ export function toHalfBits(value: number): number {
   return sign | half;
 }
 
+/** float32 -> float16 bits. */
+export function toHalfBits(value: number): number {
+  f32[0] = value;
+  return bitsToHalf(u32[0]!);
+}
+
 /** float16 bits -> float32 value. */
 export function fromHalfBits(h: number): number {
   const sign = h & 0x8000 ? -1 : 1;
@@ -44,13 +48,23 @@ export function fromHalfBits(h: number): number {
 }
 
 export function float32ToHalf(src: Float32Array): Uint16Array {
+  // Reading the bits through a Uint32Array view avoids a scratch write per element (an fp16 vision batch is 1.2 M values).
+  const bits = new Uint32Array(src.buffer, src.byteOffset, src.length);
   const out = new Uint16Array(src.length);
-  for (let i = 0; i < src.length; i++) out[i] = toHalfBits(src[i]!);
+  for (let i = 0; i < bits.length; i++) out[i] = bitsToHalf(bits[i]!);
   return out;
 }
 
+let halfTable: Float32Array | undefined;
+
 export function halfToFloat32(src: Uint16Array): Float32Array {
+  // All 65,536 half values, decoded once (256 KB): a lookup per element instead of a power per element.
+  if (halfTable === undefined) {
+    halfTable = new Float32Array(0x10000);
+    for (let h = 0; h < 0x10000; h++) halfTable[h] = fromHalfBits(h);
+  }
+  const table = halfTable;
   const out = new Float32Array(src.length);
-  for (let i = 0; i < src.length; i++) out[i] = fromHalfBits(src[i]!);
+  for (let i = 0; i < src.length; i++) out[i] = table[src[i]!]!;
   return out;
 }
