@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConceptMemory } from '../../src/memory/memory.js';
 import { BUILTIN_DEFAULTS, resolveConcept } from '../../src/memory/concept.js';
 import { emptyState } from '../../src/memory/state.js';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
@@ -312,6 +312,11 @@ describe('payload schemas', () => {
     expect(schemas.event?.required).toEqual(expect.arrayContaining(['v', 'id', 'type', 'seq', 'concept', 'score']));
     expect(schemas.status?.enum).toEqual(['online', 'offline', 'stopped']);
     expect(() => eventPayloadSchema.parse({ ...makeEvent(0), v: 2 })).toThrow();
+  });
+
+  it('match docs/mqtt-schemas.json (regenerate: see docs/mqtt.md, "Payloads")', () => {
+    const committed = JSON.parse(readFileSync(join(process.cwd(), 'docs/mqtt-schemas.json'), 'utf8'));
+    expect(committed).toEqual(sensebindMqttJsonSchemas());
   });
 });
 

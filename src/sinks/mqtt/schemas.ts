@@ -26,10 +26,20 @@ export const eventPayloadSchema = z.strictObject({
   emittedAt: isoTime,
   seq: z.number().int().min(0),
   clip: z.string().optional(),
-});
+})
+  .meta({
+    title: 'sensebind event v1',
+    description:
+      '<prefix>/<robot>/events: one message per event phase (QoS 1, not retained). Deduplicate by (id, seq).',
+  });
 
 /** `<prefix>/<robot>/status` (retained, plain text). */
-export const statusPayloadSchema = z.enum(['online', 'offline', 'stopped']);
+export const statusPayloadSchema = z.enum(['online', 'offline', 'stopped'])
+  .meta({
+    title: 'sensebind status',
+    description:
+      '<prefix>/<robot>/status (retained, plain text): online on connect, offline as Last Will, stopped on a clean stop.',
+  });
 
 /** `<prefix>/<robot>/concepts` (retained). */
 export const conceptsPayloadSchema = z.strictObject({
@@ -47,7 +57,12 @@ export const conceptsPayloadSchema = z.strictObject({
       stateTopic: z.string().min(1),
     }),
   ),
-});
+})
+  .meta({
+    title: 'sensebind concept list v1',
+    description:
+      '<prefix>/<robot>/concepts (retained).',
+  });
 
 /** `<prefix>/<robot>/state/<conceptId>` (retained; an empty retained message once the concept is removed). */
 export const conceptStatePayloadSchema = z.strictObject({
@@ -57,7 +72,12 @@ export const conceptStatePayloadSchema = z.strictObject({
   eventId: z.string().nullable(),
   score: z.number(),
   since: isoTime,
-});
+})
+  .meta({
+    title: 'sensebind concept state v1',
+    description:
+      '<prefix>/<robot>/state/<conceptId> (retained, QoS 0).',
+  });
 
 /** `<prefix>/<robot>/ha/event`: Home Assistant's event entity (extra keys become attributes). */
 export const haEventPayloadSchema = z.strictObject({
@@ -67,7 +87,12 @@ export const haEventPayloadSchema = z.strictObject({
   score: z.number(),
   present: z.array(modality),
   missing: z.array(modality),
-});
+})
+  .meta({
+    title: 'Home Assistant event',
+    description:
+      "<prefix>/<robot>/ha/event: the event entity's payload on each event start (not retained).",
+  });
 
 /** What a command request looks like around the concept command itself (src/memory/commands.ts). */
 export const commandEnvelopeSchema = z.looseObject({
@@ -76,7 +101,12 @@ export const commandEnvelopeSchema = z.looseObject({
   replyTo: z.string().optional(),
   /** MQTT v3.1.1 clients: echoed in the reply (v5 clients use Correlation Data). */
   correlationId: z.string().optional(),
-});
+})
+  .meta({
+    title: 'sensebind concept command request',
+    description:
+      '<prefix>/<robot>/cmd/concepts: the concept command (src/memory/commands.ts) plus replyTo / correlationId for MQTT v3.1.1 clients.',
+  });
 
 /** Replies to concept commands. */
 export const commandReplyPayloadSchema = z.strictObject({
@@ -86,7 +116,12 @@ export const commandReplyPayloadSchema = z.strictObject({
   correlationId: z.string().nullable(),
   result: z.unknown().optional(),
   error: z.strictObject({ code: z.string(), message: z.string() }).optional(),
-});
+})
+  .meta({
+    title: 'sensebind command reply v1',
+    description:
+      "Reply to a concept command, on the request's response topic, replyTo, or <prefix>/<robot>/cmd/concepts/reply.",
+  });
 
 /** JSON Schema (draft 2020-12) of every payload, by name. */
 export function sensebindMqttJsonSchemas(): Record<string, unknown> {
