@@ -20,7 +20,6 @@ import type { ConceptDef } from '../memory/concept.js';
 import type { ConceptMemory } from '../memory/memory.js';
 import type { MemoryState } from '../memory/state.js';
 import { ModalityCalibration } from './calibration.js';
-import { logLinearPool, type PoolTerm } from './fusion.js';
 import { ConceptLifecycle, type LifecycleParams, type Transition } from './lifecycle.js';
 import { buildModalityMatrix, similarities, type ModalityMatrix } from './matrix.js';
 import { CALIBRATION_DEFAULTS, LIFECYCLE_DEFAULTS, type MatcherOptions } from './options.js';
@@ -63,6 +62,7 @@ export class ConceptMatcher implements SnapshotMatcher {
   #stages = new Map<SensorModality, ModalityStage>();
   #lifecycles: (ConceptLifecycle | undefined)[] = [];
   #open = new Map<string, OpenEvent>();
+  #fused = new Float64Array(0);
   #seq = 0;
   #eventCounter = 0;
   #lastStamp: StampNs = 0n;
@@ -124,9 +124,12 @@ export class ConceptMatcher implements SnapshotMatcher {
     });
     // Events of concepts that were removed or disabled stay open until finish() or the next snapshot ends them.
     const stages = new Map<SensorModality, ModalityStage>();
+    const built: { matrix: ModalityMatrix; vectors: Float32Array[] }[] = [];
     for (const m of SENSOR_MODALITIES) {
-      const matrix = buildModalityMatrix(state, m, concepts, index);
-      if (matrix === undefined || matrix.concepts.length === 0) continue;
+      const b = buildModalityMatrix(state, m, concepts, index, built);
+      if (b === undefined || b.matrix.concepts.length === 0) continue;
+      built.push(b);
+      const matrix = b.matrix;
       const n = matrix.concepts.length;
       const rowOf = new Int32Array(concepts.length).fill(-1);
       matrix.concepts.forEach((ci, r) => (rowOf[ci] = r));
@@ -170,25 +173,41 @@ export class ConceptMatcher implements SnapshotMatcher {
       }
     }
     const events: SenseEvent[] = [];
-    const scores: ConceptScore[] = [];
-    const terms: PoolTerm[] = [];
-    this.#concepts.forEach((c, ci) => {
-      terms.length = 0;
-      const modalityScores: Partial<Record<SensorModality, number>> = {};
-      for (const m of evidence) {
-        const stage = this.#stages.get(m) as ModalityStage;
+    const n = this.#concepts.length;
+    if (this.#fused.length !== n) this.#fused = new Float64Array(n);
+    const fused = this.#fused;
+    const stages = evidence.map((m) => ({ m, stage: this.#stages.get(m) as ModalityStage, w: weights[m] ?? 1 }));
+    const top: number[] = [];
+    const k = this.#topK;
+    for (let ci = 0; ci < n; ci++) {
+      // Weighted log-linear pool (fusion.ts) inlined: this loop runs for every concept every snapshot.
+      let sumW = 0;
+      let sumLog = 0;
+      for (const { stage, w } of stages) {
         const r = stage.rowOf[ci] as number;
-        if (r < 0) continue;
-        const p = stage.probs[r] as number;
-        modalityScores[m] = p;
-        terms.push({ probability: p, weight: weights[m] ?? 1 });
+        if (r < 0 || !(w > 0)) continue;
+        sumW += w;
+        sumLog += w * Math.log(Math.max(stage.probs[r] as number, 1e-12));
       }
-      const fused = logLinearPool(terms);
-      if (c.background) return;
-      if (fused !== undefined) scores.push({ conceptId: c.id, label: c.label, score: fused, modalityScores });
-      const life = this.#lifecycles[ci] as ConceptLifecycle;
-      const tr = life.step(fused, nowS);
-      if (tr !== undefined) events.push(this.#event(c, tr, input, modalityScores));
+      const c = this.#concepts[ci] as ConceptDef;
+      if (c.background) continue;
+      const score = sumW > 0 ? Math.exp(sumLog / sumW) : undefined;
+      fused[ci] = score ?? -1;
+      if (score !== undefined && (top.length < k || score > (fused[top[top.length - 1] as number] as number))) {
+        let i = top.length < k ? top.length : k - 1;
+        top[i] = ci;
+        while (i > 0 && (fused[top[i - 1] as number] as number) < score) {
+          top[i] = top[i - 1] as number;
+          top[i - 1] = ci;
+          i--;
+        }
+      }
+      const tr = (this.#lifecycles[ci] as ConceptLifecycle).step(score, nowS);
+      if (tr !== undefined) events.push(this.#event(c, tr, input, this.#modalityScores(ci, stages)));
+    }
+    const scores: ConceptScore[] = top.map((ci) => {
+      const c = this.#concepts[ci] as ConceptDef;
+      return { conceptId: c.id, label: c.label, score: fused[ci] as number, modalityScores: this.#modalityScores(ci, stages) };
     });
     // Events of concepts that left the memory (removed or disabled) end now.
     const live = new Set(this.#concepts.map((c) => c.id));
@@ -197,11 +216,19 @@ export class ConceptMatcher implements SnapshotMatcher {
       this.#open.delete(id);
       events.push(this.#endOrphan(id, open, input.stamp, input));
     }
-    scores.sort((a, b) => b.score - a.score);
     this.#stats.snapshots++;
     const ms = performance.now() - t0;
     this.#stats.meanProcessMs += (ms - this.#stats.meanProcessMs) / Math.min(this.#stats.snapshots, 100);
-    return { events, top: scores.slice(0, this.#topK) };
+    return { events, top: scores };
+  }
+
+  #modalityScores(ci: number, stages: readonly { m: SensorModality; stage: ModalityStage }[]): Partial<Record<SensorModality, number>> {
+    const out: Partial<Record<SensorModality, number>> = {};
+    for (const { m, stage } of stages) {
+      const r = stage.rowOf[ci] as number;
+      if (r >= 0) out[m] = stage.probs[r] as number;
+    }
+    return out;
   }
 
   finish(stamp: StampNs): SenseEvent[] {

@@ -26,8 +26,18 @@ export function allowed(c: ConceptDef, modality: SensorModality): boolean {
   return c.modalities === undefined || c.modalities.includes(modality);
 }
 
-/** Builds one modality's matrices from the memory state; `index` maps concept id -> matcher index. */
-export function buildModalityMatrix(state: MemoryState, modality: SensorModality, candidates: readonly ConceptDef[], index: Map<string, number>): ModalityMatrix | undefined {
+/**
+ * Builds one modality's matrices from the memory state; `index` maps concept id -> matcher index.
+ * When an already built modality has exactly the same prototype vectors (no per-modality templates, the
+ * common case), its matrix is shared: 100,000 concepts at dim 1024 then cost 400 MB once, not per modality.
+ */
+export function buildModalityMatrix(
+  state: MemoryState,
+  modality: SensorModality,
+  candidates: readonly ConceptDef[],
+  index: Map<string, number>,
+  built: readonly { matrix: ModalityMatrix; vectors: readonly Float32Array[] }[] = [],
+): { matrix: ModalityMatrix; vectors: Float32Array[] } | undefined {
   const protos = state.prototypes;
   if (protos === undefined) return undefined;
   const dim = protos.dim;
@@ -42,8 +52,9 @@ export function buildModalityMatrix(state: MemoryState, modality: SensorModality
     rowConcepts.push(c);
     vecs.push(v);
   }
-  const matrix = new Float32Array(rows.length * dim);
-  vecs.forEach((v, r) => matrix.set(v, r * dim));
+  const same = built.find((b) => b.vectors.length === vecs.length && b.vectors.every((v, i) => v === vecs[i]) && b.matrix.concepts.every((c, i) => c === rows[i]));
+  const matrix = same !== undefined ? same.matrix.protos : new Float32Array(rows.length * dim);
+  if (same === undefined) vecs.forEach((v, r) => matrix.set(v, r * dim));
   const exRows: Float32Array[] = [];
   const owners: number[] = [];
   const hasExemplar = new Uint8Array(rows.length);
@@ -59,7 +70,7 @@ export function buildModalityMatrix(state: MemoryState, modality: SensorModality
   });
   const exemplars = new Float32Array(exRows.length * dim);
   exRows.forEach((v, k) => exemplars.set(v, k * dim));
-  return { modality, dim, concepts: Int32Array.from(rows), protos: matrix, exemplars, exemplarOwner: Int32Array.from(owners), hasExemplar };
+  return { matrix: { modality, dim, concepts: Int32Array.from(rows), protos: matrix, exemplars, exemplarOwner: Int32Array.from(owners), hasExemplar }, vectors: vecs };
 }
 
 /** out[r] = dot(matrix row r, v). Unrolled by 4: the inner loop of the whole matcher. */
