@@ -4,8 +4,8 @@
  * Time-sync exchanges (NTP-style): the host stamps t1 when it sends a request, the device stamps t2 when
  * it receives it and t3 when it answers, the host stamps t4 on arrival. offset = mid(t1, t4) - mid(t2, t3),
  * trusted in proportion to how short the round trip (t4 - t1) - (t3 - t2) was. A device crystal runs tens
- * to hundreds of ppm off, so the offset is fitted as a line over device time (least squares over the
- * exchanges with the shortest round trips in a sliding window): its slope is the drift.
+ * to hundreds of ppm off, so the offset is fitted as a line over device time (least squares over a
+ * sliding window of exchanges, weighted towards short round trips): its slope is the drift.
  *
  * Before the first exchange (or with firmware that does not answer them) the mapping falls back to frame
  * arrivals: the smallest (arrival - device time) over recent frames is the offset plus the smallest
@@ -120,20 +120,32 @@ export class DeviceClock {
   }
 
   #fit(): void {
-    const minRtt = Math.min(...this.#points.map((p) => p.rtt));
-    // exchanges with a round trip close to the best one; queueing delay only ever adds
-    const good = this.#points.filter((p) => p.rtt <= minRtt * 1.5 + 200_000);
-    const n = good.length;
-    const mx = good.reduce((s, p) => s + p.x, 0) / n;
-    const my = good.reduce((s, p) => s + p.offset, 0) / n;
-    const span = Math.max(...good.map((p) => p.x)) - Math.min(...good.map((p) => p.x));
+    // Weighted least squares, weight 1/(rtt + 50 us)^2: a short round trip bounds the offset tightly, a
+    // long one (queueing, a busy host) barely counts, yet every exchange still widens the span the
+    // slope is fitted over.
+    let sw = 0;
+    let sx = 0;
+    let sy = 0;
+    let minX = Infinity;
+    let maxX = -Infinity;
+    for (const p of this.#points) {
+      const w = 1 / (p.rtt + 50_000) ** 2;
+      sw += w;
+      sx += w * p.x;
+      sy += w * p.offset;
+      minX = Math.min(minX, p.x);
+      maxX = Math.max(maxX, p.x);
+    }
+    const mx = sx / sw;
+    const my = sy / sw;
     let b = this.#b;
-    if (n >= 3 && span >= this.#minSpanNs) {
+    if (this.#points.length >= 3 && maxX - minX >= this.#minSpanNs) {
       let sxy = 0;
       let sxx = 0;
-      for (const p of good) {
-        sxy += (p.x - mx) * (p.offset - my);
-        sxx += (p.x - mx) * (p.x - mx);
+      for (const p of this.#points) {
+        const w = 1 / (p.rtt + 50_000) ** 2;
+        sxy += w * (p.x - mx) * (p.offset - my);
+        sxx += w * (p.x - mx) * (p.x - mx);
       }
       b = sxx > 0 ? sxy / sxx : 0;
       b = Math.max(-this.#maxDrift, Math.min(this.#maxDrift, b));

@@ -170,6 +170,7 @@ export class DeviceSession {
         this.#handle(r.frame, arrivalNs);
       } else {
         this.#badSinceGood++;
+        this.#warnOnce(`bad:${r.reason}`, `serial ${this.#o.sensorPrefix}: rejected a ${r.length}-byte frame (${r.reason}); further ones are counted in stats (bad)`);
         this.#checkGarbage();
       }
     }
@@ -328,8 +329,17 @@ export class DeviceSession {
   }
 
   #controlInOrder(frame: Frame): boolean {
+    return this.#sequenceVerdict(frame) !== 'replay';
+  }
+
+  #sequenceVerdict(frame: Frame): ReturnType<SequenceTracker['check']> {
     const verdict = this.#seq.check(frame.stream, frame.seq, frame.tUs);
-    return verdict !== 'replay';
+    if (verdict === 'replay') {
+      this.#warnOnce('replay', `serial ${this.#o.sensorPrefix}: dropped a duplicate/replayed ${frame.type} frame (stream ${frame.stream}, seq ${frame.seq}); further ones are counted in stats (replayed)`);
+    } else if (verdict === 'resync') {
+      this.#warnOnce('resync', `serial ${this.#o.sensorPrefix}: stream ${frame.stream} started over without a HELLO (device reset?); following it`);
+    }
+    return verdict;
   }
 
   #onHello(frame: HelloFrame): void {
@@ -384,7 +394,7 @@ export class DeviceSession {
   }
 
   #onData(frame: DataFrame, arrival: bigint): void {
-    const verdict = this.#seq.check(frame.stream, frame.seq, frame.tUs);
+    const verdict = this.#sequenceVerdict(frame);
     if (verdict === 'replay') return;
     if (verdict === 'gap') {
       this.#warnOnce(`gap:${frame.stream}`, `serial ${this.#o.sensorPrefix}: frames lost on stream ${frame.stream} (sequence gap of ${this.#seq.lastGap}); counted in dropped`);

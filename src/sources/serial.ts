@@ -69,6 +69,7 @@ export class SerialSource implements SampleSource {
   #openFailures = 0;
   #portErrors = 0;
   #callbackErrors = 0;
+  #internalErrors = 0;
 
   constructor(options: SerialSourceOptions) {
     const { port, logger = silentLogger(), clock = new MonotonicClock(), random = Math.random, listPorts, tickMs = 50 } = options;
@@ -152,6 +153,8 @@ export class SerialSource implements SampleSource {
         clockDriftPpm: Math.round((s?.driftPpm ?? 0) * 10) / 10,
         garbage: s?.garbage ?? false,
         portErrors: this.#portErrors,
+        consumerErrors: this.#callbackErrors,
+        internalErrors: this.#internalErrors,
       },
     };
   }
@@ -225,7 +228,12 @@ export class SerialSource implements SampleSource {
     const session = this.#session!;
     port.on('data', (chunk: Buffer) => {
       if (this.#state !== 'open' || this.#port !== port) return;
-      session.receive(chunk, this.#clock.now());
+      try {
+        session.receive(chunk, this.#clock.now());
+      } catch (err) {
+        // a decoder bug must not take the agent down: count it, say it once, keep reading
+        if (this.#internalErrors++ === 0) this.#log.error({ err: errorMessage(err) }, `${this.name}: internal error while decoding (please report)`);
+      }
     });
     port.on('close', (err: unknown) => this.#onClose(port, err));
     session.connected();
