@@ -59,7 +59,7 @@ class ImageTrunk(nn.Module):
         self.norm = nn.BatchNorm2d(cin)
         w0, w1, w2 = widths
         self.body = nn.Sequential(conv_block(cin, w0, stem, k=stem if stem > 2 else 3), conv_block(w0, w1, 2), conv_block(w1, w2, 2))
-        self.head = nn.Sequential(nn.Linear(w2 * 2, 256), nn.ReLU(inplace=True), nn.Linear(256, EMBED_DIM))
+        self.head = nn.Sequential(nn.Linear(w2 * 2, 256), nn.ReLU(inplace=True), nn.Dropout(0.2), nn.Linear(256, EMBED_DIM))
 
     def forward(self, x):
         h = self.body(self.norm(x))
@@ -74,7 +74,7 @@ class ImuTrunk(nn.Module):
         self.norm = nn.BatchNorm1d(6)
         self.body = nn.Sequential(conv_block(6, w0, 2, 1, 5), conv_block(w0, w1, 2, 1, 5), conv_block(w1, w2, 2, 1, 5))
         # the window's mean per channel (gravity direction, mean rates) joins the pooled features
-        self.head = nn.Sequential(nn.Linear(w2 * 2 + 6, 256), nn.ReLU(inplace=True), nn.Linear(256, EMBED_DIM))
+        self.head = nn.Sequential(nn.Linear(w2 * 2 + 6, 256), nn.ReLU(inplace=True), nn.Dropout(0.2), nn.Linear(256, EMBED_DIM))
 
     def forward(self, x):
         x = self.norm(x)
@@ -213,6 +213,40 @@ def evaluate(model, split, labels, clean_only=True):
     return res
 
 
+def jitter_colors(x, gen):
+    """Per-window, per-channel gain and offset in normalised units: lighting and paint vary between rooms."""
+    b, c = x.shape[:2]
+    gain = 1 + (torch.rand(b, c, 1, 1, generator=gen) - 0.5) * 0.5
+    offset = (torch.rand(b, c, 1, 1, generator=gen) - 0.5) * 0.8
+    return x * gain + offset
+
+
+def shift(x, gen, max_px=4):
+    """Random translation by whole pixels (wrapping), one shift per batch: camera mounts and poses vary."""
+    dx, dy = (torch.randint(-max_px, max_px + 1, (2,), generator=gen)).tolist()
+    return torch.roll(x, shifts=(dy, dx), dims=(-2, -1))
+
+
+def mirror(x, gen):
+    flip = torch.rand(x.shape[0], generator=gen) < 0.5
+    return torch.where(flip.view(-1, *([1] * (x.dim() - 1))), x.flip(-1), x)
+
+
+def run_epochs(name, epochs, steps, opt, step_fn, after_epoch):
+    sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=opt.param_groups[0]['lr'], total_steps=epochs * steps, pct_start=0.15)
+    t0 = time.time()
+    for epoch in range(epochs):
+        losses = []
+        for b in range(steps):
+            loss = step_fn(epoch, b)
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+            sched.step()
+            losses.append(float(loss))
+        print(f'{name} epoch {epoch + 1}/{epochs} loss {np.mean(losses):.3f} {after_epoch(epoch)} ({time.time() - t0:.0f}s)', flush=True)
+
+
 def train(args):
     torch.manual_seed(args.seed)
     random.seed(args.seed)
@@ -225,51 +259,75 @@ def train(args):
     val_set = concat_splits([load_split(d) for d in args.val]) if args.val else None
     labels = train_set['labels']
     print(f'loaded {len(train_set["rows"])} training windows in {time.time() - t0:.0f}s', flush=True)
-    clean = [i for i, r in enumerate(train_set['rows']) if r['clean']]
+    clean = torch.tensor([i for i, r in enumerate(train_set['rows']) if r['clean']])
     y_all = torch.tensor([labels.index(r['label']) for r in train_set['rows']])
     text_label = torch.tensor([labels.index(t['label']) for t in train_set['texts']])
     by_label = {k: (text_label == k).nonzero().flatten() for k in range(len(labels))}
     model = BindMini(train_set['tokens'].flatten().tolist())
-    params = sum(p.numel() for p in model.parameters())
-    print(f'parameters: {params:,}', flush=True)
-    opt = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=1e-4)
-    steps_per_epoch = max(1, len(clean) // args.batch)
-    total = steps_per_epoch * args.epochs
-    sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=args.lr, total_steps=total, pct_start=0.15)
+    print(f'parameters: {sum(p.numel() for p in model.parameters()):,}', flush=True)
     gen = torch.Generator().manual_seed(args.seed)
-    step = 0
-    for epoch in range(args.epochs):
+    steps = max(1, len(clean) // args.batch)
+    perm = {}
+
+    def batch_indices(epoch, b):
+        if b == 0:
+            perm['p'] = clean[torch.randperm(len(clean), generator=gen)]
+        return perm['p'][b * args.batch:(b + 1) * args.batch]
+
+    def val_report(which):
+        def report(epoch):
+            if val_set is None or not ((epoch + 1) % args.eval_every == 0 or epoch + 1 == args.epochs_stage1 + args.epochs_stage2):
+                return ''
+            r = evaluate(model, val_set, labels)
+            model.train()
+            return 'val ' + json.dumps({k: round(v, 3) for k, v in r.items() if k in which})
+        return report
+
+    # Stage 1: the anchor. Vision and text, CLIP-style (ImageBind starts from a trained CLIP and freezes it;
+    # bind-mini has no CLIP to start from, so it trains its own on the simulator's captioned frames).
+    vt_params = list(model.vision.parameters()) + list(model.text.parameters()) + [model.log_scale['text']]
+    opt1 = torch.optim.AdamW(vt_params, lr=args.lr, weight_decay=1e-4)
+
+    def stage1_step(epoch, b):
         model.train()
-        perm = torch.tensor(clean)[torch.randperm(len(clean), generator=gen)]
-        losses = []
-        for b in range(steps_per_epoch):
-            idx = perm[b * args.batch:(b + 1) * args.batch]
-            y = y_all[idx]
-            x = {m: train_set['data'][m][idx] for m in SENSORS}
-            if True:  # mirror augmentation, per window, applied to the camera frame and depth together
-                flip = torch.rand(len(idx), generator=gen) < 0.5
-                x['vision'] = torch.where(flip[:, None, None, None], x['vision'].flip(-1), x['vision'])
-                x['depth'] = torch.where(flip[:, None, None, None], x['depth'].flip(-1), x['depth'])
-            # one random caption per window, drawn among its event's captions and templates
-            pick = torch.stack([by_label[int(k)][torch.randint(len(by_label[int(k)]), (1,), generator=gen)][0] for k in y])
-            v = model.encode('vision', x['vision'])
-            t = model.encode('text', train_set['tokens'][pick])
-            same = (y[:, None] == y[None, :]).float()
-            loss = info_nce(v, t, model.scale('text'), same / same.sum(1, keepdim=True))
-            for m in ['audio', 'depth', 'imu']:
-                loss = loss + info_nce(model.encode(m, x[m]), v, model.scale(m))
-            opt.zero_grad()
-            loss.backward()
-            opt.step()
-            sched.step()
-            step += 1
-            losses.append(float(loss))
-        msg = f'epoch {epoch + 1}/{args.epochs} loss {np.mean(losses):.3f} ' + ' '.join(f'{m}={float(model.scale(m)):.1f}' for m in model.log_scale)
-        if val_set is not None and ((epoch + 1) % args.eval_every == 0 or epoch + 1 == args.epochs):
-            msg += ' val ' + json.dumps({k: round(v, 3) for k, v in evaluate(model, val_set, labels).items()})
-        print(msg + f' ({time.time() - t0:.0f}s)', flush=True)
+        idx = batch_indices(epoch, b)
+        y = y_all[idx]
+        x = shift(mirror(jitter_colors(train_set['data']['vision'][idx], gen), gen), gen)
+        pick = torch.stack([by_label[int(k)][torch.randint(len(by_label[int(k)]), (1,), generator=gen)][0] for k in y])
+        v = model.encode('vision', x)
+        t = model.encode('text', train_set['tokens'][pick])
+        same = (y[:, None] == y[None, :]).float()
+        return info_nce(v, t, model.scale('text'), same / same.sum(1, keepdim=True))
+
+    run_epochs('stage1 vision<->text', args.epochs_stage1, steps, opt1, stage1_step, val_report(['vision']))
+    torch.save({'state': model.state_dict(), 'seen_ids': train_set['tokens'].flatten().tolist(), 'labels': labels, 'args': vars(args)}, args.out + '.stage1')
+
+    # Stage 2: vision (and text) frozen, as in ImageBind; each sensor learns to land on the vision embedding
+    # of its own window (instance-level InfoNCE, no labels, no text).
+    for p in vt_params:
+        p.requires_grad_(False)
+    model.eval()
+    with torch.no_grad():
+        anchors = torch.cat([model.encode('vision', train_set['data']['vision'][i:i + 256]) for i in range(0, len(y_all), 256)])
+    sensor_params = [p for m in ['audio', 'depth', 'imu'] for p in getattr(model, m).parameters()] + [model.log_scale[m] for m in ['audio', 'depth', 'imu']]
+    opt2 = torch.optim.AdamW(sensor_params, lr=args.lr, weight_decay=1e-4)
+
+    def stage2_step(epoch, b):
+        model.train()
+        model.vision.eval()
+        model.text.eval()
+        idx = batch_indices(epoch, b)
+        v = anchors[idx]
+        x = {'audio': train_set['data']['audio'][idx], 'depth': mirror(train_set['data']['depth'][idx], gen), 'imu': train_set['data']['imu'][idx]}
+        # Many windows look alike (an empty room is an empty room): a sensor window may match every window
+        # whose vision anchor is near-identical to its own, so the targets are the anchors' own similarity
+        # distribution (sharp, temperature 0.05) rather than the identity. Still no labels involved.
+        soft = F.softmax(v @ v.t() / args.anchor_temperature, dim=1)
+        return sum(info_nce(model.encode(m, x[m]), v, model.scale(m), soft) for m in ['audio', 'depth', 'imu'])
+
+    run_epochs('stage2 sensors->vision', args.epochs_stage2, steps, opt2, stage2_step, val_report(['vision', 'audio', 'depth', 'imu', 'fused']))
     torch.save({'state': model.state_dict(), 'seen_ids': train_set['tokens'].flatten().tolist(), 'labels': labels, 'args': vars(args)}, args.out)
-    print('saved', args.out)
+    print('saved', args.out, f'({time.time() - t0:.0f}s)')
 
 
 # ---------------------------------------------------------------------------------------------- export
@@ -352,7 +410,9 @@ def main():
     t.add_argument('--data', nargs='+', required=True)
     t.add_argument('--val', nargs='*', default=[])
     t.add_argument('--out', required=True)
-    t.add_argument('--epochs', type=int, default=40)
+    t.add_argument('--epochs-stage1', type=int, default=30)
+    t.add_argument('--epochs-stage2', type=int, default=30)
+    t.add_argument('--anchor-temperature', type=float, default=0.05)
     t.add_argument('--batch', type=int, default=128)
     t.add_argument('--lr', type=float, default=3e-3)
     t.add_argument('--seed', type=int, default=0)
