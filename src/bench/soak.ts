@@ -9,7 +9,8 @@
  * measured is the agent's; the loop's own samples are allocated before the first measurement.
  *
  * Options: --minutes <simulated minutes, 30> --speed <10> --loop <seconds, 20> --model <dir>
- *          --concepts <file> --every <wall seconds between samples, 5> --out <report.json>
+ *          --concepts <file> --every <wall seconds between samples, 5> --workers <preprocess threads, 1>
+ *          --out <report.json>
  */
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -58,6 +59,7 @@ export async function main(argv: string[]): Promise<void> {
       model: { type: 'string' },
       concepts: { type: 'string' },
       every: { type: 'string', default: '5' },
+      workers: { type: 'string', default: '1' },
       out: { type: 'string' },
     },
   });
@@ -83,7 +85,10 @@ export async function main(argv: string[]): Promise<void> {
         log: { level: 'warn', format: 'json' },
         model: { ...(values.model !== undefined ? { dir: values.model } : {}), providers: ['cpu'], cacheDir: join(work, 'cache') },
         sinks: { jsonl: { path: join(work, 'events.jsonl') } },
-        service: { clips: { dir: join(work, 'clips'), preRollSeconds: 2, postRollSeconds: 1, retentionMiB: 200 } },
+        service: {
+          clips: { dir: join(work, 'clips'), preRollSeconds: 2, postRollSeconds: 1, retentionMiB: 200 },
+          limits: { preprocessWorkers: Number(values.workers) },
+        },
       },
       'soak bench',
     );
@@ -149,6 +154,7 @@ export async function main(argv: string[]): Promise<void> {
       sinkErrors: a.sinkErrors,
       clips: clips?.stats(),
       governor: g,
+      preprocessWorkers: config.service.limits.preprocessWorkers,
       metricsScrapeBytes: scrapeBytes,
       stop: summary,
       crashes,
@@ -163,6 +169,7 @@ export async function main(argv: string[]): Promise<void> {
       points: points.map((p) => `${round(p.t, 1)} ${round(p.rssBytes / 2 ** 20, 1)} ${round(p.heapUsedBytes / 2 ** 20, 1)} ${round(p.lagP99 * 1000, 2)}`),
     };
     metrics?.close();
+    await assembled.close();
     await assembled.runtime.close();
     const json = JSON.stringify(report, null, 2);
     if (values.out !== undefined) await writeFile(values.out, `${json}\n`);

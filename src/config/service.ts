@@ -61,6 +61,11 @@ export const serviceSchema = z
          * embedded less often (continuous streams keep their rate; they degrade last).
          */
         loadThreshold: z.number().positive().max(1).default(0.8),
+        /**
+         * Worker threads that preprocess windows (resampling, fbank) off the main thread, so the event
+         * loop stays responsive; 0 = preprocess on the main thread.
+         */
+        preprocessWorkers: z.number().int().min(0).max(16).default(1),
       })
       .prefault({}),
   })

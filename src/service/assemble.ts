@@ -30,6 +30,7 @@ import { ClipRecorder } from './clips.js';
 import { EventFanout } from './event-fanout.js';
 import { EmbedGovernor } from './governor.js';
 import { NO_HOOKS, type StageHooks } from './hooks.js';
+import { PreprocessPool } from './preprocess-pool.js';
 import { Service, type ServiceClock } from './lifecycle.js';
 import { MetricsRegistry } from './metrics.js';
 
@@ -45,6 +46,8 @@ export interface AssembleOptions {
   conceptStateFile?: string;
   /** Build a metrics registry even without an HTTP port (the soak reads it). @default false */
   alwaysMetrics?: boolean;
+  /** Sinks built outside (ROS 2 events, which share the ROS 2 node with the source). @default [] */
+  extraSinks?: EventSink[];
 }
 
 export interface Assembled {
@@ -57,6 +60,8 @@ export interface Assembled {
   governor: EmbedGovernor;
   sinks: EventSink[];
   agent: Agent;
+  /** Stops the preprocessing workers (after the service has stopped). */
+  close(): Promise<void>;
 }
 
 export const DEFAULT_CONCEPT_FILE = 'concepts/default.yaml';
@@ -68,10 +73,12 @@ export const DEFAULT_CONCEPT_FILE = 'concepts/default.yaml';
 class InstrumentedEmbedder implements ModalityEmbedder {
   readonly #runtime: EmbeddingRuntime;
   readonly #hooks: StageHooks;
+  readonly #pool: PreprocessPool | undefined;
 
-  constructor(runtime: EmbeddingRuntime, hooks: StageHooks) {
+  constructor(runtime: EmbeddingRuntime, hooks: StageHooks, pool: PreprocessPool | undefined) {
     this.#runtime = runtime;
     this.#hooks = hooks;
+    this.#pool = pool;
   }
 
   modalities(): readonly Modality[] {
@@ -87,7 +94,7 @@ class InstrumentedEmbedder implements ModalityEmbedder {
     const t0 = performance.now();
     const tensors = await Promise.all(
       // The windower hands each modality its own window type; the runtime's params match the modality.
-      windows.map((w) => preprocessWindow(modality, w as never, params as never)),
+      windows.map((w) => (this.#pool ? this.#pool.run(modality, w, params) : preprocessWindow(modality, w as never, params as never))),
     );
     const t1 = performance.now();
     this.#hooks.preprocessed(modality, (t1 - t0) / 1000);
@@ -178,8 +185,9 @@ export async function assembleService(config: Config, options: AssembleOptions):
       concepts: () => memory.concepts(),
     });
     if (mqtt) sinks.push(mqtt);
+    sinks.push(...(options.extraSinks ?? []));
     for (const s of sinks) opened.push(() => s.close());
-    if (sinks.length === 0) logger.warn('no sink configured (sinks.jsonl.path, mqtt.url): events are only counted');
+    if (sinks.length === 0) logger.warn('no sink configured (sinks.jsonl.path, mqtt.url, ros2): events are only counted');
 
     const clips =
       svc.clips.dir !== ''
@@ -202,9 +210,11 @@ export async function assembleService(config: Config, options: AssembleOptions):
       logger: logger.child({ stage: 'governor' }),
     });
     for (const m of SENSOR_MODALITIES) metrics?.setRateCap(m, svc.limits.embedRateHz[m]);
+    const pool = PreprocessPool.create(svc.limits.preprocessWorkers, logger.child({ stage: 'preprocess' }));
+    if (pool) opened.push(() => pool.close());
     const agent = new Agent({
       windower: windowerFor(config, runtime),
-      embedder: new InstrumentedEmbedder(runtime, hooks),
+      embedder: new InstrumentedEmbedder(runtime, hooks, pool),
       matcher,
       sinks: [new EventFanout(sinks, clips, logger)],
       logger,
@@ -217,6 +227,7 @@ export async function assembleService(config: Config, options: AssembleOptions):
     if (metrics) {
       metrics.watchStage('embed', () => runtime.stats());
       metrics.watchStage('matcher', () => matcher.stats());
+      if (pool) metrics.watchStage('preprocess', () => pool.stats());
     }
 
     const service = new Service({
@@ -238,7 +249,7 @@ export async function assembleService(config: Config, options: AssembleOptions):
       { model: runtime.modelId, modalities: usable, providers: Object.fromEntries(usable.map((m) => [m, runtime.provider(m)])), concepts: memory.concepts().length },
       'pipeline assembled',
     );
-    return { service, runtime, memory, matcher, metrics, clips, governor, sinks, agent };
+    return { service, runtime, memory, matcher, metrics, clips, governor, sinks, agent, close: () => pool?.close() ?? Promise.resolve() };
   } catch (err) {
     for (const close of opened.reverse()) {
       try {

@@ -82,6 +82,7 @@ describe('Service', () => {
     expect(s.clips!.stats().written).toBe(events.filter((e) => e.type === 'start').length);
     // A second stop is the same stop.
     await expect(s.service.stop('again')).resolves.toBe(summary);
+    await s.close();
     await s.runtime.close();
   }, 60_000);
 
@@ -94,6 +95,7 @@ describe('Service', () => {
     expect(summary.clean).toBe(false);
     expect(summary.waitingFor).toBeTypeOf('string');
     await s.service.stopped;
+    await s.close();
     await s.runtime.close();
   }, 60_000);
 
@@ -108,6 +110,7 @@ describe('Service', () => {
     expect((await s.service.stopped).clean).toBe(true);
     process.removeAllListeners('SIGTERM');
     process.removeAllListeners('SIGINT');
+    await s.close();
     await s.runtime.close();
   }, 60_000);
 });

@@ -9,7 +9,14 @@ import { SensebindError, errorMessage } from '../../core/errors.js';
 import { createLogger } from '../../core/log.js';
 import { assembleService } from '../../service/assemble.js';
 import type { ServiceClock } from '../../service/lifecycle.js';
+import { applyConceptCommand } from '../../memory/commands.js';
+import { subscribeConceptCommands } from '../../ros2/concept-commands.js';
+import { Ros2Session } from '../../ros2/session.js';
+import { Ros2EventSink } from '../../sinks/ros2.js';
+import type { EventSink } from '../../sinks/sink.js';
 import { BagSource } from '../../sources/bag.js';
+import { Ros2Source } from '../../sources/ros2.js';
+import { createSerialSources } from '../../sources/serial.js';
 import type { SampleSource } from '../../sources/source.js';
 import { numberFlag, parseCommandArgs, type CliContext, type Command } from '../command.js';
 
@@ -86,6 +93,19 @@ export const command: Command = {
       ends.push(bag.finished);
       clock = 'samples';
     }
+    sources.push(...createSerialSources(config.serial, { logger: logger.child({ source: 'serial' }) }));
+    const extraSinks: EventSink[] = [];
+    let ros2: Ros2Session | undefined;
+    if (config.ros2.enabled) {
+      ros2 = new Ros2Session({
+        node: config.ros2.node,
+        namespace: config.ros2.namespace,
+        parameters: { robot_id: config.robot.id, model_dir: config.model.dir },
+        logger: logger.child({ ros2: config.ros2.node }),
+      });
+      if (config.ros2.topics.length > 0) sources.push(new Ros2Source({ config: config.ros2, session: ros2, logger: logger.child({ source: 'ros2' }) }));
+      extraSinks.push(new Ros2EventSink({ config: config.ros2, session: ros2, logger: logger.child({ sink: 'ros2' }) }));
+    }
     if (sources.length === 0) {
       throw new SensebindError('USAGE', 'sensebind run: no source: give --bag <file>, or configure serial ports or ROS 2 topics (docs/config.md)');
     }
@@ -96,8 +116,21 @@ export const command: Command = {
       clock,
       ...(values.concepts !== undefined ? { conceptFile: values.concepts } : {}),
       ...(values['concepts-state'] !== undefined ? { conceptStateFile: values['concepts-state'] } : {}),
+      extraSinks,
     });
     const { service } = assembled;
+    if (ros2 && config.ros2.conceptsTopic !== '') {
+      const transport = await ros2.transport();
+      if (transport) {
+        const commandLog = logger.child({ ros2: 'concepts' });
+        subscribeConceptCommands(transport, config.ros2.conceptsTopic, (cmd) => {
+          void applyConceptCommand(assembled.memory, cmd).then(
+            (reply) => commandLog.info({ command: cmd.op, reply }, 'concept command (ROS 2)'),
+            (err: unknown) => commandLog.warn({ command: cmd.op, err: errorMessage(err) }, 'concept command failed'),
+          );
+        }, commandLog);
+      }
+    }
     service.handleSignals();
     try {
       await service.start();
@@ -125,6 +158,8 @@ export const command: Command = {
       })}\n`,
     );
     assembled.metrics?.close();
+    await assembled.close();
+    await ros2?.close();
     return code.clean ? 0 : 1;
   },
 };
