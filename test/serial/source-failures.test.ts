@@ -142,4 +142,47 @@ describe('SerialSource failures', () => {
     expect(stats.device).toContain('boot 2');
     for (let i = 1; i < samples.length; i++) expect(samples[i]!.stamp).toBeGreaterThan(samples[i - 1]!.stamp);
   });
+  it('finds the board by USB identity, and again when it re-enumerates under another name', async () => {
+    const devA = join(dir, 'usb-devA');
+    const hostA = join(dir, 'ttyACM0');
+    const devB = join(dir, 'usb-devB');
+    const hostB = join(dir, 'ttyACM1');
+    const board = { vendorId: '303A', productId: '1001', serialNumber: 'F4:12:FA:00:11:22' };
+    // what udev/sysfs would list: another board first, then ours under its current name
+    let ours = hostA;
+    const listPorts = async () => [
+      { path: join(dir, 'ttyUSB0'), vendorId: '10c4', productId: 'ea60', serialNumber: '0001' },
+      { path: ours, ...board },
+    ];
+    const socatA = await startPtyPair(devA, hostA);
+    children.push(socatA);
+    const samples: Sample[] = [];
+    const source = new SerialSource({
+      port: serialPortSchema.parse({ id: 'imu-board', usb: { vendorId: '303a', serialNumber: board.serialNumber }, reconnect: { initialMs: 30, maxMs: 200 } }),
+      listPorts,
+    });
+    await source.start((s) => samples.push(s));
+    expect(source.stats().detail!['path']).toBe(hostA);
+    const simA = spawn(simBin, ['--out', devA, '--audio-hz', '0', '--depth-hz', '0'], { stdio: 'ignore' });
+    children.push(simA);
+    await waitFor('samples from ttyACM0', () => samples.length > 50, 5000);
+    // unplug; the board comes back as ttyACM1
+    await stopProcess(simA);
+    await stopProcess(socatA);
+    await waitFor('the unplug', () => !source.stats().connected, 5000);
+    ours = hostB;
+    const socatB = await startPtyPair(devB, hostB);
+    children.push(socatB);
+    await waitFor('reconnect to ttyACM1', () => source.stats().connected, 5000);
+    expect(source.stats().detail!['path']).toBe(hostB);
+    const simB = spawn(simBin, ['--out', devB, '--boot-id', '7', '--audio-hz', '0', '--depth-hz', '0'], { stdio: 'ignore' });
+    children.push(simB);
+    const before = samples.length;
+    await waitFor('samples from ttyACM1', () => samples.length > before + 50, 5000);
+    expect(source.stats().detail).toMatchObject({ reconnects: 1, gaps: 1 });
+    expect(new Set(samples.map((s) => s.sensorId))).toEqual(new Set(['imu-board/imu']));
+    await source.stop();
+    await stopProcess(simB);
+    await stopProcess(socatB);
+  });
 });
