@@ -9,7 +9,7 @@ import { clipRanges } from './clips.js';
 import { kaldiFbank, type FbankSettings } from './fbank.js';
 import { resampleSinc, resampledLength } from './resample-sinc.js';
 import { scratchF32 } from './scratch.js';
-import { float32Tensor, type Tensor } from './tensor.js';
+import { float32Tensor, outputBuffer, type Tensor } from './tensor.js';
 
 export function fbankSettings(p: AudioPreprocess): FbankSettings {
   return {
@@ -78,9 +78,9 @@ function clipToMel(buffers: Float32Array[], start: number, end: number, p: Audio
   }
 }
 
-function melTensor(buffers: Float32Array[], ranges: [number, number][], p: AudioPreprocess): Tensor {
+function melTensor(buffers: Float32Array[], ranges: [number, number][], p: AudioPreprocess, into?: Float32Array): Tensor {
   const block = p.melBins * p.targetFrames;
-  const out = new Float32Array(ranges.length * block);
+  const out = outputBuffer(ranges.length * block, into);
   ranges.forEach(([s, e], i) => clipToMel(buffers, s, e, p, out, i * block));
   return float32Tensor([ranges.length, 1, p.melBins, p.targetFrames], out);
 }
@@ -101,7 +101,7 @@ export function audioFileTensor(channels: readonly Float32Array[], rate: number,
  * A live mono window -> `liveClips` clips: with one clip the newest `clipSeconds`, with more the file
  * sampler over the window.
  */
-export function audioWindowTensor(samples: Float32Array, rate: number, p: AudioPreprocess): Tensor {
+export function audioWindowTensor(samples: Float32Array, rate: number, p: AudioPreprocess, into?: Float32Array): Tensor {
   if (samples.length === 0) throw new RangeError('audio window has no samples');
   // Live windows arrive several times a second: work in a reused buffer (the clip mean is subtracted in place).
   const n16 = rate === p.sampleRate ? samples.length : resampledLength(samples.length, rate, p.sampleRate);
@@ -112,5 +112,5 @@ export function audioWindowTensor(samples: Float32Array, rate: number, p: AudioP
   const n = buffers[0]!.length;
   const clip = Math.round(p.clipSeconds * p.sampleRate);
   const ranges: [number, number][] = p.liveClips === 1 ? [[Math.max(0, n - clip), n]] : clipRanges(n, p.sampleRate, p.clipSeconds, p.liveClips);
-  return melTensor(buffers, ranges, p);
+  return melTensor(buffers, ranges, p, into);
 }

@@ -42,23 +42,27 @@ function depthToModelUnits(metres: Float32Array, p: DepthPreprocess): Float32Arr
 }
 
 /** Resize + crop + (x - mean) / std of a single-channel float image, float32 arithmetic as torch does. */
-export function singleChannelTensor(img: FloatImage, p: { size: number; crop: number; interpolation: DepthPreprocess['interpolation']; mean: number; std: number }): Tensor {
+export function singleChannelTensor(
+  img: FloatImage,
+  p: { size: number; crop: number; interpolation: DepthPreprocess['interpolation']; mean: number; std: number },
+  into?: Float32Array,
+): Tensor {
   if (img.width <= 0 || img.height <= 0) throw new RangeError(`image is ${img.width}x${img.height}, expected at least 1x1 pixels`);
   if (img.values.length < img.width * img.height) throw new RangeError(`${img.values.length} values for a ${img.width}x${img.height} image`);
   const g = resizeCropGeometry(img.width, img.height, p.size, p.crop);
-  const crop = resizeF32(img.values, img.width, img.height, g.width, g.height, { left: g.left, top: g.top, width: g.crop, height: g.crop }, p.interpolation);
+  const crop = resizeF32(img.values, img.width, img.height, g.width, g.height, { left: g.left, top: g.top, width: g.crop, height: g.crop }, p.interpolation, into);
   const m = Math.fround(p.mean);
   const s = Math.fround(p.std);
   for (let i = 0; i < crop.length; i++) crop[i] = Math.fround(crop[i]! - m) / s;
   return float32Tensor([1, g.crop, g.crop], crop);
 }
 
-export function depthTensor(img: FloatImage, p: DepthPreprocess): Tensor {
-  return singleChannelTensor({ width: img.width, height: img.height, values: depthToModelUnits(img.values, p) }, p);
+export function depthTensor(img: FloatImage, p: DepthPreprocess, into?: Float32Array): Tensor {
+  return singleChannelTensor({ width: img.width, height: img.height, values: depthToModelUnits(img.values, p) }, p, into);
 }
 
 /** Thermal: linear map of [rangeMin, rangeMax] to [0, 1] (optionally clamped), then the same geometry. */
-export function thermalTensor(img: FloatImage, p: ThermalPreprocess): Tensor {
+export function thermalTensor(img: FloatImage, p: ThermalPreprocess, into?: Float32Array): Tensor {
   const span = p.rangeMax - p.rangeMin;
   if (span === 0) throw new RangeError('thermal rangeMax equals rangeMin');
   const { rangeMin, clamp } = p;
@@ -70,5 +74,5 @@ export function thermalTensor(img: FloatImage, p: ThermalPreprocess): Tensor {
     if (clamp) x = x < 0 ? 0 : x > 1 ? 1 : x;
     v[i] = x;
   }
-  return singleChannelTensor({ width: img.width, height: img.height, values: v }, p);
+  return singleChannelTensor({ width: img.width, height: img.height, values: v }, p, into);
 }

@@ -5,7 +5,7 @@
 import { resampleLinear } from '../core/resample-linear.js';
 import type { ImuWindow } from '../core/types.js';
 import { IMU_CHANNELS, type ImuPreprocess } from './params.js';
-import { float32Tensor, type Tensor } from './tensor.js';
+import { float32Tensor, outputBuffer, type Tensor } from './tensor.js';
 
 /**
  * Linear resampling of readings (times in seconds, ascending; one array per channel) onto `count` steps at
@@ -17,7 +17,7 @@ export function resampleImu(t: Float64Array, values: readonly Float32Array[], st
 }
 
 /** Canonical channel-major [6][count] (ax ay az gx gy gz) -> the model's order and scale, [6, samples]. */
-export function imuTensorFromCanonical(channels: Float32Array, count: number, p: ImuPreprocess): Tensor {
+export function imuTensorFromCanonical(channels: Float32Array, count: number, p: ImuPreprocess, into?: Float32Array): Tensor {
   if (channels.length !== 6 * count) throw new RangeError(`IMU window has ${channels.length} values, expected 6 x ${count}`);
   let src = channels;
   let n = count;
@@ -28,7 +28,7 @@ export function imuTensorFromCanonical(channels: Float32Array, count: number, p:
     src = resampleLinear(t, per, 0, 1 / p.samples, p.samples);
     n = p.samples;
   }
-  const out = new Float32Array(6 * n);
+  const out = outputBuffer(6 * n, into);
   p.channelOrder.forEach((name, i) => {
     const from = IMU_CHANNELS.indexOf(name);
     const scale = p.scale[i]!;
@@ -39,6 +39,6 @@ export function imuTensorFromCanonical(channels: Float32Array, count: number, p:
   return float32Tensor([6, n], out);
 }
 
-export function imuWindowTensor(window: ImuWindow, p: ImuPreprocess): Tensor {
-  return imuTensorFromCanonical(window.channels, window.count, p);
+export function imuWindowTensor(window: ImuWindow, p: ImuPreprocess, into?: Float32Array): Tensor {
+  return imuTensorFromCanonical(window.channels, window.count, p, into);
 }

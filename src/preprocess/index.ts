@@ -33,29 +33,43 @@ interface WindowFor {
   imu: ImuWindow;
 }
 
+export interface PreprocessWindowOptions {
+  /**
+   * Write the values here (e.g. this window's slice of the runtime's batch buffer) instead of a new array;
+   * must hold at least the tensor's element count. The returned tensor's data is a view of it.
+   */
+  into?: Float32Array;
+}
+
 /** Turns one live window into the model's tensor. Throws (RangeError / SensebindError) on malformed windows. */
-export async function preprocessWindow<M extends SensorModality>(modality: M, window: WindowOf<M>, params: PreprocessParams[M]): Promise<Tensor> {
+export async function preprocessWindow<M extends SensorModality>(
+  modality: M,
+  window: WindowOf<M>,
+  params: PreprocessParams[M],
+  options: PreprocessWindowOptions = {},
+): Promise<Tensor> {
+  const { into } = options;
   // The generic ties window and params to `modality`; TypeScript cannot narrow them through the switch.
   const w = window as WindowFor[SensorModality];
   switch (modality) {
     case 'vision': {
       const s = (w as WindowFor['vision']).sample;
-      return preprocessRgb({ width: s.width, height: s.height, rgb: s.rgb }, params as PreprocessParams['vision'], `vision frame from ${s.sensorId}`);
+      return preprocessRgb({ width: s.width, height: s.height, rgb: s.rgb }, params as PreprocessParams['vision'], `vision frame from ${s.sensorId}`, into);
     }
     case 'depth': {
       const s = (w as WindowFor['depth']).sample;
-      return depthTensor({ width: s.width, height: s.height, values: s.metres }, params as PreprocessParams['depth']);
+      return depthTensor({ width: s.width, height: s.height, values: s.metres }, params as PreprocessParams['depth'], into);
     }
     case 'thermal': {
       const s = (w as WindowFor['thermal']).sample;
-      return thermalTensor({ width: s.width, height: s.height, values: s.values }, params as PreprocessParams['thermal']);
+      return thermalTensor({ width: s.width, height: s.height, values: s.values }, params as PreprocessParams['thermal'], into);
     }
     case 'audio': {
       const a = w as AudioWindow;
-      return audioWindowTensor(a.samples, a.rate, params as PreprocessParams['audio']);
+      return audioWindowTensor(a.samples, a.rate, params as PreprocessParams['audio'], into);
     }
     case 'imu':
-      return imuWindowTensor(w as ImuWindow, params as PreprocessParams['imu']);
+      return imuWindowTensor(w as ImuWindow, params as PreprocessParams['imu'], into);
     default: {
       const never: never = modality as never;
       throw new SensebindError('USAGE', `no preprocessing for modality ${String(never)}`);

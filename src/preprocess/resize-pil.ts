@@ -33,6 +33,7 @@ const FILTERS: Record<Filter, { support: number; fn: (x: number) => number }> = 
 };
 
 import { scratchF32, scratchF64, scratchU8 } from './scratch.js';
+import { outputBuffer } from './tensor.js';
 
 const PRECISION_BITS = 32 - 8 - 2;
 
@@ -230,6 +231,7 @@ export function resizeF32(
   outH: number,
   region: Region,
   filter: Filter,
+  into?: Float32Array,
 ): Float32Array {
   const needH = outW !== width;
   const needV = outH !== height;
@@ -259,8 +261,12 @@ export function resizeF32(
       tmp.set(src.subarray(s, s + tmpW), y * tmpW);
     }
   }
-  if (!needV) return tmp.slice();
-  const out = new Float32Array(region.width * region.height);
+  if (!needV) {
+    const out = outputBuffer(tmp.length, into);
+    out.set(tmp);
+    return out;
+  }
+  const out = outputBuffer(region.width * region.height, into);
   const k = vc.kk;
   const ksize = vc.ksize;
   const acc = scratchF64('resize.acc', tmpW);

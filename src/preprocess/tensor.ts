@@ -22,6 +22,16 @@ export function float32Tensor(dims: number[], data: Float32Array): Tensor {
   return { dtype: 'float32', dims, data };
 }
 
+/**
+ * Where a tensor's values go: `into` (a slice of the caller's batch buffer, so nothing is allocated or
+ * copied per window) or a new array. `into` must hold at least `n` values.
+ */
+export function outputBuffer(n: number, into?: Float32Array): Float32Array {
+  if (into === undefined) return new Float32Array(n);
+  if (into.length < n) throw new RangeError(`output buffer holds ${into.length} values, the tensor needs ${n}`);
+  return into.length === n ? into : into.subarray(0, n);
+}
+
 /** The tensor's bytes as raw little-endian values (every platform Node runs on is little-endian). */
 export function tensorBytes(t: Tensor): Uint8Array {
   return new Uint8Array(t.data.buffer, t.data.byteOffset, t.data.byteLength);

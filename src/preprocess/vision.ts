@@ -7,7 +7,7 @@ import sharp from 'sharp';
 import type { VisionPreprocess } from './params.js';
 import { resizeCropGeometry } from './geometry.js';
 import { resizeU8 } from './resize-pil.js';
-import { float32Tensor, type Tensor } from './tensor.js';
+import { float32Tensor, outputBuffer, type Tensor } from './tensor.js';
 
 export interface RgbImage {
   width: number;
@@ -47,10 +47,10 @@ export function normalisationTable(params: VisionPreprocess): Float32Array[] {
 }
 
 /** Interleaved RGB crop -> planar normalised float32 [3, h, w]. */
-export function normaliseRgb(rgb: Uint8Array, width: number, height: number, params: VisionPreprocess): Tensor {
+export function normaliseRgb(rgb: Uint8Array, width: number, height: number, params: VisionPreprocess, into?: Float32Array): Tensor {
   const [r, g, b] = tablesFor(params) as [Float32Array, Float32Array, Float32Array];
   const plane = width * height;
-  const out = new Float32Array(3 * plane);
+  const out = outputBuffer(3 * plane, into);
   for (let i = 0, p = 0; i < plane; i++, p += 3) {
     out[i] = r[rgb[p]!]!;
     out[plane + i] = g[rgb[p + 1]!]!;
@@ -75,8 +75,8 @@ export function visionCrop(img: RgbImage, params: VisionPreprocess, what = 'visi
 }
 
 /** The Pillow-exact path: synchronous, no native calls. */
-export function visionTensor(img: RgbImage, params: VisionPreprocess, what = 'vision frame'): Tensor {
-  return normaliseRgb(visionCrop(img, params, what), params.crop, params.crop, params);
+export function visionTensor(img: RgbImage, params: VisionPreprocess, what = 'vision frame', into?: Float32Array): Tensor {
+  return normaliseRgb(visionCrop(img, params, what), params.crop, params.crop, params, into);
 }
 
 /** The libvips path: sharp's cubic (Catmull-Rom, like Pillow's a = -0.5) resize, then the same crop. */
@@ -92,10 +92,10 @@ export async function visionCropSharp(img: RgbImage, params: VisionPreprocess, w
   return new Uint8Array(crop.buffer, crop.byteOffset, crop.length);
 }
 
-export async function visionTensorSharp(img: RgbImage, params: VisionPreprocess, what = 'vision frame'): Promise<Tensor> {
-  return normaliseRgb(await visionCropSharp(img, params, what), params.crop, params.crop, params);
+export async function visionTensorSharp(img: RgbImage, params: VisionPreprocess, what = 'vision frame', into?: Float32Array): Promise<Tensor> {
+  return normaliseRgb(await visionCropSharp(img, params, what), params.crop, params.crop, params, into);
 }
 
-export function preprocessRgb(img: RgbImage, params: VisionPreprocess, what?: string): Promise<Tensor> {
-  return params.resizer === 'sharp' ? visionTensorSharp(img, params, what) : Promise.resolve(visionTensor(img, params, what));
+export function preprocessRgb(img: RgbImage, params: VisionPreprocess, what?: string, into?: Float32Array): Promise<Tensor> {
+  return params.resizer === 'sharp' ? visionTensorSharp(img, params, what, into) : Promise.resolve(visionTensor(img, params, what, into));
 }
