@@ -81,7 +81,7 @@ describe('Ros2Source over a bag played into the loopback transport', () => {
     const live: Sample[] = [];
     await source.start((s) => live.push(s));
     await playBag(bag, transport);
-    await new Promise((r) => setTimeout(r, 300));
+    for (let waited = 0; live.length + source.stats().dropped < 20 && waited < 10_000; waited += 20) await new Promise((r) => setTimeout(r, 20));
     const stats = source.stats();
     expect(live.length).toBeGreaterThan(0);
     expect(live.length + stats.dropped).toBe(20);
@@ -96,7 +96,7 @@ describe('Ros2Source over a bag played into the loopback transport', () => {
     await source.start(() => undefined);
     expect(transport.subscriptions.has('/late/imu')).toBe(false);
     transport.advertise('/late/imu', 'sensor_msgs/msg/Imu');
-    await new Promise((r) => setTimeout(r, 150));
+    for (let waited = 0; !transport.subscriptions.has('/late/imu') && waited < 5000; waited += 10) await new Promise((r) => setTimeout(r, 10));
     expect(transport.subscriptions.get('/late/imu')?.type).toBe('sensor_msgs/msg/Imu');
     await source.stop();
   });
