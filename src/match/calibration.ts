@@ -19,6 +19,7 @@ export class ModalityCalibration {
   #mean: Float64Array;
   #count: Float64Array;
   #variance = 0;
+  #devs = new Float64Array(0);
   #seen = 0;
   #lastStampS: number | undefined;
 
@@ -79,25 +80,32 @@ export class ModalityCalibration {
     }
     for (let r = 0; r < n; r++) out[r] = (out[r] as number) / sum;
     const none = Math.exp(o.noneLogit * o.beta - maxZ) / sum;
-    // Update running statistics (EMA with a 1/count floor so early estimates are plain averages).
-    let sq = 0;
+    // \`out\` now holds probabilities; the gate below needs z again, recomputed from the same inputs.
+    // Update running statistics (EMA with a 1/count floor so early estimates are plain averages). A row
+    // standing out (z above gateZ) moves its mean at a tenth of the rate: an event that is building up
+    // must not become its own baseline before it is confirmed, while a slow drift is still absorbed.
+    const devs = this.#devs.length >= n ? this.#devs : (this.#devs = new Float64Array(n));
     let used = 0;
     for (let r = 0; r < n; r++) {
       if (frozen[r] === 1) continue;
       const logit = (cos[r] as number) * scale;
-      const c = (this.#count[r] as number) * decay + 1;
-      this.#count[r] = c;
-      const a = 1 / c;
       const prev = this.#mean[r] as number;
+      devs[used++] = Math.abs(logit - prev);
+      const gated = (logit - prev) / spread > o.gateZ;
+      const c = (this.#count[r] as number) * decay + (gated ? 0.1 : 1);
+      this.#count[r] = c;
+      const a = (gated ? 0.1 : 1) / c;
       this.#mean[r] = prev + a * (logit - prev);
-      sq += (logit - prev) ** 2;
-      used++;
     }
     if (used > 0) {
       const s = this.#seen + 1;
       const a = Math.max(1 / s, 1 - decay);
+      // Robust spread: the median absolute deviation across rows (x 1.4826 = a standard deviation for
+      // Gaussian noise), so the one concept that is happening does not inflate everyone's spread.
+      const sorted = Array.from(devs.subarray(0, used)).sort((x, y) => x - y);
+      const mad = (sorted[Math.floor((used - 1) / 2)] as number) * 1.4826;
       // The first snapshot has no deviation from a mean yet: seed the spread from the spread across rows.
-      const v = this.#seen === 0 ? spread * spread : sq / used;
+      const v = this.#seen === 0 ? spread * spread : mad * mad;
       this.#variance = this.#seen === 0 ? v : this.#variance + a * (v - this.#variance);
     }
     this.#seen++;

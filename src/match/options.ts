@@ -23,6 +23,8 @@ export interface CalibrationOptions {
   warmupSnapshots?: number;
   /** Spread floor, in cosine units (times the logit scale). @default 0.01 */
   minSpread?: number;
+  /** Rows standing out by more than this (standardised) update their running mean 10x slower. @default 2 */
+  gateZ?: number;
 }
 
 export interface FusionOptions {
@@ -63,6 +65,7 @@ export const CALIBRATION_DEFAULTS: Required<CalibrationOptions> = {
   halfLifeSeconds: 60,
   warmupSnapshots: 4,
   minSpread: 0.01,
+  gateZ: 2,
 };
 
 export const LIFECYCLE_DEFAULTS: Required<LifecycleOptions> = {

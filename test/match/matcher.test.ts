@@ -1,0 +1,150 @@
+// The matcher on real embeddings: prototypes come from the ImageBind-signature test model's text graph
+// (random weights, real ONNX Runtime), and "sensor" embeddings are real text embeddings of that graph fed
+// in place of camera/microphone vectors, so which concept a snapshot resembles is known exactly.
+import { resolve } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { EmbeddingRuntime } from '../../src/embed/runtime.js';
+import { ConceptMemory } from '../../src/memory/memory.js';
+import { parseConceptFile } from '../../src/memory/concept-file.js';
+import { applyConceptCommand } from '../../src/memory/commands.js';
+import { textPrototypeBuilder } from '../../src/match/prototypes.js';
+import { ConceptMatcher } from '../../src/match/matcher.js';
+import type { SenseEvent, SensorModality, SnapshotEmbeddings } from '../../src/core/types.js';
+import { SENSOR_MODALITIES } from '../../src/core/types.js';
+
+const CONCEPTS = `
+defaults:
+  thresholds: { on: 0.5, off: 0.3 }
+  cooldownSeconds: 1
+  minDurationSeconds: 0.5
+concepts:
+  - { id: glass_breaking, prompts: [glass breaking, a glass shattering], modalities: [audio, vision] }
+  - { id: dog_barking, prompts: [a dog barking], modalities: [audio, vision, depth] }
+  - { id: tipping_over, prompts: [the robot tipping over], modalities: [imu, vision] }
+  - { id: nothing_happening, prompts: [nothing happening, a quiet empty room], background: true }
+`;
+
+let runtime: EmbeddingRuntime;
+let vec: Map<string, Float32Array>;
+
+beforeAll(async () => {
+  runtime = await EmbeddingRuntime.open(resolve('test/fixtures/models/imagebind-tiny'), { providers: ['cpu'], cacheDir: null });
+  const texts = ['glass breaking', 'a dog barking', 'the robot tipping over', 'nothing happening', 'a squeaky toy'];
+  const e = await runtime.embedText(texts);
+  vec = new Map(texts.map((t, i) => [t, e[i]!.vector]));
+});
+afterAll(async () => {
+  await runtime.close();
+});
+
+async function memory(): Promise<ConceptMemory> {
+  const file = parseConceptFile(CONCEPTS, 'test');
+  const m = new ConceptMemory({ defaults: file.defaults, concepts: file.concepts, exemplars: new Map(), prototypes: undefined }, { builder: textPrototypeBuilder(runtime) });
+  await m.ensurePrototypes();
+  return m;
+}
+
+let t = 0n;
+/** One snapshot at +0.5 s with `text`'s embedding in each listed modality (the others missing). */
+function snap(text: string, present: SensorModality[]): SnapshotEmbeddings {
+  t += 500_000_000n;
+  const v = vec.get(text)!;
+  const embeddings: SnapshotEmbeddings['embeddings'] = {};
+  for (const m of present) embeddings[m] = { modality: m, vector: v, scale: runtime.scale(m), stamp: t, modelId: runtime.modelId };
+  return { seq: Number(t / 500_000_000n), stamp: t, present, missing: SENSOR_MODALITIES.filter((m) => !present.includes(m)), embeddings };
+}
+
+function feed(matcher: ConceptMatcher, text: string, present: SensorModality[], count: number): SenseEvent[] {
+  const out: SenseEvent[] = [];
+  for (let i = 0; i < count; i++) out.push(...matcher.process(snap(text, present)).events);
+  return out;
+}
+
+const ALL: SensorModality[] = ['vision', 'audio', 'depth', 'imu'];
+const summary = (events: SenseEvent[]) => events.filter((e) => e.type !== 'update').map((e) => `${e.type}:${e.concept.id}`);
+
+describe('ConceptMatcher on real embeddings', () => {
+  it('builds one prototype per concept from the text graph (shared across modalities without templates)', async () => {
+    const m = await memory();
+    const p = m.prototypes('glass_breaking')!;
+    expect(p.audio).toBe(p.vision);
+    expect(p.audio!.length).toBe(1024);
+    let n = 0;
+    for (const x of p.audio!) n += x * x;
+    expect(n).toBeCloseTo(1, 4);
+  });
+
+  it('quiet -> no events; an event in all modalities starts, carries per-modality scores, and ends', async () => {
+    const matcher = new ConceptMatcher(await memory(), { robot: 'r1', runId: 'run', now: () => new Date(0) });
+    expect(feed(matcher, 'nothing happening', ALL, 12)).toEqual([]);
+    const during = feed(matcher, 'glass breaking', ALL, 6);
+    expect(summary(during)).toEqual(['start:glass_breaking']);
+    const start = during[0]!;
+    expect(start).toMatchObject({ v: 1, id: 'r1-run-1', robot: 'r1', type: 'start', end: null, present: ALL, missing: ['thermal'] });
+    // only modalities allowed to observe glass breaking score it
+    expect(Object.keys(start.modalityScores).sort()).toEqual(['audio', 'vision']);
+    expect(start.score).toBeGreaterThanOrEqual(0.5);
+    const after = feed(matcher, 'nothing happening', ALL, 8);
+    expect(summary(after)).toEqual(['end:glass_breaking']);
+    expect(after.find((e) => e.type === 'end')!.id).toBe(start.id);
+    expect(BigInt(after.find((e) => e.type === 'end')!.end!)).toBeGreaterThan(BigInt(start.start));
+  });
+
+  it('a missing modality removes evidence: the event still fires from the modalities that remain', async () => {
+    const matcher = new ConceptMatcher(await memory(), { now: () => new Date(0) });
+    feed(matcher, 'nothing happening', ['audio', 'depth', 'imu'], 12);
+    const during = feed(matcher, 'glass breaking', ['audio', 'depth', 'imu'], 6);
+    expect(summary(during)).toEqual(['start:glass_breaking']);
+    expect(Object.keys(during[0]!.modalityScores)).toEqual(['audio']);
+    expect(during[0]!.missing).toEqual(['vision', 'thermal']);
+  });
+
+  it('with only one modality, events it cannot observe never fire', async () => {
+    const matcher = new ConceptMatcher(await memory(), { now: () => new Date(0) });
+    feed(matcher, 'nothing happening', ['imu'], 12);
+    // the IMU "sees" glass breaking and a dog, but the concepts do not allow the IMU as evidence
+    const events = [...feed(matcher, 'glass breaking', ['imu'], 10), ...feed(matcher, 'a dog barking', ['imu'], 10)];
+    expect(events.filter((e) => e.concept.id !== 'tipping_over')).toEqual([]);
+    const top = matcher.process(snap('glass breaking', ['imu'])).top;
+    expect(top.map((s) => s.conceptId)).toEqual(['tipping_over']);
+  });
+
+  it('a running event survives one modality dropping out, and ends after maxGap when all its modalities go', async () => {
+    const matcher = new ConceptMatcher(await memory(), { now: () => new Date(0), lifecycle: { maxGapSeconds: 1.5 } });
+    feed(matcher, 'nothing happening', ALL, 12);
+    expect(summary(feed(matcher, 'glass breaking', ALL, 4))).toEqual(['start:glass_breaking']);
+    expect(summary(feed(matcher, 'glass breaking', ['vision'], 4))).toEqual([]);
+    const gone = feed(matcher, 'glass breaking', ['depth', 'imu'], 6);
+    expect(summary(gone)).toEqual(['end:glass_breaking']);
+  });
+
+  it('teach: exemplars make a concept recognise what its text never described', async () => {
+    const m = await memory();
+    const matcher = new ConceptMatcher(m, { now: () => new Date(0) });
+    feed(matcher, 'nothing happening', ALL, 12);
+    const before = feed(matcher, 'a squeaky toy', ALL, 8);
+    expect(before.filter((e) => e.concept.id === 'dog_barking')).toEqual([]);
+    feed(matcher, 'nothing happening', ALL, 8);
+    const toy = [Array.from(vec.get('a squeaky toy')!)];
+    const r = await applyConceptCommand(m, { op: 'teach', id: 'dog_barking', embeddings: { audio: toy, vision: toy, depth: toy } });
+    expect(r.ok).toBe(true);
+    feed(matcher, 'nothing happening', ALL, 12); // the matrices were rebuilt: statistics warm up again
+    const after = feed(matcher, 'a squeaky toy', ALL, 8);
+    expect(summary(after)).toContain('start:dog_barking');
+  });
+
+  it('disabling a concept ends its running event; finish() ends the rest', async () => {
+    const m = await memory();
+    const matcher = new ConceptMatcher(m, { now: () => new Date(0) });
+    feed(matcher, 'nothing happening', ALL, 12);
+    feed(matcher, 'glass breaking', ALL, 4);
+    await applyConceptCommand(m, { op: 'disable', id: 'glass_breaking' });
+    const next = matcher.process(snap('glass breaking', ALL)).events;
+    expect(summary(next)).toEqual(['end:glass_breaking']);
+    feed(matcher, 'nothing happening', ALL, 12);
+    feed(matcher, 'the robot tipping over', ALL, 4);
+    const fin = matcher.finish(t + 1n);
+    expect(summary(fin)).toEqual(['end:tipping_over']);
+    expect(matcher.stats().events.start).toBe(matcher.stats().events.end);
+  });
+});
