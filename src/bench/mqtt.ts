@@ -9,7 +9,7 @@
  * Starts its own Mosquitto on a free loopback port unless --url is given. Prints JSON on stdout.
  */
 import mqtt from 'mqtt';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
@@ -47,7 +47,7 @@ const round = (x: number, digits = 0): number => Number(x.toFixed(digits));
 interface Harness {
   sink: MqttSink;
   /** Resolves with arrival times (epoch ms) by seq, first arrival each, once `n` distinct events arrived. */
-  arrivals: (n: number, timeoutMs: number) => Promise<{ arrivals: Map<number, number>; received: number; complete: boolean }>;
+  arrivals: (n: number, timeoutMs: number) => Promise<{ arrivals: Map<number, number>; received: number; complete: boolean; cpuUs: number }>;
   close: () => Promise<void>;
 }
 
@@ -93,7 +93,8 @@ async function runSubscriber(url: string, topic: string): Promise<void> {
       }
       if (arrivals.size >= target) done();
     });
-    process.stdout.write(`${JSON.stringify({ received, complete: arrivals.size >= n, arrivals: [...arrivals] })}\n`);
+    const cpu = process.cpuUsage();
+    process.stdout.write(`${JSON.stringify({ received, complete: arrivals.size >= n, cpuUs: cpu.user + cpu.system, arrivals: [...arrivals] })}\n`);
   }
   await sub.endAsync();
 }
@@ -112,8 +113,8 @@ async function harness(url: string, robot: string, outbox: Outbox, inflight: num
       child.stdin.write(`${n} ${timeoutMs}\n`);
       const line = await lines.next();
       if (line.done) throw new Error('bench: subscriber exited');
-      const out = JSON.parse(line.value) as { received: number; complete: boolean; arrivals: [number, number][] };
-      return { received: out.received, complete: out.complete, arrivals: new Map(out.arrivals) };
+      const out = JSON.parse(line.value) as { received: number; complete: boolean; cpuUs: number; arrivals: [number, number][] };
+      return { received: out.received, complete: out.complete, cpuUs: out.cpuUs, arrivals: new Map(out.arrivals) };
     },
     close: async () => {
       await sink.close();
@@ -123,8 +124,25 @@ async function harness(url: string, robot: string, outbox: Outbox, inflight: num
   };
 }
 
+/** CPU time (µs) a process has used so far, from /proc (Linux); undefined elsewhere. */
+function processCpuUs(pid: number | undefined): number | undefined {
+  if (pid === undefined) return undefined;
+  try {
+    // Fields after the ")" of the command name: state is field 3; utime, stime are fields 14 and 15 (clock ticks).
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    const ticks = Number(fields[11]) + Number(fields[12]);
+    return (ticks * 1e6) / 100; // USER_HZ is 100 on Linux
+  } catch {
+    return undefined;
+  }
+}
+
+let brokerPid: number | undefined;
+
 async function burst(url: string, label: string, outbox: Outbox, n: number, inflight: number): Promise<Record<string, number | boolean>> {
   const h = await harness(url, `bench-${label}`, outbox, inflight);
+  const sub0 = (await h.arrivals(0, 0)).cpuUs;
+  const broker0 = processCpuUs(brokerPid);
   const cpu0 = process.cpuUsage();
   const t0 = nowMs();
   // Written in slices so acknowledgements are processed while writing, as in the agent (events come from timers).
@@ -133,8 +151,9 @@ async function burst(url: string, label: string, outbox: Outbox, n: number, infl
     if (i % 100 === 99) await new Promise((r) => setImmediate(r));
   }
   const accepted = nowMs() - t0;
-  const { arrivals, received, complete } = await h.arrivals(n, 120_000);
+  const { arrivals, received, complete, cpuUs: sub1 } = await h.arrivals(n, 120_000);
   const cpu = process.cpuUsage(cpu0);
+  const broker1 = processCpuUs(brokerPid);
   let last = t0;
   for (const at of arrivals.values()) last = Math.max(last, at);
   const total = last - t0;
@@ -150,6 +169,9 @@ async function burst(url: string, label: string, outbox: Outbox, n: number, infl
     /** CPU time of the sensebind process (sink + outbox + mqtt.js) per event: what a free core allows. */
     sinkCpuUsPerEvent: round((cpu.user + cpu.system) / n, 1),
     cpuBoundPerSec: round(1e6 / ((cpu.user + cpu.system) / n)),
+    /** The same for Mosquitto and for the subscriber process: where the rest of the machine's time goes. */
+    brokerCpuUsPerEvent: broker0 !== undefined && broker1 !== undefined ? round((broker1 - broker0) / n, 1) : -1,
+    subscriberCpuUsPerEvent: round((sub1 - sub0) / n, 1),
     dropped: stats.dropped,
     duplicates: received - arrivals.size,
   };
@@ -214,6 +236,7 @@ export async function main(argv: string[]): Promise<unknown> {
   const brokerInflight = Number(values['broker-inflight']);
   const broker = values.url === undefined ? await LocalBroker.start({ extraConfig: [`max_inflight_messages ${brokerInflight}`] }) : undefined;
   const url = values.url ?? broker!.url;
+  brokerPid = broker?.pid;
   const dir = mkdtempSync(join(tmpdir(), 'sensebind-bench-mqtt-'));
   try {
     const fileOutbox = (name: string, fsync = false): Outbox => FileOutbox.open(join(dir, name), { fsync });
