@@ -348,14 +348,14 @@ export class DeviceSession {
       if (!this.#controlInOrder(frame)) return;
     } else {
       if (prev !== undefined) {
+        // the new boot's clock needs exchanges of its own, soon
+        this.#pendingSync.clear();
+        this.#syncSent = 0;
         this.#restarts++;
         this.#log.warn({ sensor: this.#o.sensorPrefix }, `serial ${this.#o.sensorPrefix}: device restarted or replaced (boot ${prev.bootId.toString(16)} -> ${frame.bootId.toString(16)}); clock and sequence numbers start over`);
       }
       this.#seq.reset();
       this.#clock.reset();
-      // the new boot's clock needs exchanges of its own, soon
-      this.#pendingSync.clear();
-      this.#syncSent = 0;
       this.#seq.check(frame.stream, frame.seq, frame.tUs);
       this.#log.info(
         { sensor: this.#o.sensorPrefix, sensors: frame.sensors.map((s) => `${s.kind}@${s.rateMhz / 1000}Hz`) },
