@@ -23,7 +23,7 @@ import {
   thermalPreprocessSchema,
   visionPreprocessSchema,
 } from '../preprocess/params.js';
-import { sha256File } from './hash.js';
+import { HashMemo, sha256File } from './hash.js';
 
 export const MANIFEST_FILE = 'manifest.json';
 export const MANIFEST_SCHEMA_VERSION = 1;
@@ -137,6 +137,11 @@ export interface LoadManifestOptions {
   verifyHashes?: boolean;
   /** Throw the first per-modality failure instead of recording it on the modality. @default false */
   strict?: boolean;
+  /**
+   * JSON file remembering verified hashes by path, size, mtime and inode, so unchanged multi-GB graphs are
+   * not re-read at every start; undefined = always hash. @default undefined
+   */
+  hashMemo?: string;
 }
 
 /** Validates a parsed manifest; `source` (the file) names where problems are in the error. */
@@ -151,7 +156,8 @@ export function parseManifest(input: unknown, source: string): Manifest {
 
 /** Reads and validates `<dir>/manifest.json`, then checks every graph file (exists, sha256). */
 export async function loadManifest(dir: string, options: LoadManifestOptions = {}): Promise<LoadedManifest> {
-  const { verifyHashes = true, strict = false } = options;
+  const { verifyHashes = true, strict = false, hashMemo } = options;
+  const memo = verifyHashes && hashMemo !== undefined ? new HashMemo(hashMemo) : undefined;
   const absDir = resolve(dir);
   const path = join(absDir, MANIFEST_FILE);
   let text: string;
@@ -173,15 +179,26 @@ export async function loadManifest(dir: string, options: LoadManifestOptions = {
   for (const modality of MODALITIES) {
     const entry = manifest.modalities[modality];
     if (entry === undefined) continue;
-    const result = await checkModality(absDir, path, modality, entry, verifyHashes);
-    if (strict && result.error) throw result.error;
+    const result = await checkModality(absDir, path, modality, entry, verifyHashes, memo);
+    if (strict && result.error) {
+      await memo?.save();
+      throw result.error;
+    }
     // The mapped type cannot relate `modality` to its entry type inside the loop.
     (loaded.modalities as Record<Modality, LoadedModality>)[modality] = result;
   }
+  await memo?.save();
   return loaded;
 }
 
-async function checkModality(dir: string, manifestPath: string, modality: Modality, entry: ModalityEntry, verifyHashes: boolean): Promise<LoadedModality> {
+async function checkModality(
+  dir: string,
+  manifestPath: string,
+  modality: Modality,
+  entry: ModalityEntry,
+  verifyHashes: boolean,
+  memo: HashMemo | undefined,
+): Promise<LoadedModality> {
   const base: LoadedModality = { modality, entry, path: undefined, verified: false, error: undefined };
   if (entry.file === null) return base;
   const path = join(dir, entry.file);
@@ -205,7 +222,7 @@ async function checkModality(dir: string, manifestPath: string, modality: Modali
       verified = false;
       continue;
     }
-    const found = await sha256File(abs);
+    const found = memo ? await memo.sha256(abs) : await sha256File(abs);
     if (found.toLowerCase() !== sha256.toLowerCase()) {
       base.error = new SensebindError(
         'HASH_MISMATCH',

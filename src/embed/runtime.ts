@@ -10,6 +10,7 @@
  */
 import { performance } from 'node:perf_hooks';
 import { createHash } from 'node:crypto';
+import { join } from 'node:path';
 import { SensebindError, errorMessage } from '../core/errors.js';
 import { silentLogger, type Logger } from '../core/log.js';
 import { MODALITIES, type Embedding, type Modality, type SensorModality, type StampNs } from '../core/types.js';
@@ -23,10 +24,12 @@ import { DEFAULT_PROVIDERS, type ProviderAttempt, type ProviderName, type Thread
 import { ModalitySession, type ModalityStats } from './session.js';
 import { TextEmbeddingCache, type TextCacheStats } from './text-cache.js';
 
+const DEFAULT_CACHE_DIR = '.sensebind/cache';
+
 export interface EmbeddingRuntimeOptions extends ThreadOptions {
   /** Execution providers tried in order for every graph. @default ['tensorrt','cuda','webgpu','cpu'] */
   providers?: readonly ProviderName[];
-  /** Folder of the text embedding cache; null = no disk cache. @default '.sensebind/cache' */
+  /** Folder of the text embedding cache and of remembered graph hashes; null = neither. @default '.sensebind/cache' */
   cacheDir?: string | null;
   /** Check every graph's sha256 against the manifest before loading it. @default true */
   verifyHashes?: boolean;
@@ -56,7 +59,7 @@ export class EmbeddingRuntime {
   #closed = false;
 
   private constructor(loaded: LoadedManifest, options: EmbeddingRuntimeOptions) {
-    const { providers = DEFAULT_PROVIDERS, cacheDir = '.sensebind/cache', logger = silentLogger(), maxBatch, warmup, intraOpThreads, interOpThreads } = options;
+    const { providers = DEFAULT_PROVIDERS, cacheDir = DEFAULT_CACHE_DIR, logger = silentLogger(), maxBatch, warmup, intraOpThreads, interOpThreads } = options;
     this.loaded = loaded;
     this.manifest = loaded.manifest;
     this.modelId = loaded.modelId;
@@ -87,8 +90,10 @@ export class EmbeddingRuntime {
    * load on first use; call `load()` to load them now.
    */
   static async open(modelDir: string, options: EmbeddingRuntimeOptions = {}): Promise<EmbeddingRuntime> {
-    const { verifyHashes = true } = options;
-    const loaded = await loadManifest(modelDir, { verifyHashes });
+    const { verifyHashes = true, cacheDir = DEFAULT_CACHE_DIR } = options;
+    // Verified hashes are remembered beside the text cache, so a restart does not re-read gigabytes of graphs.
+    const hashMemo = cacheDir === null ? undefined : join(cacheDir, 'verified-hashes.json');
+    const loaded = await loadManifest(modelDir, { verifyHashes, hashMemo });
     return new EmbeddingRuntime(loaded, options);
   }
 

@@ -1,4 +1,4 @@
-import { copyFile, mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { copyFile, mkdtemp, readFile, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -83,5 +83,24 @@ describe('loadManifest', () => {
     raw.modalities.depth.file = '../escape.onnx';
     await writeFile(join(dir, 'manifest.json'), JSON.stringify(raw));
     await expect(loadManifest(dir)).rejects.toThrow(/modalities\.depth\.file: a file name inside the model folder/);
+  });
+
+  it('remembers verified hashes by size, mtime and inode, and re-hashes a file that changed', async () => {
+    const dir = await copyModel();
+    const memo = join(dir, 'cache', 'verified-hashes.json');
+    expect((await loadManifest(dir, { hashMemo: memo })).modalities.imu?.error).toBeUndefined();
+    const entries = JSON.parse(await readFile(memo, 'utf8')) as Record<string, { sha256: string }>;
+    const imu = join(dir, 'imu.onnx');
+    expect(entries[imu]?.sha256).toMatch(/^[0-9a-f]{64}$/);
+    // Prove the memo is read: a remembered (wrong) hash for the unchanged file is what gets compared.
+    entries[imu]!.sha256 = '0'.repeat(64);
+    await writeFile(memo, JSON.stringify(entries));
+    expect((await loadManifest(dir, { hashMemo: memo })).modalities.imu?.error?.message).toMatch(/found 0{64}/);
+    // A rewritten file (new mtime) is hashed again, so the memo cannot hide a change.
+    await utimes(imu, new Date(), new Date(Date.now() + 5000));
+    expect((await loadManifest(dir, { hashMemo: memo })).modalities.imu?.error).toBeUndefined();
+    // A damaged memo is ignored.
+    await writeFile(memo, '{not json');
+    expect((await loadManifest(dir, { hashMemo: memo })).modalities.imu?.error).toBeUndefined();
   });
 });
