@@ -12,7 +12,7 @@ import { createLogger } from '../../src/core/log.js';
 import { MqttSink } from '../../src/sinks/mqtt.js';
 import { FileOutbox } from '../../src/sinks/mqtt/fileOutbox.js';
 import { LocalBroker, freePort } from '../../src/sinks/mqtt/localBroker.js';
-import { memoryCommandHandler } from '../../src/sinks/mqtt/memoryCommands.js';
+import { followConceptMemory, memoryCommandHandler } from '../../src/sinks/mqtt/memoryCommands.js';
 import {
   commandReplyPayloadSchema,
   conceptStatePayloadSchema,
@@ -298,6 +298,12 @@ describe('MqttSink concept commands (real concept memory)', () => {
     expect(memory.version).toBe(version);
     expect(JSON.stringify(memory.concepts())).toBe(before);
     expect(sink.stats().detail).toMatchObject({ commands: 5 + bad.length, commandErrors: bad.length });
+
+    // A change by another route (file reload, CLI) reaches the retained list too.
+    const unfollow = followConceptMemory(sink, memory);
+    await memory.commit((s) => ({ ...s, concepts: [...s.concepts, resolveConcept({ id: 'from_file' }, BUILTIN_DEFAULTS)] }));
+    await v5.waitFor(() => v5.on('sensebind/r3/concepts').at(-1)?.text.includes('from_file') === true, 'list after a direct memory change');
+    unfollow();
 
     await sink.close();
     await v5.close();

@@ -5,6 +5,7 @@
  */
 import type { ConceptMemory } from '../../memory/memory.js';
 import { applyConceptCommand } from '../../memory/commands.js';
+import type { MqttSink } from '../mqtt.js';
 import type { ConceptCommandHandler } from './commands.js';
 
 export function memoryCommandHandler(memory: ConceptMemory): ConceptCommandHandler {
@@ -16,4 +17,12 @@ export function memoryCommandHandler(memory: ConceptMemory): ConceptCommandHandl
     }
     return { ok: true, result: reply, changed: reply.op !== 'list' };
   };
+}
+
+/**
+ * Republishes the retained concept list (and Home Assistant discovery) whenever the memory changes by any
+ * route (SIGHUP reload, CLI, ROS 2 commands), not only by MQTT commands. Returns the unsubscribe function.
+ */
+export function followConceptMemory(sink: Pick<MqttSink, 'conceptsChanged'>, memory: ConceptMemory): () => void {
+  return memory.onChange(() => void sink.conceptsChanged());
 }
