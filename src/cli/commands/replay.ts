@@ -1,4 +1,6 @@
 // `sensebind replay`: the whole pipeline on a recorded bag, events to JSONL, a JSON summary on stdout.
+import { appendFile, mkdir } from 'node:fs/promises';
+import { dirname } from 'node:path';
 import { SensebindError } from '../../core/errors.js';
 import { numberFlag, parseCommandArgs, type Command } from '../command.js';
 import { PIPELINE_FLAGS, PIPELINE_HELP, pipelineOptions } from '../../eval/cli-flags.js';
@@ -45,7 +47,12 @@ export const command: Command = {
     const drop = parseModalityList('drop', values.drop);
     const sinks: EventSink[] = [];
     const eventsPath = values.events ?? (config.sinks.jsonl.path !== '' ? config.sinks.jsonl.path : undefined);
-    if (eventsPath !== undefined) sinks.push(new JsonlSink({ path: eventsPath, fsync: config.sinks.jsonl.fsync }));
+    if (eventsPath !== undefined) {
+      // The file exists after a replay even when no event fired (an empty result is a result).
+      await mkdir(dirname(eventsPath), { recursive: true });
+      await appendFile(eventsPath, '');
+      sinks.push(new JsonlSink({ path: eventsPath, fsync: config.sinks.jsonl.fsync }));
+    }
     const pipeline = await openPipeline(await pipelineOptions(ctx, values));
     const abort = new AbortController();
     const onSig = () => abort.abort();
