@@ -109,6 +109,17 @@ describe('ClipRecorder', () => {
     expect(rec.stats().written).toBe(1);
   });
 
+  it('gives no clip to events beyond maxOpen, and counts them', async () => {
+    const rec = new ClipRecorder({ dir, maxOpen: 1 });
+    for (const s of samplesAt(0)) rec.push(s);
+    const a = rec.annotate(event('start', 0, null, 1));
+    const b = rec.annotate({ ...event('start', 0, null, 2), id: 'ev-2' });
+    expect(a.clip).toBeDefined();
+    expect(b.clip).toBeUndefined();
+    await rec.close();
+    expect(rec.stats()).toMatchObject({ written: 1, skipped: 1 });
+  });
+
   it('keeps going without a clip when the folder cannot be written', async () => {
     const blocker = join(dir, 'file');
     await writeFile(blocker, 'x');
