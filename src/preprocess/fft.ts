@@ -22,7 +22,7 @@ const plans = new Map<number, Plan>();
 function planFor(n: number): Plan {
   let p = plans.get(n);
   if (p) return p;
-  if (n < 4 || (n & (n - 1)) !== 0) throw new RangeError(`FFT size ${n} is not a power of two >= 4`);
+  if (n < 8 || (n & (n - 1)) !== 0) throw new RangeError(`FFT size ${n} is not a power of two >= 8`);
   const half = n / 2;
   const bits = Math.log2(half);
   const rev = new Uint32Array(half);
@@ -60,21 +60,40 @@ export function realSpectrum(frame: Float64Array, out: Float64Array, power: bool
     re[r] = frame[2 * i]!;
     im[r] = frame[2 * i + 1]!;
   }
-  for (let size = 2; size <= half; size *= 2) {
+  // First two stages as one radix-4 pass: their twiddles are 1 and -i, so no multiplications.
+  for (let a = 0; a < half; a += 4) {
+    const r0 = re[a]!, i0 = im[a]!, r1 = re[a + 1]!, i1 = im[a + 1]!;
+    const r2 = re[a + 2]!, i2 = im[a + 2]!, r3 = re[a + 3]!, i3 = im[a + 3]!;
+    const sr0 = r0 + r1, si0 = i0 + i1, dr0 = r0 - r1, di0 = i0 - i1;
+    const sr1 = r2 + r3, si1 = i2 + i3, dr1 = r2 - r3, di1 = i2 - i3;
+    re[a] = sr0 + sr1;
+    im[a] = si0 + si1;
+    re[a + 2] = sr0 - sr1;
+    im[a + 2] = si0 - si1;
+    // (dr1 + i di1) * -i = di1 - i dr1
+    re[a + 1] = dr0 + di1;
+    im[a + 1] = di0 - dr1;
+    re[a + 3] = dr0 - di1;
+    im[a + 3] = di0 + dr1;
+  }
+  for (let size = 8; size <= half; size *= 2) {
     const h = size / 2;
     const step = half / size;
-    for (let start = 0; start < half; start += size) {
-      for (let j = 0, t = 0; j < h; j++, t += step) {
-        const c = cos[t]!;
-        const s = sin[t]!;
-        const a = start + j;
+    for (let j = 0, t = 0; j < h; j++, t += step) {
+      const c = cos[t]!;
+      const s = sin[t]!;
+      for (let a = j; a < half; a += size) {
         const b = a + h;
-        const xr = re[b]! * c - im[b]! * s;
-        const xi = re[b]! * s + im[b]! * c;
-        re[b] = re[a]! - xr;
-        im[b] = im[a]! - xi;
-        re[a] = re[a]! + xr;
-        im[a] = im[a]! + xi;
+        const br = re[b]!;
+        const bi = im[b]!;
+        const xr = br * c - bi * s;
+        const xi = br * s + bi * c;
+        const ar = re[a]!;
+        const ai = im[a]!;
+        re[b] = ar - xr;
+        im[b] = ai - xi;
+        re[a] = ar + xr;
+        im[a] = ai + xi;
       }
     }
   }
