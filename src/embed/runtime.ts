@@ -69,7 +69,10 @@ export class EmbeddingRuntime {
       const l = loaded.modalities[modality];
       if (l === undefined || l.path === undefined) continue;
       if (l.error) logger.error({ modality, err: l.error.message }, `${modality} unavailable`);
-      else if (!l.verified) logger.warn({ modality, file: l.path }, `${modality} graph not verified (no sha256 in the manifest)`);
+      else if (!l.verified) {
+        const why = l.entry.sha256 === null ? 'no sha256 in the manifest' : 'hash check turned off';
+        logger.warn({ modality, file: l.path }, `${modality} graph not verified (${why})`);
+      }
       this.#sessions.set(
         modality,
         new ModalitySession(l, {
