@@ -3,13 +3,14 @@
  * Formats as image_transport writes them: "jpeg", "png", "bgr8; jpeg compressed bgr8" (colour), and
  * compressed_depth_image_transport's "16UC1; compressedDepth [png]" / "32FC1; compressedDepth [png]":
  * a 12-byte ConfigHeader {int32 format; float32 depthQuantA, depthQuantB} then a 16-bit PNG holding
- * millimetres (16UC1) or quantised inverse depth (32FC1: metres = A / (v - B), v = 0 invalid).
- * RVL-coded depth is refused with a clear reason.
+ * millimetres (16UC1) or quantised inverse depth (32FC1: metres = A / (v - B), v = 0 invalid); or, with
+ * `... compressedDepth rvl`, the header, uint32 width, uint32 height and RVL-coded values (rvl.ts).
  */
 import sharp from 'sharp';
 import type { DepthSample, VisionSample } from '../core/types.js';
 import { errorMessage } from '../core/errors.js';
 import { bad, bytes, str, type Fields } from './fields.js';
+import { decodeRvl } from './rvl.js';
 
 const PNG_MAGIC = [0x89, 0x50, 0x4e, 0x47];
 const CONFIG_HEADER_BYTES = 12;
@@ -48,13 +49,15 @@ export async function decodeCompressedDepth(msg: Fields, sensorId: string, stamp
   const format = str(msg, 'format');
   const data = bytes(msg, 'data');
   const lower = format.toLowerCase();
-  if (lower.includes('rvl')) bad(`format "${format}": RVL-coded compressedDepth is not supported; publish with png`);
   const compressedDepth = isCompressedDepthFormat(format);
   const float = lower.startsWith('32fc1');
   let png = data;
   let quantA = 0;
   let quantB = 0;
-  if (compressedDepth && !isPng(data, 0)) {
+  const rvl = compressedDepth && lower.includes('rvl');
+  if (rvl) {
+    // header parsed below with the RVL size fields
+  } else if (compressedDepth && !isPng(data, 0)) {
     if (data.length < CONFIG_HEADER_BYTES + 8 || !isPng(data, CONFIG_HEADER_BYTES)) {
       bad(`format "${format}": expected a 12-byte ConfigHeader then a PNG (${data.length} bytes)`);
     }
@@ -65,10 +68,25 @@ export async function decodeCompressedDepth(msg: Fields, sensorId: string, stamp
   } else if (float) {
     bad(`format "${format}": 32FC1 compressedDepth needs its ConfigHeader (quantisation parameters)`);
   }
-  const { pixels, width, height, channels } = await decodeRaw(png, `format "${format}"`, 'ushort');
-  if (channels !== 1) bad(`format "${format}": depth PNG has ${channels} channels, expected 1`);
-  const aligned = pixels.byteOffset % 2 === 0 ? pixels : pixels.slice();
-  const values = new Uint16Array(aligned.buffer, aligned.byteOffset, width * height);
+  let values: Uint16Array;
+  let width: number;
+  let height: number;
+  if (rvl) {
+    if (data.length < CONFIG_HEADER_BYTES + 8) bad(`format "${format}": expected a 12-byte ConfigHeader, width and height (${data.length} bytes)`);
+    const view = new DataView(data.buffer, data.byteOffset, data.byteLength);
+    quantA = view.getFloat32(4, true);
+    quantB = view.getFloat32(8, true);
+    width = view.getUint32(CONFIG_HEADER_BYTES, true);
+    height = view.getUint32(CONFIG_HEADER_BYTES + 4, true);
+    if (width === 0 || height === 0 || width * height > 64 * 1024 * 1024) bad(`format "${format}": implausible size ${width}x${height}`);
+    values = decodeRvl(data.subarray(CONFIG_HEADER_BYTES + 8), width * height);
+  } else {
+    const raw = await decodeRaw(png, `format "${format}"`, 'ushort');
+    if (raw.channels !== 1) bad(`format "${format}": depth PNG has ${raw.channels} channels, expected 1`);
+    const aligned = raw.pixels.byteOffset % 2 === 0 ? raw.pixels : raw.pixels.slice();
+    ({ width, height } = raw);
+    values = new Uint16Array(aligned.buffer, aligned.byteOffset, width * height);
+  }
   const metres = new Float32Array(width * height);
   for (let i = 0; i < metres.length; i++) {
     const v = values[i]!;

@@ -63,6 +63,27 @@ describe('CompressedImage', () => {
     depths.forEach((d, i) => expect(Math.abs(m[i + 1]! - d)).toBeLessThan(0.01 * d));
   });
 
+  it('16UC1 compressedDepth rvl: hand-encoded stream decodes exactly', async () => {
+    // pixels [0, 0, 1000, 1003, 0]: zeros=2, nonzeros=2, deltas +1000, +3 (zig-zag 2000, 6), zeros=1, nonzeros=0
+    // VLE nibbles (3-bit payloads, low bits first, 8 = more): 2 | 2 | 2000 = 0b11_111_010_000 -> 8|0, 8|2, 8|7, 3
+    // | 6 | 1 | 0, packed MSB-first into a little-endian uint32 word, padded with zero nibbles
+    const nibbles = [2, 2, 0x8, 0xa, 0xf, 3, 6, 1, 0];
+    while (nibbles.length % 8 !== 0) nibbles.push(0);
+    const words = Buffer.alloc(nibbles.length / 2);
+    for (let w = 0; w < nibbles.length / 8; w++) {
+      let v = 0;
+      for (let k = 0; k < 8; k++) v = v * 16 + nibbles[w * 8 + k]!;
+      words.writeUInt32LE(v, w * 4);
+    }
+    const size = Buffer.alloc(8);
+    size.writeUInt32LE(5, 0);
+    size.writeUInt32LE(1, 4);
+    const s = await decodeCompressedDepth(msg('16UC1; compressedDepth rvl', Buffer.concat([configHeader(0, 0, 0), size, words])), '/d', 0n);
+    expect([s.width, s.height]).toEqual([5, 1]);
+    const m = Array.from(s.metres);
+    expect(m.map((v) => (Number.isNaN(v) ? 'nan' : v))).toEqual(['nan', 'nan', 1, Math.fround(1.003), 'nan']);
+  });
+
   it('real 16-bit depth PNG (rtabmap, mm) as plain png mapped to depth', async () => {
     const png = await readFile(resolve('../shared/data/depth/rtabmap/depth/17.png'));
     const s = await decodeCompressedDepth(msg('16UC1; png', png), '/d', 0n);
@@ -76,7 +97,7 @@ describe('CompressedImage', () => {
   it('malformed: garbage bytes, missing header, RVL, depth format on vision', async () => {
     await expect(decodeCompressedVision(msg('jpeg', new Uint8Array([1, 2, 3])), '/c', 0n)).rejects.toThrow(/format "jpeg": cannot decode/);
     await expect(decodeCompressedDepth(msg('32FC1; compressedDepth', encodePng(1, 1, 'grey16', [5])), '/d', 0n)).rejects.toThrow(/needs its ConfigHeader/);
-    await expect(decodeCompressedDepth(msg('16UC1; compressedDepth rvl', new Uint8Array(40)), '/d', 0n)).rejects.toThrow(/RVL/);
+    await expect(decodeCompressedDepth(msg('16UC1; compressedDepth rvl', Buffer.concat([configHeader(0, 0, 0), Buffer.from([4, 0, 0, 0, 4, 0, 0, 0])])), '/d', 0n)).rejects.toThrow(/RVL data ends early/);
     await expect(decodeCompressedDepth(msg('16UC1; compressedDepth', new Uint8Array(40)), '/d', 0n)).rejects.toThrow(/12-byte ConfigHeader then a PNG/);
     await expect(decodeCompressedVision(msg('16UC1; compressedDepth', new Uint8Array(4)), '/c', 0n)).rejects.toThrow(/is depth/);
   });
