@@ -8,6 +8,7 @@ import { serviceSchema } from './service.js';
 import { mqttSchema } from './mqtt.js';
 import { serialSchema } from './serial.js';
 import { ros2Schema } from './ros2.js';
+import { matchSchema } from './match.js';
 
 export const configSchema = z.strictObject({
   robot: robotSchema,
@@ -18,6 +19,7 @@ export const configSchema = z.strictObject({
   mqtt: mqttSchema,
   serial: serialSchema,
   ros2: ros2Schema,
+  match: matchSchema,
   sinks: z
     .strictObject({
       jsonl: jsonlSinkSchema,

@@ -14,8 +14,9 @@ export const PIPELINE_FLAGS = {
 } as const;
 
 export const PIPELINE_HELP = `  --model <dir>       model folder (default: config model.dir, the bundled models/bind-mini)
-  --concepts <file>   concept file (default: the bundled concepts/default.yaml)
-  --state <file>      concept memory state (taught exemplars, edits); used instead of --concepts when it exists`;
+  --concepts <file>   concept file (default: config match.conceptFile, the bundled concepts/default.yaml)
+  --state <file>      concept memory state (taught exemplars, edits); used instead of --concepts when it
+                      exists (default: config match.stateFile)`;
 
 export async function pipelineOptions(ctx: CliContext, values: { model?: string | undefined; concepts?: string | undefined; state?: string | undefined }): Promise<PipelineOptions> {
   const config = await ctx.loadConfig();
@@ -23,10 +24,11 @@ export async function pipelineOptions(ctx: CliContext, values: { model?: string 
     modelDir: resolveBundled(values.model ?? config.model.dir),
     providers: config.model.providers,
     cacheDir: config.model.cacheDir,
-    conceptFile: resolveBundled(values.concepts ?? 'concepts/default.yaml'),
+    conceptFile: resolveBundled(values.concepts ?? config.match.conceptFile),
     logger: ctx.logger,
-    matcher: { robot: config.robot.id },
+    matcher: { robot: config.robot.id, calibration: { ...config.match.calibration }, fusion: { weights: { ...config.match.fusion.weights } }, lifecycle: { ...config.match.lifecycle } },
   };
-  if (values.state !== undefined) out.stateFile = values.state;
+  const state = values.state ?? (config.match.stateFile !== '' ? config.match.stateFile : undefined);
+  if (state !== undefined) out.stateFile = state;
   return out;
 }
