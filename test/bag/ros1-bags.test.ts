@@ -3,7 +3,7 @@
  * Expected counts per topic come from each bag's own index (ChunkInfo connection counts written by the
  * recorder), read with @foxglove/rosbag without touching any message.
  */
-import { copyFile, mkdtemp, open, rm, stat, truncate } from 'node:fs/promises';
+import { copyFile, mkdtemp, open, readFile, rm, stat, truncate, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -130,6 +130,22 @@ describe('real ROS 1 bags', () => {
       await handle.close();
     }
     expect(counts).toEqual(await indexCounts(path));
+  });
+
+  it('a corrupt chunk (bit flips in bz2 data) stops the replay there, naming the chunk offset', async () => {
+    const src = join(DIR, 'robot_localization_test2.bag');
+    const bad = join(tmp, 'corrupt.bag');
+    const bytes = await readFile(src);
+    const at = Math.floor(bytes.length * 0.5);
+    for (let i = 0; i < 256; i++) bytes[at + i] = bytes[at + i]! ^ 0x5a;
+    await writeFile(bad, bytes);
+    const part = await drain(bad);
+    const full = await drain(src);
+    expect(part.summary.damage).toBeDefined();
+    expect(part.summary.damage!.offset).toBeGreaterThan(0);
+    expect(part.summary.damage!.offset).toBeLessThanOrEqual(at);
+    expect(part.summary.damage!.reason).toMatch(/corrupt chunk/);
+    expect(part.items.length).toBeLessThan(full.items.length);
   });
 
   it('a truncated bag replays up to the damage and reports its byte offset', async () => {
