@@ -163,25 +163,22 @@ function horizontalU8(src: Uint8Array, width: number, channels: number, first: n
   }
 }
 
-/** Vertical 8-bit pass: each output row accumulates whole source rows (contiguous, cache-friendly). */
+/** Vertical 8-bit pass: per output value, the taps down one column of the (cache-resident) rows. */
 function verticalU8(tmp: Uint8Array, stride: number, first: number, vc: Coeffs, k: Int32Array, out: Uint8Array): void {
   const rows = vc.bounds.length / 2;
-  const acc = new Int32Array(stride);
   const half = 1 << (PRECISION_BITS - 1);
+  const ksize = vc.ksize;
   for (let yy = 0; yy < rows; yy++) {
-    const ymin = vc.bounds[yy * 2]! - first;
+    const base = (vc.bounds[yy * 2]! - first) * stride;
     const ymax = vc.bounds[yy * 2 + 1]!;
-    const kb = yy * vc.ksize;
-    acc.fill(half);
-    for (let y = 0; y < ymax; y++) {
-      const w = k[kb + y]!;
-      const row = (ymin + y) * stride;
-      for (let i = 0; i < stride; i++) acc[i] = acc[i]! + tmp[row + i]! * w;
-    }
+    const kb = yy * ksize;
     const o = yy * stride;
     for (let i = 0; i < stride; i++) {
-      const v = acc[i]! >> PRECISION_BITS;
-      out[o + i] = v < 0 ? 0 : v > 255 ? 255 : v;
+      let ss = half;
+      let p = base + i;
+      for (let y = 0; y < ymax; y++, p += stride) ss += tmp[p]! * k[kb + y]!;
+      ss >>= PRECISION_BITS;
+      out[o + i] = ss < 0 ? 0 : ss > 255 ? 255 : ss;
     }
   }
 }
