@@ -17,7 +17,7 @@ import type { Tensor } from '../preprocess/tensor.js';
 import { float32ToHalf, halfToFloat32 } from './float16.js';
 import { planItems, shapeText, splitOutput, stackItems, type GraphItem } from './layout.js';
 import type { LoadedModality } from './manifest.js';
-import { describeAttempts, loadOrt, openSession, type ProviderAttempt, type ProviderName, type ThreadOptions } from './providers.js';
+import { describeAttempts, loadOrt, openSession, type OpenedSession, type ProviderAttempt, type ProviderName, type ThreadOptions } from './providers.js';
 import { meanNormalized } from './vector.js';
 
 export interface ModalitySessionOptions extends ThreadOptions {
@@ -154,8 +154,9 @@ export class ModalitySession {
     const path = this.#loaded.path!;
     this.#stats.state = 'loading';
     const t0 = performance.now();
+    let opened: OpenedSession | undefined;
     try {
-      const opened = await openSession(path, providers, this.#options);
+      opened = await openSession(path, providers, this.#options);
       this.#stats.attempts = opened.attempts;
       this.#stats.provider = opened.provider;
       this.#checkSignature(opened.session);
@@ -177,6 +178,9 @@ export class ModalitySession {
       this.#stats.state = 'ready';
       return opened.session;
     } catch (err) {
+      // A graph that loaded but does not match its manifest (or fails its warm-up) is released, not kept.
+      this.#session = undefined;
+      await opened?.session.release().catch(() => undefined);
       const e = err instanceof SensebindError ? err : new SensebindError('MODEL', `${this.#where}: ${errorMessage(err)}`, { cause: err });
       this.#fail(e);
       logger.error({ modality: this.modality, err: e.message }, `${this.modality} graph unavailable`);

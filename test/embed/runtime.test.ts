@@ -241,4 +241,16 @@ describe('broken model files', () => {
     expect(failures.imu).toBeUndefined();
     await rt.close();
   });
+
+  it('refuses a graph whose output length differs from embeddingDim, at load time', async () => {
+    const dir = await copyModel();
+    const raw = JSON.parse(await readFile(join(dir, 'manifest.json'), 'utf8'));
+    raw.embeddingDim = 512;
+    await writeFile(join(dir, 'manifest.json'), JSON.stringify(raw));
+    const rt = await EmbeddingRuntime.open(dir, { providers: ['cpu'], cacheDir: null });
+    const failures = await rt.load(['imu']);
+    expect(failures.imu).toMatch(/imu\.onnx: graph output shape \[1,1024\], expected \[batch,512\] \(manifest embeddingDim 512\)/);
+    expect(rt.stats().modalities.imu).toMatchObject({ state: 'failed', runs: 0 });
+    await rt.close();
+  });
 });
