@@ -68,7 +68,14 @@ function splitGlobal(argv: string[]): { flags: GlobalFlags; rest: string[] } {
   return { flags, rest: argv.slice(i) };
 }
 
-export async function runCli(argv: string[], io: { stdout?: NodeJS.WritableStream; stderr?: NodeJS.WritableStream } = {}): Promise<number> {
+/** ROS 2 launch appends `--ros-args ...` (remappings, parameters); rclnodejs reads those from process.argv itself. */
+export function stripRosArgs(argv: string[]): string[] {
+  const at = argv.indexOf('--ros-args');
+  return at === -1 ? argv : argv.slice(0, at);
+}
+
+export async function runCli(rawArgv: string[], io: { stdout?: NodeJS.WritableStream; stderr?: NodeJS.WritableStream } = {}): Promise<number> {
+  const argv = stripRosArgs(rawArgv);
   const stdout = io.stdout ?? process.stdout;
   const stderr = io.stderr ?? process.stderr;
   let parsed: { flags: GlobalFlags; rest: string[] };

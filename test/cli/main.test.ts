@@ -63,6 +63,12 @@ describe('sensebind CLI', () => {
     expect(byName.has('serial')).toBe(true);
   });
 
+  it('ignores the --ros-args tail a ROS 2 launch file appends', async () => {
+    const { code, stdout } = await cli(['config', 'print', '--json', '--ros-args', '-r', '__ns:=/robot1']);
+    expect(code).toBe(0);
+    expect(JSON.parse(stdout).window.hopSeconds).toBe(0.5);
+  });
+
   it('unknown commands and options are usage errors (exit 2)', async () => {
     expect((await cli(['frobnicate'])).code).toBe(2);
     expect((await cli(['--bogus', 'doctor'])).code).toBe(2);
