@@ -79,7 +79,9 @@ describe('EmbeddingRuntime on the ImageBind-signature test model', () => {
     const b = await audioWindow(`${ESC}/rooster__1-27724-A.wav`, 5);
     const [a1, b1] = await rt.embedWindows('audio', [a, b], 0n);
     const [a2] = await rt.embedWindows('audio', [a], 0n);
-    expect(Array.from(a2!.vector)).toEqual(Array.from(a1!.vector));
+    const [a3] = await rt.embedWindows('audio', [a], 0n);
+    expect(Array.from(a3!.vector)).toEqual(Array.from(a2!.vector)); // same call shape: bit-identical
+    expectClose(a1!.vector, a2!.vector, 1e-6); // another batch size may take another kernel path
     expect(dot(a1!.vector, b1!.vector)).toBeLessThan(0.9999);
   });
 
