@@ -4,6 +4,7 @@ import { join, resolve } from 'node:path';
 import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '../../src/core/log.js';
+import { parseConfig } from '../../src/config/load.js';
 import { MODALITIES } from '../../src/core/types.js';
 import { EmbeddingRuntime } from '../../src/embed/runtime.js';
 import { sha256File } from '../../src/embed/hash.js';
@@ -254,5 +255,16 @@ describe('broken model files', () => {
     expect(failures.imu).toMatch(/imu\.onnx: graph output shape \[1,1024\], expected \[batch,512\] \(manifest embeddingDim 512\)/);
     expect(rt.stats().modalities.imu).toMatchObject({ state: 'failed', runs: 0 });
     await rt.close();
+  });
+
+  it('opens from the config model section and splits large batches at maxBatch', async () => {
+    const config = parseConfig({ model: { dir: TINY, providers: ['cpu'], intraOpThreads: 1, cacheDir: await mkdtemp(join(tmpdir(), 'sensebind-cache-')) } }, 'test');
+    const rt = await EmbeddingRuntime.fromConfig(config, { maxBatch: 2 });
+    const windows = await Promise.all([1, 4, 7, 11, 15].map((s) => imuWindow(`${DATA}/imu/xio_walk/short_walk.csv`, s)));
+    const out = await rt.embedWindows('imu', windows, 0n);
+    expect(out).toHaveLength(5);
+    expect(rt.stats().modalities.imu).toMatchObject({ runs: 3, items: 5, maxBatchSeen: 2, embeddings: 5 });
+    await rt.close();
+    await expect(rt.embedText(['x'])).rejects.toThrow(/runtime for imagebind-tiny@1\.0\.0 is closed/);
   });
 });
