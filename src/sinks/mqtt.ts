@@ -154,7 +154,7 @@ export class MqttSink implements EventSink {
     this.#softwareVersion = options.softwareVersion ?? packageVersion();
     this.#outbox = options.outbox ?? new MemoryOutbox();
     this.#client = this.#connect();
-    // Age bound: checked once a minute (and on every write through the size bound).
+    // Age bound: checked once a minute (the size bound is checked on every write).
     this.#expireTimer = setInterval(() => this.#outbox.expire(), 60_000);
     this.#expireTimer.unref();
   }
@@ -196,12 +196,14 @@ export class MqttSink implements EventSink {
   flush(deadlineMs = 5_000): Promise<void> {
     if (this.#outbox.stats().pending === 0) return Promise.resolve();
     return new Promise((resolve) => {
-      const timer = setTimeout(done, deadlineMs);
-      const waiter = (): void => done();
-      function done(): void {
+      const waiter = (): void => {
         clearTimeout(timer);
         resolve();
-      }
+      };
+      const timer = setTimeout(() => {
+        this.#flushWaiters = this.#flushWaiters.filter((w) => w !== waiter);
+        resolve();
+      }, deadlineMs);
       this.#flushWaiters.push(waiter);
     });
   }
@@ -485,6 +487,13 @@ export class MqttSink implements EventSink {
       return;
     }
     if (topic === this.topics.commands && this.#opts.commands) {
+      if (payload.length === 0) return; // clearing a retained message, not a command
+      if (packet.retain) {
+        // A retained command would run again on every reconnect: refuse it (and say how to clear it).
+        this.#counts.commandErrors++;
+        this.#log.warn({ topic }, `ignored a retained concept command; clear it with an empty retained message on ${topic}`);
+        return;
+      }
       const handler = this.#opts.commands;
       // One at a time, in arrival order: concurrent edits of one concept would race.
       this.#commandChain = this.#commandChain.then(() => this.#handleCommand(handler, payload, packet));

@@ -305,7 +305,17 @@ describe('MqttSink concept commands (real concept memory)', () => {
     await v5.waitFor(() => v5.on('sensebind/r3/concepts').at(-1)?.text.includes('from_file') === true, 'list after a direct memory change');
     unfollow();
 
+    // A retained command must not run again whenever sensebind (re)subscribes.
     await sink.close();
+    await v3.client.publishAsync('sensebind/r3/cmd/concepts', JSON.stringify({ op: 'remove', id: 'glass_breaking' }), { qos: 1, retain: true });
+    const again = new MqttSink({ url: broker.url, robot: 'r3', commands: memoryCommandHandler(memory) });
+    await until(() => again.stats().detail?.commandErrors === 1, 'retained command refused');
+    expect(memory.get('glass_breaking')).toBeDefined();
+    await v3.client.publishAsync('sensebind/r3/cmd/concepts', '', { qos: 1, retain: true }); // clear it
+    await new Promise((r) => setTimeout(r, 100));
+    expect(again.stats().detail).toMatchObject({ commands: 0, commandErrors: 1 });
+    await again.close();
+
     await v5.close();
     await v3.close();
   });
