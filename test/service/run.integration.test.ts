@@ -19,6 +19,8 @@ import { parse as parseMsg } from '@foxglove/rosmsg';
 import { MessageReader } from '@foxglove/rosmsg2-serialization';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SenseEvent } from '../../src/core/types.js';
+import { connect as mqttConnect, type MqttClient } from 'mqtt';
+import { LocalBroker } from '../../src/sinks/mqtt/localBroker.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const CLI = join(ROOT, 'bin/sensebind.js');
@@ -27,6 +29,9 @@ const CONCEPTS = join(ROOT, 'test/service/fixtures/concepts-eager.yaml');
 
 let dir: string;
 let bag: string;
+let broker: LocalBroker;
+let observer: MqttClient;
+const mqttMessages: Array<{ topic: string; payload: string }> = [];
 
 async function freePort(): Promise<number> {
   return new Promise((resolvePort, reject) => {
@@ -64,11 +69,18 @@ beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'sensebind-run-'));
   bag = join(dir, 'sim.mcap');
   // 12 s of a simulated robot: camera + depth 10 Hz, IMU 200 Hz, audio 16 kHz, small frames to keep it quick.
+  broker = await LocalBroker.start();
+  observer = mqttConnect(broker.url);
+  await new Promise<void>((r, j) => observer.once('connect', () => r()).once('error', j));
+  await observer.subscribeAsync('sensebind/itest/#', { qos: 1 });
+  observer.on('message', (topic, payload) => mqttMessages.push({ topic, payload: payload.toString() }));
   const sim = spawnSync(process.execPath, [CLI, 'simulate', '--seed', '11', '--duration', '12', '--width', '160', '--height', '120', '--out', bag, '--quiet'], { cwd: ROOT, encoding: 'utf8' });
   expect(sim.status, sim.stderr).toBe(0);
 }, 120_000);
 
 afterAll(async () => {
+  await observer?.endAsync();
+  await broker?.stop();
   if (dir) await rm(dir, { recursive: true, force: true });
 });
 
@@ -87,6 +99,7 @@ describe('sensebind run (child process)', () => {
         'log: { level: info, format: json }',
         `model: { dir: ${JSON.stringify(MODEL)}, providers: [cpu], cacheDir: ${JSON.stringify(join(dir, 'cache'))} }`,
         `sinks: { jsonl: { path: ${JSON.stringify(eventsFile)} } }`,
+        `mqtt: { url: ${JSON.stringify(broker.url)}, outbox: { dir: ${JSON.stringify(join(dir, 'outbox'))} } }`,
         'service:',
         `  metrics: { port: ${port} }`,
         '  stopDeadlineSeconds: 20',
@@ -123,6 +136,8 @@ describe('sensebind run (child process)', () => {
       expect(metrics).toContain('sensebind_ready 1');
       expect(metrics).toMatch(/sensebind_event_loop_lag_seconds\{quantile="0.99"\}/);
       expect(metrics).toMatch(/process_resident_memory_bytes \d+/);
+      expect(metrics).toMatch(/sensebind_sink_pending\{sink="mqtt"\} \d+/);
+      expect(metrics).toMatch(/sensebind_sink_written_total\{sink="mqtt"\} [1-9]/);
 
       // SIGHUP: a concept added to the file reaches the matcher; the bag source keeps streaming meanwhile.
       const matcherConcepts = (text: string) => Number(/sensebind_stage_stat\{stage="matcher",key="concepts"\} (\d+)/.exec(text)?.[1]);
@@ -156,6 +171,13 @@ describe('sensebind run (child process)', () => {
     expect(started.size).toBeGreaterThan(0);
     expect([...started].filter((id) => !ended.has(id))).toEqual([]);
     expect(new Set(events.map((e) => e.seq)).size).toBe(events.length);
+    // MQTT: the outbox was flushed before the stop (every event acknowledged), then `stopped` was published.
+    await until('the stopped status on MQTT', () => (mqttMessages.some((m) => m.topic === 'sensebind/itest/status' && m.payload === 'stopped') ? true : undefined), 10_000);
+    const mqttEvents = mqttMessages.filter((m) => m.topic === 'sensebind/itest/events').map((m) => JSON.parse(m.payload) as SenseEvent);
+    expect(new Set(mqttEvents.map((e) => `${e.id}/${e.type}/${e.seq}`))).toEqual(new Set(events.map((e) => `${e.id}/${e.type}/${e.seq}`)));
+    const statuses = mqttMessages.filter((m) => m.topic === 'sensebind/itest/status').map((m) => m.payload);
+    expect(statuses.at(-1)).toBe('stopped');
+    expect(statuses).not.toContain('offline');
 
     // Clips: one per event, every message names its clip, the files are complete MCAP with the event inside.
     const clips = (await readdir(clipsDir)).filter((n) => n.endsWith('.mcap'));
