@@ -102,8 +102,12 @@ export class ModalityCalibration {
       const a = Math.max(1 / s, 1 - decay);
       // Robust spread: the median absolute deviation across rows (x 1.4826 = a standard deviation for
       // Gaussian noise), so the one concept that is happening does not inflate everyone's spread.
-      const sorted = Array.from(devs.subarray(0, used)).sort((x, y) => x - y);
-      const mad = (sorted[Math.floor((used - 1) / 2)] as number) * 1.4826;
+      // Above 1,024 concepts a fixed stride sample estimates the median (sorting 100,000 per snapshot costs more than the scan).
+      const stride = Math.max(1, Math.floor(used / 1024));
+      const sample: number[] = [];
+      for (let i = 0; i < used; i += stride) sample.push(devs[i] as number);
+      sample.sort((x, y) => x - y);
+      const mad = (sample[Math.floor((sample.length - 1) / 2)] as number) * 1.4826;
       // The first snapshot has no deviation from a mean yet: seed the spread from the spread across rows.
       const v = this.#seen === 0 ? spread * spread : mad * mad;
       this.#variance = this.#seen === 0 ? v : this.#variance + a * (v - this.#variance);
