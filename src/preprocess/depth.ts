@@ -8,8 +8,7 @@
  */
 import type { DepthPreprocess, ThermalPreprocess } from './params.js';
 import { resizeCropGeometry } from './geometry.js';
-import { resizeF32 } from './resize-pil.js';
-import { scratchF32 } from './scratch.js';
+import { resizeF32, type RowTransform } from './resize-pil.js';
 import { float32Tensor, type Tensor } from './tensor.js';
 
 export interface FloatImage {
@@ -18,27 +17,27 @@ export interface FloatImage {
   values: Float32Array;
 }
 
-/** Metres -> model units, into a scratch buffer (valid until the next depth call). */
-function depthToModelUnits(metres: Float32Array, p: DepthPreprocess): Float32Array {
-  const out = scratchF32('depth.units', metres.length);
+/** Metres -> model units for a run of values (a RowTransform for the resize). */
+function depthUnits(p: DepthPreprocess): RowTransform {
   // Parameters in locals: the hot loop must not look properties up on the parsed manifest object.
   const k = p.baselineMetres * p.focalPx;
   const { invalidValue, minMetres, maxMetres, clampMax, divisor } = p;
   const disparity = p.representation === 'disparity';
-  for (let i = 0; i < metres.length; i++) {
-    let m = metres[i]!;
-    if (m !== m || m === Infinity || m === 0) {
-      out[i] = invalidValue; // NaN (m !== m), no return, or 16UC1's 0
-      continue;
+  return (metres, start, n, out) => {
+    for (let i = 0; i < n; i++) {
+      let m = metres[start + i]!;
+      if (m !== m || m === Infinity || m === 0) {
+        out[i] = invalidValue; // NaN (m !== m), no return, or 16UC1's 0
+        continue;
+      }
+      if (m < minMetres) m = minMetres; // includes -Inf (too close)
+      else if (m > maxMetres) m = maxMetres;
+      let v = disparity ? k / m : m;
+      if (v < 0) v = 0;
+      else if (v > clampMax) v = clampMax;
+      out[i] = v / divisor;
     }
-    if (m < minMetres) m = minMetres; // includes -Inf (too close)
-    else if (m > maxMetres) m = maxMetres;
-    let v = disparity ? k / m : m;
-    if (v < 0) v = 0;
-    else if (v > clampMax) v = clampMax;
-    out[i] = v / divisor;
-  }
-  return out;
+  };
 }
 
 /** Resize + crop + (x - mean) / std of a single-channel float image, float32 arithmetic as torch does. */
@@ -46,11 +45,13 @@ export function singleChannelTensor(
   img: FloatImage,
   p: { size: number; crop: number; interpolation: DepthPreprocess['interpolation']; mean: number; std: number },
   into?: Float32Array,
+  transform?: RowTransform,
 ): Tensor {
   if (img.width <= 0 || img.height <= 0) throw new RangeError(`image is ${img.width}x${img.height}, expected at least 1x1 pixels`);
   if (img.values.length < img.width * img.height) throw new RangeError(`${img.values.length} values for a ${img.width}x${img.height} image`);
   const g = resizeCropGeometry(img.width, img.height, p.size, p.crop);
-  const crop = resizeF32(img.values, img.width, img.height, g.width, g.height, { left: g.left, top: g.top, width: g.crop, height: g.crop }, p.interpolation, into);
+  const region = { left: g.left, top: g.top, width: g.crop, height: g.crop };
+  const crop = resizeF32(img.values, img.width, img.height, g.width, g.height, region, p.interpolation, into, transform);
   const m = Math.fround(p.mean);
   const s = Math.fround(p.std);
   for (let i = 0; i < crop.length; i++) crop[i] = Math.fround(crop[i]! - m) / s;
@@ -58,7 +59,7 @@ export function singleChannelTensor(
 }
 
 export function depthTensor(img: FloatImage, p: DepthPreprocess, into?: Float32Array): Tensor {
-  return singleChannelTensor({ width: img.width, height: img.height, values: depthToModelUnits(img.values, p) }, p, into);
+  return singleChannelTensor(img, p, into, depthUnits(p));
 }
 
 /** Thermal: linear map of [rangeMin, rangeMax] to [0, 1] (optionally clamped), then the same geometry. */
@@ -66,13 +67,13 @@ export function thermalTensor(img: FloatImage, p: ThermalPreprocess, into?: Floa
   const span = p.rangeMax - p.rangeMin;
   if (span === 0) throw new RangeError('thermal rangeMax equals rangeMin');
   const { rangeMin, clamp } = p;
-  const src = img.values;
-  const v = scratchF32('thermal.units', src.length);
-  for (let i = 0; i < v.length; i++) {
-    let x = (src[i]! - rangeMin) / span;
-    if (x !== x) x = 0; // NaN
-    if (clamp) x = x < 0 ? 0 : x > 1 ? 1 : x;
-    v[i] = x;
-  }
-  return singleChannelTensor({ width: img.width, height: img.height, values: v }, p, into);
+  const units: RowTransform = (src, start, n, out) => {
+    for (let i = 0; i < n; i++) {
+      let x = (src[start + i]! - rangeMin) / span;
+      if (x !== x) x = 0; // NaN
+      if (clamp) x = x < 0 ? 0 : x > 1 ? 1 : x;
+      out[i] = x;
+    }
+  };
+  return singleChannelTensor(img, p, into, units);
 }

@@ -219,7 +219,16 @@ export function resizeU8(
   return out;
 }
 
-/** The same for a single-channel float image (Pillow mode 'F'): double accumulation, float32 storage. */
+/**
+ * Converts `n` source values starting at `start` into `out` (float32), e.g. depth metres -> disparity.
+ * Applied row by row to the columns the resize reads, so no full-size converted copy is ever made.
+ */
+export type RowTransform = (src: Float32Array, start: number, n: number, out: Float32Array) => void;
+
+/**
+ * The same for a single-channel float image (Pillow mode 'F'): double accumulation, float32 storage.
+ * `transform`, when given, maps source values first (exactly as if the image had been converted beforehand).
+ */
 export function resizeF32(
   src: Float32Array,
   width: number,
@@ -229,6 +238,7 @@ export function resizeF32(
   region: Region,
   filter: Filter,
   into?: Float32Array,
+  transform?: RowTransform,
 ): Float32Array {
   const needH = outW !== width;
   const needV = outH !== height;
@@ -241,21 +251,37 @@ export function resizeF32(
   if (needH) {
     const k = hc.kk;
     const ksize = hc.ksize;
+    // Source columns the requested outputs read.
+    let colFirst = width;
+    let colLast = 0;
+    for (let xx = 0; xx < tmpW; xx++) {
+      colFirst = Math.min(colFirst, hc.bounds[xx * 2]!);
+      colLast = Math.max(colLast, hc.bounds[xx * 2]! + hc.bounds[xx * 2 + 1]!);
+    }
+    const rowBuf = scratchF32('resize.row', Math.max(0, colLast - colFirst));
     for (let y = 0; y < tmpH; y++) {
-      const rowIn = (y + first) * width;
+      let row: Float32Array = src;
+      let rowIn = (y + first) * width;
+      if (transform !== undefined) {
+        transform(src, rowIn + colFirst, colLast - colFirst, rowBuf);
+        row = rowBuf;
+        rowIn = -colFirst;
+      }
       for (let xx = 0; xx < tmpW; xx++) {
         const xmin = hc.bounds[xx * 2]!;
         const xmax = hc.bounds[xx * 2 + 1]!;
         const kb = xx * ksize;
         let ss = 0;
-        for (let x = 0; x < xmax; x++) ss += src[rowIn + xmin + x]! * k[kb + x]!;
+        for (let x = 0; x < xmax; x++) ss += row[rowIn + xmin + x]! * k[kb + x]!;
         tmp[y * tmpW + xx] = ss;
       }
     }
   } else {
     for (let y = 0; y < tmpH; y++) {
       const s = (y + first) * width + region.left;
-      tmp.set(src.subarray(s, s + tmpW), y * tmpW);
+      const dst = tmp.subarray(y * tmpW, (y + 1) * tmpW);
+      if (transform !== undefined) transform(src, s, tmpW, dst);
+      else dst.set(src.subarray(s, s + tmpW));
     }
   }
   if (!needV) {
