@@ -227,7 +227,10 @@ export async function assembleService(config: Config, options: AssembleOptions):
     if (metrics) {
       metrics.watchStage('embed', () => runtime.stats());
       metrics.watchStage('matcher', () => matcher.stats());
-      if (pool) metrics.watchStage('preprocess', () => pool.stats());
+      if (pool) {
+        metrics.watchStage('preprocess', () => pool.stats());
+        metrics.watchQueue('preprocess', () => ({ depth: pool.stats().inFlight, dropped: 0 }));
+      }
     }
 
     const service = new Service({

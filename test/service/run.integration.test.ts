@@ -1,7 +1,8 @@
 /**
  * `sensebind run` as a user runs it: the built CLI as a child process on a simulated rosbag2 bag replayed
- * in real time, scraped over HTTP, reloaded with SIGHUP, stopped with SIGTERM mid-stream; then the JSONL sink,
- * the exit code, the summary and an event clip (through `sensebind replay`) are checked.
+ * in real time with JSONL and MQTT (a real Mosquitto) sinks, scraped over HTTP, reloaded with SIGHUP, stopped
+ * with SIGTERM mid-stream; then the JSONL sink, the MQTT traffic, the exit code, the summary and an event
+ * clip (its contents, and through `sensebind replay`) are checked.
  * Model: the random-weight imagebind-tiny test graphs with an eager concept file (the service is under
  * test here, not detection quality). Needs `npm run build` first (`npm test` does it).
  */
@@ -137,6 +138,7 @@ describe('sensebind run (child process)', () => {
       expect(metrics).toMatch(/sensebind_event_loop_lag_seconds\{quantile="0.99"\}/);
       expect(metrics).toMatch(/process_resident_memory_bytes \d+/);
       expect(metrics).toMatch(/sensebind_sink_pending\{sink="mqtt"\} \d+/);
+      expect(metrics).toMatch(/sensebind_queue_depth\{queue="preprocess"\} \d+/);
       expect(metrics).toMatch(/sensebind_sink_written_total\{sink="mqtt"\} [1-9]/);
 
       // SIGHUP: a concept added to the file reaches the matcher; the bag source keeps streaming meanwhile.
