@@ -346,4 +346,15 @@ describe('MqttSink with a plain mqtt.js v3.1.1 consumer', () => {
     await sink.close();
     await sub.close();
   });
+
+  it('publishes events at QoS 2 when configured (an event leaves the outbox on PUBCOMP)', async () => {
+    const sub = await Collector.connect(broker.url, ['sensebind/r8/events'], { protocolVersion: 5 });
+    const sink = new MqttSink({ url: broker.url, robot: 'r8', qos: 2 });
+    for (let i = 0; i < 5; i++) await sink.write(makeEvent(i));
+    await until(() => sink.stats().pending === 0 && sub.on('sensebind/r8/events').length === 5, 'five events at QoS 2');
+    expect(sub.on('sensebind/r8/events').map((m) => JSON.parse(m.text).seq)).toEqual([0, 1, 2, 3, 4]);
+    expect(sink.stats().detail).toMatchObject({ acked: 5 });
+    await sink.close();
+    await sub.close();
+  });
 });
