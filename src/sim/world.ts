@@ -233,6 +233,9 @@ export function worldAt(script: Script, t: number): WorldFrame {
       }
       case 'someone_talking': {
         const gesture = Math.max(0, Math.sin(2 * Math.PI * 0.6 * tau + (p.clip ?? 0) * 6));
+        // a conversation: the speaker gesturing and a listener beside them (one walking person = approaching)
+        const side = (p.x ?? 0) > 0 ? -1 : 1;
+        prims.push(...person((p.x ?? 0) + side * 0.75, (p.dist ?? 1.5) + 0.3, (p.height ?? 1.7) - 0.08, pickBy(SHIRTS, ((p.shirt ?? 0) + 0.37) % 1), pickBy(SKIN, (p.clip ?? 0) * 5.3 % 1), 0, 0));
         prims.push(...person(p.x ?? 0, p.dist ?? 1.5, p.height ?? 1.7, pickBy(SHIRTS, p.shirt ?? 0), pickBy(SKIN, (p.shirt ?? 0) * 3.7 % 1), 0, 0.4 + gesture));
         break;
       }
@@ -251,10 +254,10 @@ export function worldAt(script: Script, t: number): WorldFrame {
       case 'alarm_ringing': {
         const on = Math.floor(tau / (p.period ?? 0.5)) % 2 === 0;
         const ax = p.x ?? 0;
-        prims.push({ kind: 'ellipse', c: [ax, 2.0, D - 0.01], rx: 0.11, ry: 0.11, fill: [90, 90, 90], opacity: 1, depth: false });
-        prims.push({ kind: 'ellipse', c: [ax, 2.0, D - 0.02], rx: 0.08, ry: 0.08, fill: on ? [255, 40, 30] : [150, 30, 25], opacity: 1, depth: false });
-        if (on) prims.push({ kind: 'ellipse', c: [ax, 2.0, D - 0.03], rx: 0.45, ry: 0.45, fill: [255, 60, 40], opacity: 0.35, depth: false });
-        wash = { fill: [255, 30, 20], opacity: on ? 0.2 : 0.1 };
+        prims.push({ kind: 'ellipse', c: [ax, 2.0, D - 0.01], rx: 0.15, ry: 0.15, fill: [90, 90, 90], opacity: 1, depth: false });
+        prims.push({ kind: 'ellipse', c: [ax, 2.0, D - 0.02], rx: 0.11, ry: 0.11, fill: on ? [255, 40, 30] : [200, 35, 25], opacity: 1, depth: false });
+        prims.push({ kind: 'ellipse', c: [ax, 2.0, D - 0.03], rx: 0.5, ry: 0.5, fill: [255, 60, 40], opacity: on ? 0.4 : 0.2, depth: false });
+        wash = { fill: [255, 30, 20], opacity: on ? 0.22 : 0.14 };
         break;
       }
       case 'dog_barking': {
