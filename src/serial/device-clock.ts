@@ -56,6 +56,7 @@ export class DeviceClock {
   #arrivals: number[] = [];
   #arrivalMin = Infinity;
   #syncs = 0;
+  #minRtt = NaN;
   // fitted line: offset(x) = #a + #b * (x - #xRef)
   #a = 0;
   #b = 0;
@@ -72,6 +73,11 @@ export class DeviceClock {
 
   get mode(): ClockMode {
     return this.#mode;
+  }
+
+  /** Shortest round trip among the kept exchanges, ns (NaN before the first). */
+  get minRttNs(): number {
+    return this.#points.length > 0 ? this.#minRtt : NaN;
   }
 
   #base(deviceUs: number, agentNs: bigint): void {
@@ -114,6 +120,7 @@ export class DeviceClock {
     const x = (this.#x(t2Us) + this.#x(t3Us)) / 2;
     this.#points.push({ x, offset: hostMid - x, rtt });
     if (this.#points.length > this.#window) this.#points.shift();
+    this.#minRtt = Math.min(...this.#points.map((p) => p.rtt));
     this.#syncs++;
     this.#fit();
     this.#mode = 'sync';
@@ -173,7 +180,7 @@ export class DeviceClock {
   }
 
   stats(): DeviceClockStats {
-    const minRtt = this.#points.length > 0 ? Math.min(...this.#points.map((p) => p.rtt)) : NaN;
+    const minRtt = this.#points.length > 0 ? this.#minRtt : NaN;
     // the fitted slope is d(offset)/d(device time): a device running fast gives a negative slope
     return { mode: this.#mode, syncs: this.#syncs, minRttUs: minRtt / 1000, driftPpm: this.#b === 0 ? 0 : -this.#b * 1e6 };
   }

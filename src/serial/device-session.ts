@@ -381,7 +381,7 @@ export class DeviceSession {
   #mustHold(now: bigint): boolean {
     if (this.#hello === undefined) return true;
     if (this.#o.syncWaitMs <= 0) return false;
-    if (this.#clock.mode === 'sync' && this.#clock.stats().minRttUs <= this.#o.syncGoodRttMs * 1000) return false;
+    if (this.#clock.mode === 'sync' && this.#clock.minRttNs <= this.#o.syncGoodRttMs * 1e6) return false;
     const first = this.#pending[0]?.arrival ?? now;
     return Number(now - first) / 1e6 < this.#o.syncWaitMs;
   }

@@ -8,8 +8,16 @@
  * show up as sequence-number gaps (lost frames) once it is back. Open failures are explained (permission,
  * busy, missing) and logged once per kind of failure, not on every retry. Nothing here throws into the
  * agent after start() resolves.
+ *
+ * About reading: serialport opens the port (termios: raw, baud rate; an exclusive lock) and writes, but
+ * its read path costs a thread-pool round trip and a poller wake-up per chunk, about three times the CPU
+ * of everything else at a 1 kHz frame rate. So where the port is a tty (always, on Linux) the source reads
+ * through a second descriptor wrapped in node:tty's ReadStream (epoll, no thread pool); `reader:
+ * 'serialport'` keeps serialport's own stream.
  */
+import { closeSync, constants as fsConstants, openSync } from 'node:fs';
 import { basename } from 'node:path';
+import { isatty, ReadStream as TtyReadStream } from 'node:tty';
 import type { SerialPort as SerialPortType } from 'serialport';
 import type { SerialPortConfig } from '../config/serial.js';
 import { MonotonicClock, type Clock } from '../core/clock.js';
@@ -32,6 +40,8 @@ export interface SerialSourceOptions {
   listPorts?: () => Promise<PortInfo[]>;
   /** Session housekeeping period (time-sync pacing), ms. @default 50 */
   tickMs?: number;
+  /** How bytes are read: 'auto' = a node:tty stream where the port is a tty, else serialport's. @default 'auto' */
+  reader?: 'auto' | 'serialport';
 }
 
 type State = 'idle' | 'opening' | 'open' | 'waiting' | 'stopped';
@@ -50,6 +60,8 @@ export class SerialSource implements SampleSource {
   readonly #random: () => number;
   readonly #listPorts: () => Promise<PortInfo[]>;
   readonly #tickMs: number;
+  readonly #reader: 'auto' | 'serialport';
+  #ttyReader: TtyReadStream | undefined;
   #session: DeviceSession | undefined;
   #port: SerialPortType | undefined;
   #state: State = 'idle';
@@ -72,7 +84,8 @@ export class SerialSource implements SampleSource {
   #internalErrors = 0;
 
   constructor(options: SerialSourceOptions) {
-    const { port, logger = silentLogger(), clock = new MonotonicClock(), random = Math.random, listPorts, tickMs = 50 } = options;
+    const { port, logger = silentLogger(), clock = new MonotonicClock(), random = Math.random, listPorts, tickMs = 50, reader = 'auto' } = options;
+    this.#reader = reader;
     this.#cfg = port;
     this.#log = logger;
     this.#clock = clock;
@@ -115,6 +128,7 @@ export class SerialSource implements SampleSource {
     clearInterval(this.#tickTimer);
     const port = this.#port;
     this.#port = undefined;
+    this.#closeTtyReader();
     if (port?.isOpen) await new Promise<void>((resolve) => port.close(() => resolve()));
   }
 
@@ -226,7 +240,7 @@ export class SerialSource implements SampleSource {
     }
     this.#disconnectedAt = undefined;
     const session = this.#session!;
-    port.on('data', (chunk: Buffer) => {
+    const onData = (chunk: Buffer) => {
       if (this.#state !== 'open' || this.#port !== port) return;
       try {
         session.receive(chunk, this.#clock.now());
@@ -234,14 +248,54 @@ export class SerialSource implements SampleSource {
         // a decoder bug must not take the agent down: count it, say it once, keep reading
         if (this.#internalErrors++ === 0) this.#log.error({ err: errorMessage(err) }, `${this.name}: internal error while decoding (please report)`);
       }
-    });
+    };
+    const reader = this.#reader === 'auto' ? this.#openTtyReader(path) : undefined;
+    if (reader !== undefined) {
+      this.#ttyReader = reader;
+      reader.on('data', onData);
+      // EIO/ENXIO when the device or the pty's other side goes away
+      reader.on('error', (err) => this.#onClose(port, err));
+      reader.on('end', () => this.#onClose(port, new Error('end of stream')));
+      reader.on('close', () => this.#onClose(port, new Error('reader closed')));
+    } else {
+      port.on('data', onData);
+    }
     port.on('close', (err: unknown) => this.#onClose(port, err));
     session.connected();
+  }
+
+  /** A second descriptor on the tty, read through libuv's epoll-driven tty handle; undefined if not a tty. */
+  #openTtyReader(path: string): TtyReadStream | undefined {
+    let fd: number | undefined;
+    try {
+      fd = openSync(path, fsConstants.O_RDWR | fsConstants.O_NOCTTY | fsConstants.O_NONBLOCK);
+      if (!isatty(fd)) {
+        closeSync(fd);
+        return undefined;
+      }
+      return new TtyReadStream(fd);
+    } catch (err) {
+      if (fd !== undefined) closeSync(fd);
+      this.#log.debug({ err: errorMessage(err) }, `${this.name}: reading through serialport`);
+      return undefined;
+    }
+  }
+
+  #closeTtyReader(): void {
+    const reader = this.#ttyReader;
+    this.#ttyReader = undefined;
+    if (reader !== undefined && !reader.destroyed) {
+      reader.removeAllListeners('data');
+      reader.on('error', () => {}); // late errors of a stream being torn down
+      reader.destroy();
+    }
   }
 
   #onClose(port: SerialPortType, err: unknown): void {
     if (this.#port !== port || this.#state === 'stopped') return;
     this.#port = undefined;
+    this.#closeTtyReader();
+    if (port.isOpen) port.close(() => {}); // the reader saw the loss first; release the lock too
     this.#state = 'waiting';
     this.#disconnects++;
     this.#disconnectedAt = this.#clock.now();

@@ -160,6 +160,7 @@ describe('SerialSource failures', () => {
     const source = new SerialSource({
       port: serialPortSchema.parse({ id: 'imu-board', usb: { vendorId: '303a', serialNumber: board.serialNumber }, reconnect: { initialMs: 30, maxMs: 200 } }),
       listPorts,
+      reader: 'serialport', // the other tests read through node:tty; this one covers serialport's own stream
     });
     await source.start((s) => samples.push(s));
     expect(source.stats().detail!['path']).toBe(hostA);
