@@ -185,7 +185,8 @@ function verticalU8(tmp: Uint8Array, stride: number, first: number, vc: Coeffs, 
 
 /**
  * Resizes an interleaved 8-bit image (`channels` per pixel) to outW x outH and returns only `region` of the
- * result, interleaved, as Pillow's Image.resize(...).crop(region) would.
+ * result, interleaved, as Pillow's Image.resize(...).crop(region) would. `into` (exactly the crop's size)
+ * receives it instead of a new array.
  */
 export function resizeU8(
   src: Uint8Array,
@@ -196,6 +197,7 @@ export function resizeU8(
   outH: number,
   region: Region,
   filter: Filter,
+  into?: Uint8Array,
 ): Uint8Array {
   const needH = outW !== width;
   const needV = outH !== height;
@@ -213,8 +215,12 @@ export function resizeU8(
       tmp.set(src.subarray(s, s + stride), y * stride);
     }
   }
-  if (!needV) return tmp.slice();
-  const out = new Uint8Array(stride * region.height);
+  if (!needV) {
+    const out = into ?? new Uint8Array(tmp.length);
+    out.set(tmp);
+    return out;
+  }
+  const out = into ?? new Uint8Array(stride * region.height);
   verticalU8(tmp, stride, first, v.c, v.fixed, out);
   return out;
 }

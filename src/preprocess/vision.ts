@@ -7,6 +7,7 @@ import sharp from 'sharp';
 import type { VisionPreprocess } from './params.js';
 import { resizeCropGeometry } from './geometry.js';
 import { resizeU8 } from './resize-pil.js';
+import { scratchU8 } from './scratch.js';
 import { float32Tensor, outputBuffer, type Tensor } from './tensor.js';
 
 export interface RgbImage {
@@ -67,16 +68,17 @@ function checkImage(img: RgbImage, what: string): void {
 }
 
 /** The resized, centre-cropped 8-bit RGB (interleaved) that Pillow would hand to ToTensor. */
-export function visionCrop(img: RgbImage, params: VisionPreprocess, what = 'vision frame'): Uint8Array {
+export function visionCrop(img: RgbImage, params: VisionPreprocess, what = 'vision frame', into?: Uint8Array): Uint8Array {
   checkImage(img, what);
   const g = resizeCropGeometry(img.width, img.height, params.size, params.crop);
   const region = { left: g.left, top: g.top, width: g.crop, height: g.crop };
-  return resizeU8(img.rgb, img.width, img.height, 3, g.width, g.height, region, params.interpolation);
+  return resizeU8(img.rgb, img.width, img.height, 3, g.width, g.height, region, params.interpolation, into);
 }
 
 /** The Pillow-exact path: synchronous, no native calls. */
 export function visionTensor(img: RgbImage, params: VisionPreprocess, what = 'vision frame', into?: Float32Array): Tensor {
-  return normaliseRgb(visionCrop(img, params, what), params.crop, params.crop, params, into);
+  const crop = visionCrop(img, params, what, scratchU8('vision.crop', params.crop * params.crop * 3));
+  return normaliseRgb(crop, params.crop, params.crop, params, into);
 }
 
 /** The libvips path: sharp's cubic (Catmull-Rom, like Pillow's a = -0.5) resize, then the same crop. */
