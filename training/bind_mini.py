@@ -1,12 +1,11 @@
 #!/usr/bin/python3
 """bind-mini: a small ImageBind-style shared embedding space trained on sensebind's simulator.
 
-Recipe (ImageBind's, scaled down): vision is the anchor. Each non-vision modality is trained only against
-vision, with a symmetric InfoNCE loss over naturally co-occurring pairs (the same simulated window):
-text<->vision, audio<->vision, depth<->vision, imu<->vision. There are NO audio<->text (or depth/imu<->text)
-pairs, so matching audio to text is emergent, as in the paper. Text<->vision uses multi-positive targets
-because many windows share a caption's event (CLIP with duplicate captions); the sensor pairs use
-instance-level targets only (no labels).
+Recipe (ImageBind's, scaled down): vision is the anchor. Stage 1 trains vision and text CLIP-style
+(symmetric InfoNCE, multi-positive targets because many windows share a caption's event). Stage 2 freezes
+them, as ImageBind freezes CLIP, and trains audio, depth and IMU each only against the vision embedding of
+its own window (InfoNCE; soft targets from the anchors' own similarity, no labels). There are NO
+audio<->text (or depth/imu<->text) pairs, so matching audio to text is emergent, as in the paper.
 
 Inputs are exactly ImageBind's contract (vision [B,3,224,224], audio [B,S,1,128,204], depth [B,1,224,224],
 imu [B,6,2000], text int64 [B,77] CLIP BPE). Each encoder starts with a fixed average pooling so the model
@@ -15,7 +14,7 @@ training loop applies the very same pooling once when it loads the exported tens
 
 Usage (from the repository root; data from `sensebind dataset export`):
   /usr/bin/python3 training/bind_mini.py train --data tmp/ds/train-a tmp/ds/train-b --val tmp/ds/val \
-      --out tmp/bind-mini-ckpt.pt [--epochs 40] [--seed 0]
+      --out tmp/bind-mini-ckpt.pt [--epochs-stage1 25] [--epochs-stage2 25] [--seed 0]
   /usr/bin/python3 training/bind_mini.py export --ckpt tmp/bind-mini-ckpt.pt --model models/bind-mini
 Deterministic for a given data set, seed and thread count (torch.use_deterministic_algorithms).
 """
@@ -112,7 +111,7 @@ class BindMini(nn.Module):
         super().__init__()
         self.vision = ImageTrunk(3, (16, 32, 64), stem=4)  # 56x56 -> 14 -> 7 -> 4
         self.depth = ImageTrunk(1, (16, 32, 32), stem=4)  # 28x28 -> 7 -> 4 -> 2
-        self.audio = ImageTrunk(1, (8, 16, 32), stem=2)  # 32x51 -> 16x26 -> 8x13 -> 4x7
+        self.audio = ImageTrunk(1, (16, 32, 64), stem=2)  # 32x51 -> 16x26 -> 8x13 -> 4x7
         self.imu = ImuTrunk()
         self.text = TextTrunk(seen_ids)
         # logit scales (log), one per pair with vision, ImageBind/CLIP init 1/0.07, capped at 100
@@ -255,7 +254,14 @@ def train(args):
     torch.set_num_interop_threads(1)
     torch.use_deterministic_algorithms(True)
     t0 = time.time()
-    train_set = concat_splits([load_split(d) for d in args.data])
+    splits = [load_split(d) for d in args.data]
+    for d, s in zip(args.data, splits):
+        if d in args.drop_kind_in:
+            # data exported before a kind's look changed in the simulator: keep everything but that kind
+            for r in s['rows']:
+                if any(k in args.drop_kinds for k in [r['label']] + r['active']):
+                    r['clean'] = False
+    train_set = concat_splits(splits)
     val_set = concat_splits([load_split(d) for d in args.val]) if args.val else None
     labels = train_set['labels']
     print(f'loaded {len(train_set["rows"])} training windows in {time.time() - t0:.0f}s', flush=True)
@@ -413,6 +419,8 @@ def main():
     t.add_argument('--epochs-stage1', type=int, default=30)
     t.add_argument('--epochs-stage2', type=int, default=30)
     t.add_argument('--anchor-temperature', type=float, default=0.05)
+    t.add_argument('--drop-kind-in', nargs='*', default=[], help='data folders whose windows of --drop-kinds are left out')
+    t.add_argument('--drop-kinds', nargs='*', default=[])
     t.add_argument('--batch', type=int, default=128)
     t.add_argument('--lr', type=float, default=3e-3)
     t.add_argument('--seed', type=int, default=0)
