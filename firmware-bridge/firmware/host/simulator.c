@@ -247,6 +247,10 @@ static int parse_args(int argc, char **argv) {
   for (int i = 1; i < argc; i++) {
     const char *a = argv[i];
     const char *v = i + 1 < argc ? argv[i + 1] : NULL;
+    if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
+      usage();
+      exit(0);
+    }
 #define NUM(flag, field)   \
   if (strcmp(a, flag) == 0 && v) { \
     o.field = atof(v);     \
