@@ -9,11 +9,52 @@ import { float32Tensor, outputBuffer, type Tensor } from './tensor.js';
 
 /**
  * Linear resampling of readings (times in seconds, ascending; one array per channel) onto `count` steps at
- * start + k * seconds / count; values before the first / after the last reading hold the edge value.
- * Returns channel-major [channels][count].
+ * start + k * seconds / count; values before the first / after the last reading hold the edge value (the
+ * semantics of src/core/resample-linear.ts, which the window stage uses). Returns channel-major
+ * [channels][count]. The grid is located once (binary search for the first step, then one sweep) and shared
+ * by all channels, so a window inside a long recording costs O(count), not O(readings).
  */
 export function resampleImu(t: Float64Array, values: readonly Float32Array[], start: number, seconds: number, count: number): Float32Array {
-  return resampleLinear(t, values, start, seconds / count, count);
+  const n = t.length;
+  const out = new Float32Array(values.length * count);
+  if (n === 0) return out;
+  const step = seconds / count;
+  const i0 = new Int32Array(count);
+  const i1 = new Int32Array(count);
+  const frac = new Float64Array(count);
+  // Last reading at or before the first grid time.
+  let lo = 0;
+  let hi = n - 1;
+  while (lo < hi) {
+    const mid = (lo + hi + 1) >> 1;
+    if (t[mid]! <= start) lo = mid;
+    else hi = mid - 1;
+  }
+  let j = lo;
+  for (let k = 0; k < count; k++) {
+    const x = start + k * step;
+    while (j + 1 < n && t[j + 1]! <= x) j++;
+    const t0 = t[j]!;
+    if (x <= t0 || j + 1 >= n) {
+      i0[k] = i1[k] = x <= t0 ? j : n - 1;
+      frac[k] = 0;
+    } else {
+      const t1 = t[j + 1]!;
+      i0[k] = j;
+      i1[k] = j + 1;
+      frac[k] = t1 > t0 ? (x - t0) / (t1 - t0) : 0;
+    }
+  }
+  for (let c = 0; c < values.length; c++) {
+    const ch = values[c]!;
+    const o = c * count;
+    for (let k = 0; k < count; k++) {
+      const v0 = ch[i0[k]!]!;
+      const f = frac[k]!;
+      out[o + k] = f === 0 ? v0 : v0 + (ch[i1[k]!]! - v0) * f;
+    }
+  }
+  return out;
 }
 
 /** Canonical channel-major [6][count] (ax ay az gx gy gz) -> the model's order and scale, [6, samples]. */

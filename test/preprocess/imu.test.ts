@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { preprocessFile, preprocessWindow, resampleImu } from '../../src/preprocess/index.js';
 import { IMU_CHANNELS, defaultPreprocess, type ImuChannel } from '../../src/preprocess/params.js';
+import { resampleLinear } from '../../src/core/resample-linear.js';
 import { errors, f32, fmt, golden } from './golden.js';
 
 /** x-io NGIMU csv (s, deg/s, g) -> t,ax,ay,az,gx,gy,gz in SI units, as make_golden.py converts it. */
@@ -46,6 +47,16 @@ describe('imu preprocessing', () => {
     const p = { ...defaultPreprocess('imu'), channelOrder: ['gz', 'gy', 'gx', 'az', 'ay', 'ax'] as ImuChannel[], scale: [1, 1, 1, 2, 2, 2] };
     const t = await preprocessWindow('imu', { kind: 'imu', count, channels, start: 0n, end: 5_000_000_000n, readings: 2000, coverage: 1 }, p);
     expect([0, 1, 2, 3, 4, 5].map((c) => (t.data as Float32Array)[c * count])).toEqual([6, 5, 4, 6, 4, 2]);
+  });
+
+  it('resampleImu equals the window stage resampler (src/core/resample-linear.ts) on real readings', async () => {
+    const { parseImuCsv } = await import('../../src/preprocess/imu-csv.js');
+    const rec = parseImuCsv(readFileSync(csv, 'utf8'), csv);
+    for (const start of [rec.t[0]! - 1, rec.t[0]!, 7.3, 20.123, rec.t[rec.t.length - 1]! - 2]) {
+      const ours = resampleImu(rec.t, rec.channels, start, 5, 2000);
+      const core = resampleLinear(rec.t, rec.channels, start, 5 / 2000, 2000);
+      expect(Array.from(ours)).toEqual(Array.from(core));
+    }
   });
 
   it('resampleImu holds edge values and interpolates linearly', () => {
