@@ -100,6 +100,8 @@ export class DeviceSession {
   // connection state
   #connected = false;
   #connectedAt = 0n;
+  /** Since when data waits for a good time-sync exchange. */
+  #waitSinceNs = 0n;
   #lastByteNs = 0n;
   #lastHelloRequestNs = 0n;
   #bytesSinceGood = 0;
@@ -141,6 +143,7 @@ export class DeviceSession {
     const now = this.#o.now();
     this.#connected = true;
     this.#connectedAt = now;
+    this.#waitSinceNs = now;
     this.#lastByteNs = now;
     this.#decoder.reset();
     this.#bytesSinceGood = 0;
@@ -351,6 +354,7 @@ export class DeviceSession {
         // the new boot's clock needs exchanges of its own, soon
         this.#pendingSync.clear();
         this.#syncSent = 0;
+        this.#waitSinceNs = this.#o.now();
         this.#restarts++;
         this.#log.warn({ sensor: this.#o.sensorPrefix }, `serial ${this.#o.sensorPrefix}: device restarted or replaced (boot ${prev.bootId.toString(16)} -> ${frame.bootId.toString(16)}); clock and sequence numbers start over`);
       }
@@ -382,8 +386,8 @@ export class DeviceSession {
     if (this.#hello === undefined) return true;
     if (this.#o.syncWaitMs <= 0) return false;
     if (this.#clock.mode === 'sync' && this.#clock.minRttNs <= this.#o.syncGoodRttMs * 1e6) return false;
-    const first = this.#pending[0]?.arrival ?? now;
-    return Number(now - first) / 1e6 < this.#o.syncWaitMs;
+    // a device that never answers (old firmware) costs one wait per connection or boot, not one per frame
+    return Number(now - this.#waitSinceNs) / 1e6 < this.#o.syncWaitMs;
   }
 
   #flushPending(): void {

@@ -129,4 +129,20 @@ describe('DeviceSession', () => {
     });
     expect(h.session.stats().skipped).toBe(4); // hello, error report, unknown stream, echoed host frame
   });
+  it('with a device that never answers time sync, waits once per connection, then passes data straight on', () => {
+    const h = harness({ syncWaitMs: 1000 });
+    h.session.connected();
+    const imu = (seq: number): Frame => ({ type: 'imu', stream: 1, seq, tUs: 2_000_000 + seq * 1000, dtUs: Uint16Array.from([0]), raw: new Int16Array(6) });
+    h.feed(HELLO, imu(0));
+    h.advanceMs(500);
+    h.feed(imu(1));
+    expect(h.samples.length).toBe(0);
+    h.advanceMs(600);
+    h.session.tick();
+    expect(h.samples.length).toBe(2);
+    h.advanceMs(1);
+    h.feed(imu(2));
+    expect(h.samples.length).toBe(3);
+    expect(h.session.stats().clockMode).toBe('arrival');
+  });
 });
