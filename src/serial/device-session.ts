@@ -297,6 +297,7 @@ export class DeviceSession {
           }
           return;
         }
+        this.#flushPending(); // frames held before this one go first
         this.#onData(frame, arrival);
         return;
       case 'heartbeat':

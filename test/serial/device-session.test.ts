@@ -138,11 +138,14 @@ describe('DeviceSession', () => {
     h.feed(imu(1));
     expect(h.samples.length).toBe(0);
     h.advanceMs(600);
-    h.session.tick();
-    expect(h.samples.length).toBe(2);
-    h.advanceMs(1);
+    // the wait is over: the next frame comes out after the held ones, in order
     h.feed(imu(2));
     expect(h.samples.length).toBe(3);
+    expect(h.samples.map((s) => s.stamp).every((t, i, all) => i === 0 || t > all[i - 1]!)).toBe(true);
+    h.advanceMs(1);
+    h.feed(imu(3));
+    expect(h.samples.length).toBe(4);
+    expect(h.session.stats()).toMatchObject({ replayed: 0, lostFrames: 0 });
     expect(h.session.stats().clockMode).toBe('arrival');
   });
 });

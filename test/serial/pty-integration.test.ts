@@ -172,6 +172,7 @@ describe('simulator -> pty -> SerialSource', () => {
     expect(p99).toBeLessThan(8000);
     expect(abs[abs.length - 1]!).toBeLessThan(20_000);
     // a few seconds of exchanges on a loaded box pin the drift only roughly; device-clock.test.ts checks it closely
-    expect(Math.abs(link.driftPpm - 500)).toBeLessThan(300);
+    expect(link.driftPpm).toBeGreaterThan(100);
+    expect(link.driftPpm).toBeLessThan(1000);
   });
 });
