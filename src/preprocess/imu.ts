@@ -5,6 +5,7 @@
 import { resampleLinear } from '../core/resample-linear.js';
 import type { ImuWindow } from '../core/types.js';
 import { IMU_CHANNELS, type ImuPreprocess } from './params.js';
+import { scratchF64 } from './scratch.js';
 import { float32Tensor, outputBuffer, type Tensor } from './tensor.js';
 
 /**
@@ -19,9 +20,10 @@ export function resampleImu(t: Float64Array, values: readonly Float32Array[], st
   const out = new Float32Array(values.length * count);
   if (n === 0) return out;
   const step = seconds / count;
-  const i0 = new Int32Array(count);
-  const i1 = new Int32Array(count);
-  const frac = new Float64Array(count);
+  // Grid positions: both ends as float64 indices (exact for any realistic reading count) and the fraction.
+  const i0 = scratchF64('imu.i0', count);
+  const i1 = scratchF64('imu.i1', count);
+  const frac = scratchF64('imu.frac', count);
   // Last reading at or before the first grid time.
   let lo = 0;
   let hi = n - 1;
