@@ -187,7 +187,20 @@ export class SerialSource implements SampleSource {
     return matches[0]?.path;
   }
 
+  /** One connection attempt; whatever goes wrong becomes a logged, counted retry, never a rejection. */
   async #connect(): Promise<void> {
+    try {
+      await this.#tryConnect();
+    } catch (err) {
+      if (this.#state === 'stopped' || this.#state === 'open') return;
+      this.#openFailures++;
+      this.#lastError = `cannot open ${this.#path || 'the port'}: ${errorMessage(err)}`;
+      this.#logOnce('other', `${this.name}: ${this.#lastError}`);
+      this.#scheduleRetry();
+    }
+  }
+
+  async #tryConnect(): Promise<void> {
     if (this.#state === 'stopped') return;
     this.#state = 'opening';
     let path: string | undefined;
