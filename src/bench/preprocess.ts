@@ -16,7 +16,7 @@ import { parseArgs } from 'node:util';
 import { audioWindowTensor } from '../preprocess/audio.js';
 import { depthTensor, thermalTensor } from '../preprocess/depth.js';
 import { readGreyImage, readRgbImage } from '../preprocess/image-file.js';
-import { imuTensorFromCanonical, resampleImu } from '../preprocess/imu.js';
+import { imuTensorFromReadings } from '../preprocess/imu.js';
 import { parseImuCsv } from '../preprocess/imu-csv.js';
 import { defaultPreprocess } from '../preprocess/params.js';
 import { loadTokenizer } from '../preprocess/tokenizer.js';
@@ -113,7 +113,6 @@ export async function main(argv: string[]): Promise<void> {
 
   // `into`: the window's slice of a batch buffer, as the embedding runtime can pass it (no allocation per window).
   const into = new Float32Array(3 * 224 * 224);
-  const imuWindow = () => resampleImu(walk.t, walk.channels, start, imu.windowSeconds, imu.samples);
   const ours: Record<string, Timing> = {
     vision: timed(() => visionTensor(frame, vision), budget),
     audio16k: timed(() => audioWindowTensor(speech, 16000, audio), budget),
@@ -121,7 +120,7 @@ export async function main(argv: string[]): Promise<void> {
     text: timed(() => tok.tokenize(prompts[i++ % prompts.length]!, text), budget),
     depth: timed(() => depthTensor({ width: depthPng.width, height: depthPng.height, values: metres }, depth), budget),
     thermal: timed(() => thermalTensor({ width: grey.width, height: grey.height, values: grey.values }, thermal), budget),
-    imu: timed(() => imuTensorFromCanonical(imuWindow(), imu.samples, imu), budget),
+    imu: timed(() => imuTensorFromReadings(walk.t, walk.channels, start, imu), budget),
   };
   const oursInto: Record<string, Timing> = {
     vision: timed(() => visionTensor(frame, vision, 'bench', into), budget),
@@ -129,7 +128,7 @@ export async function main(argv: string[]): Promise<void> {
     audio44k: timed(() => audioWindowTensor(dog, dogWav.rate, audio, into), budget),
     depth: timed(() => depthTensor({ width: depthPng.width, height: depthPng.height, values: metres }, depth, into), budget),
     thermal: timed(() => thermalTensor({ width: grey.width, height: grey.height, values: grey.values }, thermal, into), budget),
-    imu: timed(() => imuTensorFromCanonical(imuWindow(), imu.samples, imu, into), budget),
+    imu: timed(() => imuTensorFromReadings(walk.t, walk.channels, start, imu, into), budget),
   };
   const sharpVision = await timedAsync(() => visionTensorSharp(frame, { ...vision, resizer: 'sharp' }, 'bench', into), budget);
 

@@ -16,8 +16,12 @@ import { float32Tensor, outputBuffer, type Tensor } from './tensor.js';
  * by all channels, so a window inside a long recording costs O(count), not O(readings).
  */
 export function resampleImu(t: Float64Array, values: readonly Float32Array[], start: number, seconds: number, count: number): Float32Array {
+  return resampleInto(t, values, start, seconds, count, undefined, new Float32Array(values.length * count));
+}
+
+/** resampleImu writing `values[c] * scale[c]` into `out` (channel-major): reordering costs nothing extra. */
+function resampleInto(t: Float64Array, values: readonly Float32Array[], start: number, seconds: number, count: number, scale: readonly number[] | undefined, out: Float32Array): Float32Array {
   const n = t.length;
-  const out = new Float32Array(values.length * count);
   if (n === 0) return out;
   const step = seconds / count;
   // Grid positions: both ends as float64 indices (exact for any realistic reading count) and the fraction.
@@ -50,10 +54,13 @@ export function resampleImu(t: Float64Array, values: readonly Float32Array[], st
   for (let c = 0; c < values.length; c++) {
     const ch = values[c]!;
     const o = c * count;
+    const sc = scale === undefined ? 1 : scale[c]!;
     for (let k = 0; k < count; k++) {
       const v0 = ch[i0[k]!]!;
       const f = frac[k]!;
-      out[o + k] = f === 0 ? v0 : v0 + (ch[i1[k]!]! - v0) * f;
+      // Rounded to float32 first, then scaled: the same values as resampling, then reordering and scaling.
+      const v = Math.fround(f === 0 ? v0 : v0 + (ch[i1[k]!]! - v0) * f);
+      out[o + k] = sc === 1 ? v : v * sc;
     }
   }
   return out;
@@ -80,6 +87,18 @@ export function imuTensorFromCanonical(channels: Float32Array, count: number, p:
     for (let k = 0; k < n; k++) out[o + k] = s[k]! * scale;
   });
   return float32Tensor([6, n], out);
+}
+
+/**
+ * Readings (canonical channels ax..gz) -> the model's tensor in one pass: resampled straight into the
+ * manifest's channel order and scale. Identical to resampleImu followed by imuTensorFromCanonical.
+ */
+export function imuTensorFromReadings(t: Float64Array, channels: readonly Float32Array[], start: number, p: ImuPreprocess, into?: Float32Array): Tensor {
+  if (channels.length !== 6) throw new RangeError(`IMU readings have ${channels.length} channels, expected 6 (ax ay az gx gy gz)`);
+  const ordered = p.channelOrder.map((name) => channels[IMU_CHANNELS.indexOf(name)]!);
+  const out = outputBuffer(6 * p.samples, into);
+  resampleInto(t, ordered, start, p.windowSeconds, p.samples, p.scale, out);
+  return float32Tensor([6, p.samples], out);
 }
 
 export function imuWindowTensor(window: ImuWindow, p: ImuPreprocess, into?: Float32Array): Tensor {

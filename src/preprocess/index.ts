@@ -11,7 +11,7 @@ import { audioFileTensor, audioWindowTensor } from './audio.js';
 import { depthTensor, thermalTensor, type FloatImage } from './depth.js';
 import { readGreyImage, readRgbImage } from './image-file.js';
 import { readImuCsv } from './imu-csv.js';
-import { imuTensorFromCanonical, imuWindowTensor, resampleImu } from './imu.js';
+import { imuTensorFromReadings, imuWindowTensor } from './imu.js';
 import type { PreprocessParams, TextPreprocess } from './params.js';
 import type { Tensor } from './tensor.js';
 import { loadTokenizer } from './tokenizer.js';
@@ -149,9 +149,7 @@ export async function preprocessFile<M extends SensorModality | 'text'>(
       case 'imu': {
         const p = params as PreprocessParams['imu'];
         const rec = await readImuCsv(path);
-        const start = options.imuStartSeconds ?? rec.t[0]!;
-        const channels = resampleImu(rec.t, rec.channels, start, p.windowSeconds, p.samples);
-        return imuTensorFromCanonical(channels, p.samples, p);
+        return imuTensorFromReadings(rec.t, rec.channels, options.imuStartSeconds ?? rec.t[0]!, p);
       }
       case 'text': {
         let text: string;

@@ -59,6 +59,16 @@ describe('imu preprocessing', () => {
     }
   });
 
+  it('one-pass tensor equals resampling then reordering and scaling', async () => {
+    const { parseImuCsv } = await import('../../src/preprocess/imu-csv.js');
+    const { imuTensorFromCanonical, imuTensorFromReadings } = await import('../../src/preprocess/imu.js');
+    const rec = parseImuCsv(readFileSync(csv, 'utf8'), csv);
+    const p = { ...defaultPreprocess('imu'), channelOrder: ['gy', 'ax', 'gz', 'az', 'gx', 'ay'] as ImuChannel[], scale: [0.5, 2, -1, 1, 3, 0.1] };
+    const a = imuTensorFromReadings(rec.t, rec.channels, 12.34, p);
+    const b = imuTensorFromCanonical(resampleImu(rec.t, rec.channels, 12.34, p.windowSeconds, p.samples), p.samples, p);
+    expect(Array.from(a.data as Float32Array)).toEqual(Array.from(b.data as Float32Array));
+  });
+
   it('resampleImu holds edge values and interpolates linearly', () => {
     const out = resampleImu(Float64Array.from([1, 2]), [Float32Array.from([0, 10])], 0, 4, 4);
     expect(Array.from(out)).toEqual([0, 0, 10, 10]);
