@@ -28,12 +28,12 @@ export interface Command {
 
 type Options = NonNullable<ParseArgsConfig['options']>;
 
-/** parseArgs with strict checking; unknown flags become a USAGE error naming the command. */
+/** parseArgs with strict checking; unknown flags become a USAGE error (main.ts prefixes the command name). */
 export function parseCommandArgs<O extends Options>(command: string, argv: string[], options: O) {
   try {
     return parseArgs({ args: argv, options, strict: true, allowPositionals: true });
   } catch (err) {
-    throw new SensebindError('USAGE', `sensebind ${command}: ${(err as Error).message} (see sensebind ${command} --help)`);
+    throw new SensebindError('USAGE', `${(err as Error).message} (see sensebind ${command} --help)`);
   }
 }
 
@@ -42,7 +42,7 @@ export function numberFlag(command: string, flag: string, value: string | undefi
   if (value === undefined) return fallback;
   const n = Number(value);
   if (!Number.isFinite(n)) {
-    throw new SensebindError('USAGE', `sensebind ${command}: --${flag} expects a number, got "${value}"`);
+    throw new SensebindError('USAGE', `--${flag} expects a number, got "${value}"`);
   }
   return n;
 }
@@ -50,7 +50,7 @@ export function numberFlag(command: string, flag: string, value: string | undefi
 /** Throws a USAGE error when a required flag is missing. */
 export function requireFlag(command: string, flag: string, value: string | undefined): string {
   if (value === undefined || value === '') {
-    throw new SensebindError('USAGE', `sensebind ${command}: --${flag} is required (see sensebind ${command} --help)`);
+    throw new SensebindError('USAGE', `--${flag} is required (see sensebind ${command} --help)`);
   }
   return value;
 }

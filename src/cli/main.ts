@@ -136,7 +136,9 @@ export async function runCli(rawArgv: string[], io: { stdout?: NodeJS.WritableSt
     return await command.run(commandArgv, ctx);
   } catch (err) {
     if (err instanceof SensebindError) {
-      stderr.write(`sensebind ${name}: ${err.message}\n`);
+      // Some messages already name the command; do not say it twice.
+      const prefix = `sensebind ${name}: `;
+      stderr.write(`${err.message.startsWith(prefix) ? '' : prefix}${err.message}\n`);
       return err.code === 'USAGE' || err.code === 'CONFIG' ? 2 : 1;
     }
     stderr.write(`sensebind ${name}: unexpected error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);

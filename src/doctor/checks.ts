@@ -8,6 +8,7 @@ import { errorMessage } from '../core/errors.js';
 import type { Config } from '../config/schema.js';
 import { checkModelFiles, checkProviders } from './model-checks.js';
 import { resolveBundled } from '../config/paths.js';
+import { listSerialPorts } from '../serial/port-select.js';
 
 export type CheckStatus = 'ok' | 'warn' | 'fail';
 
@@ -51,16 +52,16 @@ export const checkRos2: Check = async () => {
   }
 };
 
-export const checkSerial: Check = async () => {
-  try {
-    const { SerialPort } = await import('serialport');
-    const ports = await SerialPort.list();
-    const list = ports.map((p) => `${p.path}${p.vendorId ? ` (${p.vendorId}:${p.productId ?? '?'}${p.serialNumber ? ` sn ${p.serialNumber}` : ''})` : ''}`);
-    return { name: 'serial', status: 'ok', detail: list.length ? `ports: ${list.join(', ')}` : 'no serial ports visible' };
-  } catch (err) {
-    // SerialPort.list() needs udev; containers often lack it.
-    return { name: 'serial', status: 'warn', detail: `cannot list serial ports (no udev in a container?): ${errorMessage(err).split('\n')[0]}` };
+export const checkSerial: Check = async (config) => {
+  // listSerialPorts falls back to sysfs where udev is missing (containers), so this never throws.
+  const { ports, source, note } = await listSerialPorts();
+  const list = ports.map((p) => `${p.path}${p.vendorId ? ` (${p.vendorId}:${p.productId ?? '?'}${p.serialNumber ? ` sn ${p.serialNumber}` : ''})` : ''}`);
+  const configured = config.serial.length;
+  const via = `via ${source}${note ? `; ${note}` : ''}`;
+  if (list.length === 0) {
+    return { name: 'serial', status: configured > 0 ? 'warn' : 'ok', detail: `no serial ports visible (${via})${configured > 0 ? `; ${configured} configured` : ''}` };
   }
+  return { name: 'serial', status: 'ok', detail: `ports: ${list.join(', ')} (${via})` };
 };
 
 export const DEFAULT_CHECKS: Check[] = [checkNode, checkOnnxRuntime, checkRos2, checkSerial, checkProviders, checkModelFiles];
