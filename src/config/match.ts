@@ -5,7 +5,7 @@
  */
 import { z } from 'zod';
 import { SENSOR_MODALITIES } from '../core/types.js';
-import { CALIBRATION_DEFAULTS as C, LIFECYCLE_DEFAULTS as L } from '../match/options.js';
+import { CALIBRATION_DEFAULTS as C, FUSION_DEFAULT_WEIGHTS, LIFECYCLE_DEFAULTS as L } from '../match/options.js';
 
 export const matchSchema = z
   .strictObject({
@@ -38,7 +38,7 @@ export const matchSchema = z
     fusion: z
       .strictObject({
         /** Weight per modality in the log-linear pool (missing = 1). */
-        weights: z.partialRecord(z.enum(SENSOR_MODALITIES), z.number().min(0)).default({}),
+        weights: z.partialRecord(z.enum(SENSOR_MODALITIES), z.number().min(0)).default({ ...FUSION_DEFAULT_WEIGHTS }),
       })
       .prefault({}),
     lifecycle: z

@@ -38,7 +38,8 @@ export interface Pipeline {
   runtime: EmbeddingRuntime;
   memory: ConceptMemory;
   matcher: ConceptMatcher;
-  windower: Windower;
+  /** A fresh windower with the model's window lengths (one per replay: buffers must not carry over). */
+  createWindower(): Windower;
   close(): Promise<void>;
 }
 
@@ -62,16 +63,17 @@ export async function openPipeline(options: PipelineOptions = {}): Promise<Pipel
     const m = runtime.manifest.modalities;
     const audio = m.audio?.preprocess as { clipSeconds?: number; liveClips?: number } | undefined;
     const imu = m.imu?.preprocess as { windowSeconds?: number; samples?: number } | undefined;
-    const windower = new Windower({
-      audioSeconds: audio?.clipSeconds !== undefined ? audio.clipSeconds * (audio.liveClips ?? 1) : 2,
-      imuSeconds: imu?.windowSeconds ?? 5,
-      imuSamples: imu?.samples ?? 2000,
-    });
+    const createWindower = () =>
+      new Windower({
+        audioSeconds: audio?.clipSeconds !== undefined ? audio.clipSeconds * (audio.liveClips ?? 1) : 2,
+        imuSeconds: imu?.windowSeconds ?? 5,
+        imuSamples: imu?.samples ?? 2000,
+      });
     return {
       runtime,
       memory,
       matcher,
-      windower,
+      createWindower,
       async close() {
         matcher.close();
         await runtime.close();
@@ -114,7 +116,7 @@ export async function runBag(pipeline: Pipeline, bag: string, options: BagRunOpt
   const snapshots: SnapshotEmbeddings[] = [];
   let bagSummary: BagSummary | undefined;
   const agent = new Agent({
-    windower: pipeline.windower,
+    windower: pipeline.createWindower(),
     embedder: runtimeEmbedder(pipeline.runtime),
     matcher: pipeline.matcher,
     sinks,

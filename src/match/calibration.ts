@@ -1,13 +1,15 @@
 /**
  * Per-modality calibration: turns raw cosines into probabilities that mean the same thing in every modality
- * and over time. Text-to-sensor cosines bunch (every concept scores 0.2 +- 0.03) and drift (lighting, room
- * noise), so one raw threshold fails (Frigate refuses text triggers for this reason). Here:
- *   logit   = cosine * modality scale * text scale                  (the model's own logit scales)
+ * and over time. Text-to-sensor cosines bunch (emergent pairs such as audio-text separate concepts far less
+ * than vision-text) and drift, so one raw threshold fails (Frigate refuses text triggers for this reason):
+ *   logit   = cosine * text logit scale                       (the model's own scale; optionally x modality's)
  *   z       = (logit - center * running mean of this concept) / running spread of the modality
  *   p(c)    = softmax over the modality's concepts + background concepts + a "none" option, on beta * z
- * The running mean removes each prompt's bias (some prompts are close to everything); the spread puts all
- * modalities on one scale; background concepts and "none" give the softmax something to prefer when
- * nothing happens. Statistics skip concepts whose event is running, so an event never becomes the norm.
+ * The spread is the modality's standard deviation of logits across concepts, averaged over time: dividing by
+ * it puts every modality on one scale, whatever its logit range. Centring on each concept's running mean
+ * removes prompt bias; it is off by default because on the simulator (events ~half the time) baselines get
+ * contaminated (docs/concepts.md). Means freeze for concepts whose event is running and move 10x slower
+ * for concepts standing out, so an event never becomes the norm.
  */
 import type { SensorModality } from '../core/types.js';
 import type { CalibrationOptions } from './options.js';
@@ -19,7 +21,6 @@ export class ModalityCalibration {
   #mean: Float64Array;
   #count: Float64Array;
   #variance = 0;
-  #devs = new Float64Array(0);
   #seen = 0;
   #lastStampS: number | undefined;
 
@@ -52,17 +53,18 @@ export class ModalityCalibration {
     this.#lastStampS = stampS;
     const decay = Math.pow(0.5, dt / o.halfLifeSeconds);
     const floor = o.minSpread * scale;
-    // Standardise with the spread as it was before this snapshot (first snapshot: the spread across rows).
-    let spread = Math.sqrt(this.#variance);
-    if (this.#seen === 0) {
-      let m = 0;
-      for (let r = 0; r < n; r++) m += (cos[r] as number) * scale;
-      m /= Math.max(1, n);
-      let v = 0;
-      for (let r = 0; r < n; r++) v += ((cos[r] as number) * scale - m) ** 2;
-      spread = Math.sqrt(v / Math.max(1, n));
-    }
-    spread = Math.max(spread, floor);
+    // The modality's spread: the standard deviation of its logits across concepts, averaged over time. It
+    // measures how sharply this modality separates concepts (emergent pairs such as audio-text bunch far
+    // more than vision-text), does not depend on how often events happen, and dividing by it puts every
+    // modality on one scale.
+    let m = 0;
+    for (let r = 0; r < n; r++) m += (cos[r] as number) * scale;
+    m /= Math.max(1, n);
+    let v = 0;
+    for (let r = 0; r < n; r++) v += ((cos[r] as number) * scale - m) ** 2;
+    const across = v / Math.max(1, n);
+    this.#variance = this.#seen === 0 ? across : this.#variance + Math.max(1 / (this.#seen + 1), 1 - decay) * (across - this.#variance);
+    const spread = Math.max(Math.sqrt(this.#variance), floor);
     let maxZ = o.noneLogit * o.beta;
     for (let r = 0; r < n; r++) {
       const logit = (cos[r] as number) * scale;
@@ -81,36 +83,17 @@ export class ModalityCalibration {
     for (let r = 0; r < n; r++) out[r] = (out[r] as number) / sum;
     const none = Math.exp(o.noneLogit * o.beta - maxZ) / sum;
     // \`out\` now holds probabilities; the gate below needs z again, recomputed from the same inputs.
-    // Update running statistics (EMA with a 1/count floor so early estimates are plain averages). A row
-    // standing out (z above gateZ) moves its mean at a tenth of the rate: an event that is building up
-    // must not become its own baseline before it is confirmed, while a slow drift is still absorbed.
-    const devs = this.#devs.length >= n ? this.#devs : (this.#devs = new Float64Array(n));
-    let used = 0;
+    // Update the running means (EMA with a 1/count floor so early estimates are plain averages). A row
+    // standing out (more than gateZ spreads above its mean) moves at a tenth of the rate: an event that is
+    // building up must not become its own baseline before it is confirmed; a slow drift is still absorbed.
     for (let r = 0; r < n; r++) {
       if (frozen[r] === 1) continue;
       const logit = (cos[r] as number) * scale;
       const prev = this.#mean[r] as number;
-      devs[used++] = Math.abs(logit - prev);
       const gated = (logit - prev) / spread > o.gateZ;
       const c = (this.#count[r] as number) * decay + (gated ? 0.1 : 1);
       this.#count[r] = c;
-      const a = (gated ? 0.1 : 1) / c;
-      this.#mean[r] = prev + a * (logit - prev);
-    }
-    if (used > 0) {
-      const s = this.#seen + 1;
-      const a = Math.max(1 / s, 1 - decay);
-      // Robust spread: the median absolute deviation across rows (x 1.4826 = a standard deviation for
-      // Gaussian noise), so the one concept that is happening does not inflate everyone's spread.
-      // Above 1,024 concepts a fixed stride sample estimates the median (sorting 100,000 per snapshot costs more than the scan).
-      const stride = Math.max(1, Math.floor(used / 1024));
-      const sample: number[] = [];
-      for (let i = 0; i < used; i += stride) sample.push(devs[i] as number);
-      sample.sort((x, y) => x - y);
-      const mad = (sample[Math.floor((sample.length - 1) / 2)] as number) * 1.4826;
-      // The first snapshot has no deviation from a mean yet: seed the spread from the spread across rows.
-      const v = this.#seen === 0 ? spread * spread : mad * mad;
-      this.#variance = this.#seen === 0 ? v : this.#variance + a * (v - this.#variance);
+      this.#mean[r] = prev + ((gated ? 0.1 : 1) / c) * (logit - prev);
     }
     this.#seen++;
     return none;

@@ -22,7 +22,7 @@ import type { MemoryState } from '../memory/state.js';
 import { ModalityCalibration } from './calibration.js';
 import { ConceptLifecycle, type LifecycleParams, type Transition } from './lifecycle.js';
 import { buildModalityMatrix, similarities, type ModalityMatrix } from './matrix.js';
-import { CALIBRATION_DEFAULTS, LIFECYCLE_DEFAULTS, type MatcherOptions } from './options.js';
+import { CALIBRATION_DEFAULTS, FUSION_DEFAULT_WEIGHTS, LIFECYCLE_DEFAULTS, type MatcherOptions } from './options.js';
 
 interface ModalityStage {
   matrix: ModalityMatrix;
@@ -153,7 +153,7 @@ export class ConceptMatcher implements SnapshotMatcher {
     this.#lastStamp = input.stamp;
     const nowS = Number(input.stamp) / 1e9;
     const cal = { ...CALIBRATION_DEFAULTS, ...this.#o.calibration };
-    const weights = this.#o.fusion?.weights ?? {};
+    const weights = this.#o.fusion?.weights ?? FUSION_DEFAULT_WEIGHTS;
     const evidence: SensorModality[] = [];
     for (const m of input.present) {
       const stage = this.#stages.get(m);
@@ -166,7 +166,7 @@ export class ConceptMatcher implements SnapshotMatcher {
       similarities(stage.matrix, emb.vector, cal.exemplarWeight, stage.sims, stage.scratch);
       for (let r = 0; r < stage.frozen.length; r++) stage.frozen[r] = this.#lifecycles[stage.matrix.concepts[r] as number]?.active === true ? 1 : 0;
       const warm = stage.calibration.warm;
-      stage.calibration.calibrate(stage.sims, emb.scale * cal.textScale, nowS, stage.frozen, stage.probs);
+      stage.calibration.calibrate(stage.sims, (cal.modalityScale ? emb.scale : 1) * cal.textScale, nowS, stage.frozen, stage.probs);
       if (warm) {
         evidence.push(m);
         this.#stats.modalityEvidence[m] = (this.#stats.modalityEvidence[m] ?? 0) + 1;

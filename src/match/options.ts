@@ -7,13 +7,19 @@ import type { SensorModality } from '../core/types.js';
 export interface CalibrationOptions {
   /** Weight of taught exemplars against the text prototype: (1 - w) * prototype + w * best exemplar. @default 0.5 */
   exemplarWeight?: number;
-  /** Text logit scale multiplied with each modality's own output scale (ImageBind: text ~100, audio 20 ...). @default 1 */
+  /** Text logit scale (the model's text outputScale; the matcher is given it by the pipeline). @default 1 */
   textScale?: number;
-  /** How much of each (modality, concept) running mean is subtracted: 0 = raw logits, 1 = fully centred. @default 1 */
+  /**
+   * Also multiply by the modality's own output scale (ImageBind's README does: audio 20 x text ~100). For
+   * models whose modality scales are logit scales against vision (bind-mini), the product over-sharpens
+   * the emergent modality-to-text pairs. @default false
+   */
+  modalityScale?: boolean;
+  /** How much of each (modality, concept) running mean is subtracted: 0 = raw logits, 1 = fully centred. @default 0 */
   center?: number;
   /** Divide by the modality's running spread, so a score means the same in every modality. @default true */
   standardise?: boolean;
-  /** Softmax sharpness on standardised logits. @default 1 */
+  /** Softmax sharpness on standardised logits. @default 2 */
   beta?: number;
   /** Logit of the implicit "none of these" option in each modality's softmax (in standardised units). @default 2 */
   noneLogit?: number;
@@ -28,12 +34,15 @@ export interface CalibrationOptions {
 }
 
 export interface FusionOptions {
-  /** Weight of each modality in the log-linear pool. @default 1 each */
+  /** Weight of each modality in the log-linear pool (missing = 1). @default FUSION_DEFAULT_WEIGHTS */
   weights?: Partial<Record<SensorModality, number>>;
 }
 
+/** Depth and IMU see fewer event kinds and separate them less well: half weight (tuned, docs/concepts.md). */
+export const FUSION_DEFAULT_WEIGHTS: Partial<Record<SensorModality, number>> = { depth: 0.5, imu: 0.5 };
+
 export interface LifecycleOptions {
-  /** Exponential smoothing of the fused score per snapshot: s = a * fused + (1 - a) * s. @default 0.6 */
+  /** Exponential smoothing of the fused score per snapshot: s = a * fused + (1 - a) * s. @default 0.8 */
   smoothing?: number;
   /** An `update` is sent when the peak score rose by this much since the last message. @default 0.1 */
   updateDelta?: number;
@@ -58,9 +67,10 @@ export interface MatcherOptions {
 export const CALIBRATION_DEFAULTS: Required<CalibrationOptions> = {
   exemplarWeight: 0.5,
   textScale: 1,
-  center: 1,
+  modalityScale: false,
+  center: 0,
   standardise: true,
-  beta: 1,
+  beta: 2,
   noneLogit: 2,
   halfLifeSeconds: 60,
   warmupSnapshots: 4,
@@ -69,7 +79,7 @@ export const CALIBRATION_DEFAULTS: Required<CalibrationOptions> = {
 };
 
 export const LIFECYCLE_DEFAULTS: Required<LifecycleOptions> = {
-  smoothing: 0.6,
+  smoothing: 0.8,
   updateDelta: 0.1,
   maxGapSeconds: 2,
 };

@@ -74,8 +74,8 @@ export interface ConceptDefaults {
 
 export const BUILTIN_DEFAULTS: ConceptDefaults = {
   templates: {},
-  thresholds: { on: 0.5, off: 0.3 },
-  cooldownSeconds: 2,
+  thresholds: { on: 0.3, off: 0.1 },
+  cooldownSeconds: 1,
   minDurationSeconds: 0.5,
   maxDurationSeconds: 60,
 };
