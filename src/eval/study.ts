@@ -43,12 +43,32 @@ export async function collectBags(bags: readonly string[], options: PipelineOpti
 /**
  * Teaches `perConcept` exemplars per concept from the ground truth of `bags`: each exemplar is the mean
  * embedding, per modality the concept may be observed in, of the snapshots inside one truth interval.
+ * Background concepts are taught the same way from quiet stretches (at least 2 s with no truth), as a user
+ * would teach "nothing happening": exemplars only for events would bias every taught concept against the
+ * untaught background.
  */
-export function teachFromTruth(state: MemoryState, bags: readonly CollectedBag[], perConcept = 3): MemoryState {
+export function teachFromTruth(state: MemoryState, bags: readonly CollectedBag[], perConcept = 3, background = false): MemoryState {
   const exemplars = new Map(state.exemplars);
+  const quiet: { b: CollectedBag; t: { start: bigint; end: bigint } }[] = [];
+  for (const b of bags) {
+    const times = b.snapshots.map((s) => s.stamp);
+    let runStart: bigint | undefined;
+    for (const stamp of times) {
+      const busy = b.truth.some((t) => t.start - 1_000_000_000n <= stamp && t.end + 1_000_000_000n >= stamp);
+      if (busy) {
+        runStart = undefined;
+        continue;
+      }
+      runStart ??= stamp;
+      if (stamp - runStart >= 2_000_000_000n) {
+        quiet.push({ b, t: { start: runStart, end: stamp } });
+        runStart = undefined;
+      }
+    }
+  }
   for (const c of state.concepts) {
-    if (c.background) continue;
-    const intervals = bags.flatMap((b) => b.truth.filter((t) => t.label === c.id).map((t) => ({ b, t }))).slice(0, perConcept);
+    if (c.background && !background) continue;
+    const intervals = c.background ? quiet.slice(0, perConcept) : bags.flatMap((b) => b.truth.filter((t) => t.label === c.id).map((t) => ({ b, t }))).slice(0, perConcept);
     if (intervals.length === 0) continue;
     const lists: ModalityVectorLists = {};
     for (const { b, t } of intervals) {

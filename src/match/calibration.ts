@@ -21,6 +21,9 @@ export class ModalityCalibration {
   #mean: Float64Array;
   #count: Float64Array;
   #variance = 0;
+  #exVariance = 0;
+  #exSeen = 0;
+  #exMean: Float64Array;
   #seen = 0;
   #lastStampS: number | undefined;
 
@@ -29,6 +32,7 @@ export class ModalityCalibration {
     this.#o = { ...CALIBRATION_DEFAULTS, ...options };
     this.#mean = new Float64Array(rows);
     this.#count = new Float64Array(rows);
+    this.#exMean = new Float64Array(rows).fill(NaN);
   }
 
   get warm(): boolean {
@@ -46,7 +50,7 @@ export class ModalityCalibration {
    * `frozen[row]` = 1 for rows whose statistics must not move (their event is running).
    * Writes probabilities into `out` and returns the "none" probability.
    */
-  calibrate(cos: Float32Array, scale: number, stampS: number, frozen: Uint8Array, out: Float32Array): number {
+  calibrate(cos: Float32Array, scale: number, stampS: number, frozen: Uint8Array, out: Float32Array, exemplar?: Float32Array): number {
     const o = this.#o;
     const n = cos.length;
     const dt = this.#lastStampS === undefined ? 0 : Math.max(0, stampS - this.#lastStampS);
@@ -65,12 +69,24 @@ export class ModalityCalibration {
     const across = v / Math.max(1, n);
     this.#variance = this.#seen === 0 ? across : this.#variance + Math.max(1 / (this.#seen + 1), 1 - decay) * (across - this.#variance);
     const spread = Math.max(Math.sqrt(this.#variance), floor);
+    // Exemplar evidence: each row's best-exemplar similarity against its own running baseline, over a
+    // running spread of those deviations (sensor-to-sensor cosines sit near 1 for every taught concept, so
+    // they need their own scale). Joined to the text evidence as a weighted sum of standardised logits;
+    // rows without exemplars contribute 0 (neutral), so teaching one concept works on its own.
+    const w = exemplar === undefined ? 0 : o.exemplarWeight;
+    const exSpread = Math.max(Math.sqrt(this.#exVariance), 0.05);
     let maxZ = o.noneLogit * o.beta;
     for (let r = 0; r < n; r++) {
       const logit = (cos[r] as number) * scale;
       if ((this.#count[r] as number) === 0) this.#mean[r] = logit;
       const centred = logit - o.center * (this.#mean[r] as number);
-      const z = (o.standardise ? centred / spread : centred) * o.beta;
+      let z = o.standardise ? centred / spread : centred;
+      if (w > 0) {
+        const e = exemplar?.[r] as number;
+        if (!Number.isNaN(e) && Number.isNaN(this.#exMean[r] as number)) this.#exMean[r] = e;
+        z = (1 - w) * z + w * (Number.isNaN(e) ? 0 : (e - (this.#exMean[r] as number)) / exSpread);
+      }
+      z *= o.beta;
       out[r] = z;
       if (z > maxZ) maxZ = z;
     }
@@ -86,6 +102,9 @@ export class ModalityCalibration {
     // Update the running means (EMA with a 1/count floor so early estimates are plain averages). A row
     // standing out (more than gateZ spreads above its mean) moves at a tenth of the rate: an event that is
     // building up must not become its own baseline before it is confirmed; a slow drift is still absorbed.
+    const exSpreadNow = Math.max(Math.sqrt(this.#exVariance), 0.05);
+    let exSq = 0;
+    let exN = 0;
     for (let r = 0; r < n; r++) {
       if (frozen[r] === 1) continue;
       const logit = (cos[r] as number) * scale;
@@ -94,6 +113,20 @@ export class ModalityCalibration {
       const c = (this.#count[r] as number) * decay + (gated ? 0.1 : 1);
       this.#count[r] = c;
       this.#mean[r] = prev + ((gated ? 0.1 : 1) / c) * (logit - prev);
+      const e = exemplar?.[r];
+      if (e !== undefined && !Number.isNaN(e)) {
+        const pe = this.#exMean[r] as number;
+        const dev = e - pe;
+        const exGated = dev / exSpreadNow > o.gateZ;
+        this.#exMean[r] = pe + ((exGated ? 0.1 : 1) / c) * dev;
+        exSq += dev * dev;
+        exN++;
+      }
+    }
+    if (exN > 0) {
+      const a = Math.max(1 / (this.#exSeen + 1), 1 - decay);
+      this.#exVariance = this.#exSeen === 0 ? exSq / exN : this.#exVariance + a * (exSq / exN - this.#exVariance);
+      this.#exSeen++;
     }
     this.#seen++;
     return none;

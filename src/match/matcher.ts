@@ -30,6 +30,8 @@ interface ModalityStage {
   /** Concept index -> row, -1 when the modality may not observe the concept. */
   rowOf: Int32Array;
   sims: Float32Array;
+  /** Best exemplar similarity per row (NaN: no exemplar). */
+  exBest: Float32Array;
   probs: Float32Array;
   frozen: Uint8Array;
   scratch: { ex: Float32Array };
@@ -138,6 +140,7 @@ export class ConceptMatcher implements SnapshotMatcher {
         calibration: new ModalityCalibration(m, n, this.#o.calibration),
         rowOf,
         sims: new Float32Array(n),
+        exBest: new Float32Array(n),
         probs: new Float32Array(n),
         frozen: new Uint8Array(n),
         scratch: { ex: new Float32Array(0) },
@@ -163,10 +166,10 @@ export class ConceptMatcher implements SnapshotMatcher {
         this.#stats.dimensionMismatches++;
         continue;
       }
-      similarities(stage.matrix, emb.vector, cal.exemplarWeight, stage.sims, stage.scratch);
+      const hasEx = similarities(stage.matrix, emb.vector, stage.sims, stage.exBest, stage.scratch);
       for (let r = 0; r < stage.frozen.length; r++) stage.frozen[r] = this.#lifecycles[stage.matrix.concepts[r] as number]?.active === true ? 1 : 0;
       const warm = stage.calibration.warm;
-      stage.calibration.calibrate(stage.sims, (cal.modalityScale ? emb.scale : 1) * cal.textScale, nowS, stage.frozen, stage.probs);
+      stage.calibration.calibrate(stage.sims, (cal.modalityScale ? emb.scale : 1) * cal.textScale, nowS, stage.frozen, stage.probs, hasEx ? stage.exBest : undefined);
       if (warm) {
         evidence.push(m);
         this.#stats.modalityEvidence[m] = (this.#stats.modalityEvidence[m] ?? 0) + 1;

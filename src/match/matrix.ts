@@ -96,22 +96,22 @@ export function dotRows(matrix: Float32Array, dim: number, v: Float32Array, out:
 }
 
 /**
- * Similarity of `v` to each row's concept: the prototype cosine, joined with the best exemplar cosine where
- * the concept has exemplars: (1 - w) * prototype + w * best exemplar.
+ * Similarity of `v` to each row's concept prototype (`out`) and, where the concept has taught exemplars, to
+ * its best exemplar (`best`, NaN where it has none). The two are calibrated separately (calibration.ts):
+ * sensor-to-sensor similarities live on another scale than text-to-sensor ones.
  */
-export function similarities(m: ModalityMatrix, v: Float32Array, exemplarWeight: number, out: Float32Array, scratch: { ex: Float32Array }): void {
+export function similarities(m: ModalityMatrix, v: Float32Array, out: Float32Array, best: Float32Array, scratch: { ex: Float32Array }): boolean {
   dotRows(m.protos, m.dim, v, out);
+  best.fill(NaN);
   const nEx = m.exemplarOwner.length;
-  if (nEx === 0 || exemplarWeight <= 0) return;
+  if (nEx === 0) return false;
   if (scratch.ex.length < nEx) scratch.ex = new Float32Array(nEx);
   const ex = scratch.ex.subarray(0, nEx);
   dotRows(m.exemplars, m.dim, v, ex);
-  const best = new Float32Array(out.length).fill(-Infinity);
   for (let k = 0; k < nEx; k++) {
     const r = m.exemplarOwner[k] as number;
-    if ((ex[k] as number) > (best[r] as number)) best[r] = ex[k] as number;
+    const b = best[r] as number;
+    if (!(b >= (ex[k] as number))) best[r] = ex[k] as number;
   }
-  for (let r = 0; r < out.length; r++) {
-    if (m.hasExemplar[r] === 1) out[r] = (1 - exemplarWeight) * (out[r] as number) + exemplarWeight * (best[r] as number);
-  }
+  return true;
 }

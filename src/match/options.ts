@@ -5,7 +5,7 @@
 import type { SensorModality } from '../core/types.js';
 
 export interface CalibrationOptions {
-  /** Weight of taught exemplars against the text prototype: (1 - w) * prototype + w * best exemplar. @default 0.5 */
+  /** Weight of taught exemplars against the text prototype: (1 - w) * text evidence + w * exemplar evidence (standardised logits). @default 0.25 */
   exemplarWeight?: number;
   /** Text logit scale (the model's text outputScale; the matcher is given it by the pipeline). @default 1 */
   textScale?: number;
@@ -65,7 +65,7 @@ export interface MatcherOptions {
 }
 
 export const CALIBRATION_DEFAULTS: Required<CalibrationOptions> = {
-  exemplarWeight: 0.5,
+  exemplarWeight: 0.25,
   textScale: 1,
   modalityScale: false,
   center: 0,
