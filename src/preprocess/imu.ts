@@ -5,65 +5,14 @@
 import { resampleLinear } from '../core/resample-linear.js';
 import type { ImuWindow } from '../core/types.js';
 import { IMU_CHANNELS, type ImuPreprocess } from './params.js';
-import { scratchF64 } from './scratch.js';
 import { float32Tensor, outputBuffer, type Tensor } from './tensor.js';
 
 /**
- * Linear resampling of readings (times in seconds, ascending; one array per channel) onto `count` steps at
- * start + k * seconds / count; values before the first / after the last reading hold the edge value (the
- * semantics of src/core/resample-linear.ts, which the window stage uses). Returns channel-major
- * [channels][count]. The grid is located once (binary search for the first step, then one sweep) and shared
- * by all channels, so a window inside a long recording costs O(count), not O(readings).
+ * Readings (times in seconds, ascending; one array per channel) -> `count` steps at start + k * seconds /
+ * count, channel-major, edge values held: src/core/resample-linear.ts, shared with the window stage.
  */
 export function resampleImu(t: Float64Array, values: readonly Float32Array[], start: number, seconds: number, count: number): Float32Array {
-  return resampleInto(t, values, start, seconds, count, undefined, new Float32Array(values.length * count));
-}
-
-/** resampleImu writing `values[c] * scale[c]` into `out` (channel-major): reordering costs nothing extra. */
-function resampleInto(t: Float64Array, values: readonly Float32Array[], start: number, seconds: number, count: number, scale: readonly number[] | undefined, out: Float32Array): Float32Array {
-  const n = t.length;
-  if (n === 0) return out;
-  const step = seconds / count;
-  // Grid positions: both ends as float64 indices (exact for any realistic reading count) and the fraction.
-  const i0 = scratchF64('imu.i0', count);
-  const i1 = scratchF64('imu.i1', count);
-  const frac = scratchF64('imu.frac', count);
-  // Last reading at or before the first grid time.
-  let lo = 0;
-  let hi = n - 1;
-  while (lo < hi) {
-    const mid = (lo + hi + 1) >> 1;
-    if (t[mid]! <= start) lo = mid;
-    else hi = mid - 1;
-  }
-  let j = lo;
-  for (let k = 0; k < count; k++) {
-    const x = start + k * step;
-    while (j + 1 < n && t[j + 1]! <= x) j++;
-    const t0 = t[j]!;
-    if (x <= t0 || j + 1 >= n) {
-      i0[k] = i1[k] = x <= t0 ? j : n - 1;
-      frac[k] = 0;
-    } else {
-      const t1 = t[j + 1]!;
-      i0[k] = j;
-      i1[k] = j + 1;
-      frac[k] = t1 > t0 ? (x - t0) / (t1 - t0) : 0;
-    }
-  }
-  for (let c = 0; c < values.length; c++) {
-    const ch = values[c]!;
-    const o = c * count;
-    const sc = scale === undefined ? 1 : scale[c]!;
-    for (let k = 0; k < count; k++) {
-      const v0 = ch[i0[k]!]!;
-      const f = frac[k]!;
-      // Rounded to float32 first, then scaled: the same values as resampling, then reordering and scaling.
-      const v = Math.fround(f === 0 ? v0 : v0 + (ch[i1[k]!]! - v0) * f);
-      out[o + k] = sc === 1 ? v : v * sc;
-    }
-  }
-  return out;
+  return resampleLinear(t, values, start, seconds / count, count);
 }
 
 /** Canonical channel-major [6][count] (ax ay az gx gy gz) -> the model's order and scale, [6, samples]. */
@@ -97,7 +46,7 @@ export function imuTensorFromReadings(t: Float64Array, channels: readonly Float3
   if (channels.length !== 6) throw new RangeError(`IMU readings have ${channels.length} channels, expected 6 (ax ay az gx gy gz)`);
   const ordered = p.channelOrder.map((name) => channels[IMU_CHANNELS.indexOf(name)]!);
   const out = outputBuffer(6 * p.samples, into);
-  resampleInto(t, ordered, start, p.windowSeconds, p.samples, p.scale, out);
+  resampleLinear(t, ordered, start, p.windowSeconds / p.samples, p.samples, { scale: p.scale, out });
   return float32Tensor([6, p.samples], out);
 }
 
