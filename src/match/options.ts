@@ -17,9 +17,9 @@ export interface CalibrationOptions {
   modalityScale?: boolean;
   /** How much of each (modality, concept) running mean is subtracted: 0 = raw logits, 1 = fully centred. @default 0 */
   center?: number;
-  /** Divide by the modality's running spread, so a score means the same in every modality. @default true */
+  /** Divide by the modality's running spread across concepts (one scale for every modality; turn on for ImageBind). @default false (tuned on bind-mini) */
   standardise?: boolean;
-  /** Softmax sharpness on standardised logits. @default 2 */
+  /** Softmax sharpness (multiplies the calibrated logits). @default 2 */
   beta?: number;
   /** Logit of the implicit "none of these" option in each modality's softmax (in standardised units). @default 2 */
   noneLogit?: number;
@@ -69,7 +69,7 @@ export const CALIBRATION_DEFAULTS: Required<CalibrationOptions> = {
   textScale: 1,
   modalityScale: false,
   center: 0,
-  standardise: true,
+  standardise: false,
   beta: 2,
   noneLogit: 2,
   halfLifeSeconds: 60,

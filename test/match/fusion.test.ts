@@ -24,7 +24,7 @@ describe('per-modality calibration', () => {
     const vision = [0.6, 0.2, 0.1, 0.3, 0.25];
     const audio = vision.map((c) => 0.3 + 0.2 * c); // same ranking, five times less spread
     const run = (cos: number[], scale: number) => {
-      const cal = new ModalityCalibration('audio', cos.length, { warmupSnapshots: 1, noneLogit: -100, beta: 2, center: 0 });
+      const cal = new ModalityCalibration('audio', cos.length, { warmupSnapshots: 1, noneLogit: -100, beta: 2, center: 0, standardise: true });
       const out = new Float32Array(cos.length);
       for (let i = 0; i < 10; i++) cal.calibrate(Float32Array.from(cos), scale, i * 0.5, new Uint8Array(cos.length), out);
       return Array.from(out);
@@ -41,7 +41,7 @@ describe('per-modality calibration', () => {
   });
 
   it('centring removes a constant prompt bias; frozen rows keep their running mean', () => {
-    const cal = new ModalityCalibration('vision', 3, { warmupSnapshots: 1, center: 1, noneLogit: 0 });
+    const cal = new ModalityCalibration('vision', 3, { warmupSnapshots: 1, center: 1, noneLogit: 0, standardise: true });
     const out = new Float32Array(3);
     // concept 1's prompt is close to everything (0.7 always); concept 0 rises during an event
     for (let i = 0; i < 20; i++) cal.calibrate(Float32Array.from([0.3, 0.7, 0.2]), 1, i, new Uint8Array(3), out);
