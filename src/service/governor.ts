@@ -2,7 +2,8 @@
  * The embed-rate governor (the agent's EmbedGate): enforces the configured per-modality embedding rate
  * caps, and when the CPU cannot keep up lowers the rate of the frame modalities (vision, depth, thermal)
  * first, one halving per evaluation period down to a floor, restoring them one doubling at a time once the
- * load has fallen well below the threshold (hysteresis: restore below half the threshold).
+ * load has stayed well below the threshold for a while (hysteresis: below half the threshold for
+ * `restoreAfter` consecutive periods).
  *
  * Continuous streams (audio, IMU) are never degraded here: their samples always enter the windows whole
  * (the gate only decides whether a snapshot's window is embedded, never what the buffers keep), and their
@@ -30,6 +31,8 @@ export interface GovernorOptions {
   floorHz?: number;
   /** Wall seconds between load evaluations. @default 5 */
   evaluateSeconds?: number;
+  /** Consecutive relaxed evaluations before one restoring step (so a lull between load spikes does not flap). @default 3 */
+  restoreAfter?: number;
   hooks?: StageHooks;
   logger?: Logger;
   /** Wall clock in ms (injected in tests). @default performance.now */
@@ -53,6 +56,8 @@ export class EmbedGovernor implements EmbedGate {
   readonly #threshold: number;
   readonly #floor: number;
   readonly #evaluateMs: number;
+  readonly #restoreAfter: number;
+  #relaxedRuns = 0;
   readonly #hooks: StageHooks;
   readonly #logger: Logger | undefined;
   readonly #now: () => number;
@@ -69,7 +74,8 @@ export class EmbedGovernor implements EmbedGate {
   #skippedTicks = 0;
 
   constructor(options: GovernorOptions) {
-    const { caps, hopSeconds, loadThreshold = 0.8, floorHz = 0.25, evaluateSeconds = 5, hooks = NO_HOOKS, logger, nowMs = () => performance.now() } = options;
+    const { caps, hopSeconds, loadThreshold = 0.8, floorHz = 0.25, evaluateSeconds = 5, restoreAfter = 3, hooks = NO_HOOKS, logger, nowMs = () => performance.now() } = options;
+    this.#restoreAfter = restoreAfter;
     this.#caps = { ...caps };
     this.#rate = { ...caps };
     this.#hop = hopSeconds;
@@ -140,8 +146,12 @@ export class EmbedGovernor implements EmbedGate {
     this.#busy = 0;
     this.#skipsInWindow = 0;
     this.#windowStart = now;
+    this.#relaxedRuns = relaxed ? this.#relaxedRuns + 1 : 0;
     if (overloaded) this.#degrade();
-    else if (relaxed) this.#restore();
+    else if (this.#relaxedRuns >= this.#restoreAfter) {
+      this.#relaxedRuns = 0;
+      this.#restore();
+    }
   }
 
   #degrade(): void {

@@ -46,8 +46,12 @@ describe('EmbedGovernor', () => {
     expect(g.allow('vision', s(100))).toBe(true);
     expect(g.allow('vision', s(101))).toBe('degraded');
     expect(g.allow('vision', s(104))).toBe(true);
-    // Load falls: one doubling per period back to the configured caps.
-    for (let i = 0; i < 5; i++) busy(0.1);
+    // A short lull does not restore anything (hysteresis)...
+    busy(0.1);
+    busy(0.1);
+    expect(g.stats().rateHz.vision).toBe(0.25);
+    // ...a lasting one does: one doubling per 3 relaxed periods, back to the configured caps.
+    for (let i = 0; i < 13; i++) busy(0.1);
     st = g.stats();
     expect(st.rateHz).toEqual(caps);
     expect(st.degraded).toEqual([]);
