@@ -305,7 +305,12 @@ def train(args):
         same = (y[:, None] == y[None, :]).float()
         return info_nce(v, t, model.scale('text'), same / same.sum(1, keepdim=True))
 
-    run_epochs('stage1 vision<->text', args.epochs_stage1, steps, opt1, stage1_step, val_report(['vision']))
+    if args.stage1_from:
+        # reuse a finished stage 1 (its checkpoint holds the whole model; only vision/text/text scale are kept)
+        state = torch.load(args.stage1_from)['state']
+        model.load_state_dict({k: v for k, v in state.items() if k.startswith(('vision.', 'text.', 'log_scale.text'))}, strict=False)
+    else:
+        run_epochs('stage1 vision<->text', args.epochs_stage1, steps, opt1, stage1_step, val_report(['vision']))
     torch.save({'state': model.state_dict(), 'seen_ids': train_set['tokens'].flatten().tolist(), 'labels': labels, 'args': vars(args)}, args.out + '.stage1')
 
     # Stage 2: vision (and text) frozen, as in ImageBind; each sensor learns to land on the vision embedding
@@ -421,6 +426,7 @@ def main():
     t.add_argument('--anchor-temperature', type=float, default=0.05)
     t.add_argument('--drop-kind-in', nargs='*', default=[], help='data folders whose windows of --drop-kinds are left out')
     t.add_argument('--drop-kinds', nargs='*', default=[])
+    t.add_argument('--stage1-from', default='', help='checkpoint of a finished stage 1 to start stage 2 from')
     t.add_argument('--batch', type=int, default=128)
     t.add_argument('--lr', type=float, default=3e-3)
     t.add_argument('--seed', type=int, default=0)
