@@ -22,7 +22,7 @@ import type { ConceptMemory } from '../memory/memory.js';
 import { preprocessWindow } from '../preprocess/index.js';
 import { JsonlSink } from '../sinks/jsonl.js';
 import { createMqttSinkFromConfig } from '../sinks/mqtt/fromConfig.js';
-import { memoryCommandHandler } from '../sinks/mqtt/memoryCommands.js';
+import { followConceptMemory, memoryCommandHandler } from '../sinks/mqtt/memoryCommands.js';
 import type { EventSink } from '../sinks/sink.js';
 import type { SampleSource } from '../sources/source.js';
 import { Windower } from '../window/windower.js';
@@ -183,8 +183,13 @@ export async function assembleService(config: Config, options: AssembleOptions):
       logger,
       commands: memoryCommandHandler(memory),
       concepts: () => memory.concepts(),
+      onDelivered: (seconds) => hooks.delivered('mqtt', seconds),
     });
-    if (mqtt) sinks.push(mqtt);
+    if (mqtt) {
+      sinks.push(mqtt);
+      // The retained concept list follows every change (SIGHUP reload, CLI, ROS 2 commands), not just MQTT's own.
+      opened.push(followConceptMemory(mqtt, memory));
+    }
     sinks.push(...(options.extraSinks ?? []));
     for (const s of sinks) opened.push(() => s.close());
     if (sinks.length === 0) logger.warn('no sink configured (sinks.jsonl.path, mqtt.url, ros2): events are only counted');

@@ -77,6 +77,8 @@ export interface MqttSinkOptions {
   random?: () => number;
   /** How long a connection attempt may take, ms. @default 10000 */
   connectTimeoutMs?: number;
+  /** Called when the broker acknowledges an event, with the seconds since the outbox accepted it (metrics). */
+  onDelivered?: (seconds: number) => void;
 }
 
 /** The URL with any user:password removed, for logs. */
@@ -397,6 +399,7 @@ export class MqttSink implements EventSink {
             this.#recordError(`broker refused event on ${entry.topic}: ${errorMessage(err)} (reason code ${reasonCode})`);
           } else {
             this.#counts.acked++;
+            this.#opts.onDelivered?.((Date.now() - entry.at) / 1000);
           }
           this.#outbox.ack(entry.seq);
           if (this.#flushWaiters.length > 0 && this.#outbox.stats().pending === 0) {

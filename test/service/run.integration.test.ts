@@ -141,6 +141,7 @@ describe('sensebind run (child process)', () => {
         /sensebind_sink_pending\{sink="mqtt"\} \d+/,
         /sensebind_queue_depth\{queue="preprocess"\} \d+/,
         /sensebind_sink_written_total\{sink="mqtt"\} [1-9]/,
+        /sensebind_sink_delivery_seconds_count\{sink="mqtt"\} [1-9]/,
       ];
       let metrics = '';
       await until('the metrics of a running pipeline', async () => {

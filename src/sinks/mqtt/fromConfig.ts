@@ -21,6 +21,8 @@ export interface MqttSinkDeps {
   concepts?: () => Promise<readonly Concept[]> | readonly Concept[];
   /** @default process.env */
   env?: NodeJS.ProcessEnv;
+  /** Broker acknowledged an event `seconds` after the outbox took it (delivery-latency metric). */
+  onDelivered?: (seconds: number) => void;
 }
 
 async function readNamedFile(key: string, path: string): Promise<Buffer> {
@@ -89,5 +91,6 @@ export async function createMqttSinkFromConfig(config: MqttConfig, robot: string
     ...(deps.concepts ? { concepts: deps.concepts } : {}),
     ...(config.homeAssistant.enabled ? { homeAssistant: { discoveryPrefix: config.homeAssistant.discoveryPrefix } } : {}),
     logger: deps.logger,
+    ...(deps.onDelivered ? { onDelivered: deps.onDelivered } : {}),
   });
 }
