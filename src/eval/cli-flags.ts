@@ -4,6 +4,8 @@
  * bind-mini model, concepts/default.yaml) resolve from the package when not found in the working directory.
  */
 import type { CliContext } from '../cli/command.js';
+import type { Logger } from '../core/log.js';
+import type { Config } from '../config/schema.js';
 import { resolveBundled } from '../config/paths.js';
 import type { PipelineOptions } from './run-bag.js';
 
@@ -18,17 +20,26 @@ export const PIPELINE_HELP = `  --model <dir>       model folder (default: confi
   --state <file>      concept memory state (taught exemplars, edits); used instead of --concepts when it
                       exists (default: config match.stateFile)`;
 
-export async function pipelineOptions(ctx: CliContext, values: { model?: string | undefined; concepts?: string | undefined; state?: string | undefined }): Promise<PipelineOptions> {
-  const config = await ctx.loadConfig();
+/** Pipeline options from the config (model, match section, window ages) with CLI overrides; shared by every command that opens the pipeline. */
+export function pipelineOptionsFromConfig(
+  config: Config,
+  values: { model?: string | undefined; concepts?: string | undefined; state?: string | undefined },
+  logger: Logger,
+): PipelineOptions {
   const out: PipelineOptions = {
     modelDir: resolveBundled(values.model ?? config.model.dir),
     providers: config.model.providers,
     cacheDir: config.model.cacheDir,
     conceptFile: resolveBundled(values.concepts ?? config.match.conceptFile),
-    logger: ctx.logger,
+    logger,
     matcher: { robot: config.robot.id, calibration: { ...config.match.calibration }, fusion: { weights: { ...config.match.fusion.weights } }, lifecycle: { ...config.match.lifecycle } },
+    window: { maxAgeSeconds: { ...config.window.maxAgeSeconds }, disabled: [...config.window.disabled] },
   };
   const state = values.state ?? (config.match.stateFile !== '' ? config.match.stateFile : undefined);
   if (state !== undefined) out.stateFile = state;
   return out;
+}
+
+export async function pipelineOptions(ctx: CliContext, values: { model?: string | undefined; concepts?: string | undefined; state?: string | undefined }): Promise<PipelineOptions> {
+  return pipelineOptionsFromConfig(await ctx.loadConfig(), values, ctx.logger);
 }

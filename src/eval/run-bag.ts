@@ -18,7 +18,7 @@ import { textPrototypeBuilder } from '../match/prototypes.js';
 import type { EventSink } from '../sinks/sink.js';
 import { readBag, type BagSummary } from '../sources/bag.js';
 import { parseTruth, type TruthEvent } from '../sim/truth.js';
-import { Windower } from '../window/windower.js';
+import { Windower, type WindowerOptions } from '../window/windower.js';
 
 export interface PipelineOptions {
   /** Model folder. @default 'models/bind-mini' */
@@ -32,6 +32,8 @@ export interface PipelineOptions {
   stateFile?: string;
   logger?: Logger;
   matcher?: MatcherOptions;
+  /** Max ages and disabled modalities for the windower (config `window`); window lengths come from the model. */
+  window?: Pick<WindowerOptions, 'maxAgeSeconds' | 'disabled'>;
 }
 
 export interface Pipeline {
@@ -65,6 +67,7 @@ export async function openPipeline(options: PipelineOptions = {}): Promise<Pipel
     const imu = m.imu?.preprocess as { windowSeconds?: number; samples?: number } | undefined;
     const createWindower = () =>
       new Windower({
+        ...options.window,
         audioSeconds: audio?.clipSeconds !== undefined ? audio.clipSeconds * (audio.liveClips ?? 1) : 2,
         imuSeconds: imu?.windowSeconds ?? 5,
         imuSamples: imu?.samples ?? 2000,

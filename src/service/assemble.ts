@@ -10,11 +10,11 @@
 import type { ModalityEmbedder } from '../agent/agent.js';
 import { Agent } from '../agent/agent.js';
 import type { Config } from '../config/schema.js';
-import { resolveBundled } from '../config/paths.js';
 import { SensebindError, errorMessage } from '../core/errors.js';
 import type { Logger } from '../core/log.js';
 import { SENSOR_MODALITIES, type Embedding, type Modality, type SensorModality, type StampNs } from '../core/types.js';
 import type { EmbeddingRuntime } from '../embed/runtime.js';
+import { pipelineOptionsFromConfig } from '../eval/cli-flags.js';
 import { openPipeline } from '../eval/run-bag.js';
 import type { ConceptMatcher } from '../match/matcher.js';
 import { loadConceptFile } from '../memory/concept-file.js';
@@ -25,7 +25,6 @@ import { createMqttSinkFromConfig } from '../sinks/mqtt/fromConfig.js';
 import { followConceptMemory, memoryCommandHandler } from '../sinks/mqtt/memoryCommands.js';
 import type { EventSink } from '../sinks/sink.js';
 import type { SampleSource } from '../sources/source.js';
-import { Windower } from '../window/windower.js';
 import { ClipRecorder } from './clips.js';
 import { EventFanout } from './event-fanout.js';
 import { EmbedGovernor } from './governor.js';
@@ -64,7 +63,6 @@ export interface Assembled {
   close(): Promise<void>;
 }
 
-export const DEFAULT_CONCEPT_FILE = 'concepts/default.yaml';
 
 /**
  * Splits the runtime's embedWindows into preprocessing and inference so each gets its own latency
@@ -118,20 +116,6 @@ function agentHooks(hooks: StageHooks): StageHooks {
   };
 }
 
-function windowerFor(config: Config, runtime: EmbeddingRuntime): Windower {
-  const mods = runtime.manifest.modalities;
-  // Same window lengths as openPipeline (replay/eval), plus the config's max ages and disabled modalities.
-  const audio = mods.audio?.preprocess as { clipSeconds?: number; liveClips?: number } | undefined;
-  const imu = mods.imu?.preprocess as { windowSeconds?: number; samples?: number } | undefined;
-  return new Windower({
-    maxAgeSeconds: config.window.maxAgeSeconds,
-    disabled: config.window.disabled,
-    audioSeconds: audio?.clipSeconds !== undefined ? audio.clipSeconds * (audio.liveClips ?? 1) : 2,
-    imuSeconds: imu?.windowSeconds ?? 5,
-    imuSamples: imu?.samples ?? 2000,
-  });
-}
-
 /**
  * SIGHUP: re-reads the concept file and applies its definitions (thresholds, prompts, enabled flags):
  * concepts in the file replace those with the same id, concepts added at run time (MQTT commands, teach)
@@ -159,16 +143,9 @@ export async function assembleService(config: Config, options: AssembleOptions):
   const opened: Array<() => Promise<void> | void> = [];
   try {
     // 1. Model, concepts, matcher (the replay/eval path): fails here, before any connection.
-    const conceptFile = resolveBundled(options.conceptFile ?? DEFAULT_CONCEPT_FILE);
-    const pipeline = await openPipeline({
-      modelDir: config.model.dir,
-      providers: config.model.providers,
-      cacheDir: config.model.cacheDir,
-      conceptFile,
-      ...(options.conceptStateFile !== undefined ? { stateFile: options.conceptStateFile } : {}),
-      logger: logger.child({ stage: 'pipeline' }),
-      matcher: { robot: config.robot.id },
-    });
+    const pipelineOptions = pipelineOptionsFromConfig(config, { concepts: options.conceptFile, state: options.conceptStateFile }, logger.child({ stage: 'pipeline' }));
+    const conceptFile = pipelineOptions.conceptFile!;
+    const pipeline = await openPipeline(pipelineOptions);
     opened.push(() => pipeline.close());
     const { runtime, memory, matcher } = pipeline;
     const failures = await runtime.load();
@@ -218,7 +195,7 @@ export async function assembleService(config: Config, options: AssembleOptions):
     const pool = PreprocessPool.create(svc.limits.preprocessWorkers, logger.child({ stage: 'preprocess' }));
     if (pool) opened.push(() => pool.close());
     const agent = new Agent({
-      windower: windowerFor(config, runtime),
+      windower: pipeline.createWindower(),
       embedder: new InstrumentedEmbedder(runtime, hooks, pool),
       matcher,
       sinks: [new EventFanout(sinks, clips, logger)],
