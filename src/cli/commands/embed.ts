@@ -8,8 +8,9 @@ import { resolveBundled } from '../../config/paths.js';
 import { MODALITIES, type Modality } from '../../core/types.js';
 import { PROVIDERS, type ProviderName } from '../../embed/providers.js';
 import { EmbeddingRuntime } from '../../embed/runtime.js';
-import { preprocessFile, type PreprocessFileOptions, type PreprocessParams } from '../../preprocess/index.js';
-import { numberFlag, parseCommandArgs, type Command } from '../command.js';
+import { preprocessFile, type PreprocessParams } from '../../preprocess/index.js';
+import { FILE_INPUT_FLAGS, fileInputOptions } from '../file-input-flags.js';
+import { parseCommandArgs, type Command } from '../command.js';
 
 const NAME = 'embed';
 
@@ -42,15 +43,6 @@ function parseProviders(value: string): ProviderName[] {
   return list as ProviderName[];
 }
 
-function parseShape(value: string | undefined): [number, number] | undefined {
-  if (value === undefined) return undefined;
-  const m = /^(\d+)x(\d+)$/.exec(value);
-  if (!m || Number(m[1]) < 1 || Number(m[2]) < 1) {
-    throw new SensebindError('USAGE', `sensebind ${NAME}: --shape expects HxW with positive integers (e.g. 480x640), got "${value}"`);
-  }
-  return [Number(m[1]), Number(m[2])];
-}
-
 export const command: Command = {
   name: NAME,
   summary: 'embed one file or text with the model and print the vector as JSON',
@@ -63,9 +55,7 @@ export const command: Command = {
       text: { type: 'string' },
       providers: { type: 'string' },
       'no-verify': { type: 'boolean' },
-      shape: { type: 'string' },
-      'depth-units': { type: 'string' },
-      start: { type: 'string' },
+      ...FILE_INPUT_FLAGS,
     });
     if ((values.input === undefined) === (values.text === undefined)) {
       throw new SensebindError('USAGE', `sensebind ${NAME}: give exactly one of --input <file> or --text "<string>" (see sensebind ${NAME} --help)`);
@@ -99,9 +89,7 @@ export const command: Command = {
         if (entry === undefined) {
           throw new SensebindError('USAGE', `sensebind ${NAME}: model ${runtime.loaded.path} has no ${m} modality (it has ${runtime.modalities().join(', ')})`);
         }
-        const options: PreprocessFileOptions = { modelDir: runtime.loaded.dir, shape: parseShape(values.shape) };
-        if (values['depth-units'] !== undefined) options.depthUnitsPerMetre = numberFlag(NAME, 'depth-units', values['depth-units'], 1000);
-        if (values.start !== undefined) options.imuStartSeconds = numberFlag(NAME, 'start', values.start, 0);
+        const options = fileInputOptions(NAME, runtime.loaded.dir, values);
         const tensor = await preprocessFile(m, values.input!, entry.preprocess as PreprocessParams[typeof m], options);
         [embedding] = await runtime.embedTensors(m, [tensor]);
       }

@@ -7,8 +7,9 @@ import { writeFile } from 'node:fs/promises';
 import { SensebindError, errorMessage } from '../../core/errors.js';
 import { MODALITIES, type Modality } from '../../core/types.js';
 import { loadManifest } from '../../embed/manifest.js';
-import { preprocessFile, preprocessText, tensorBytes, type PreprocessFileOptions, type PreprocessParams, type Tensor } from '../../preprocess/index.js';
-import { numberFlag, parseCommandArgs, requireFlag, type Command } from '../command.js';
+import { preprocessFile, preprocessText, tensorBytes, type PreprocessParams, type Tensor } from '../../preprocess/index.js';
+import { FILE_INPUT_FLAGS, fileInputOptions } from '../file-input-flags.js';
+import { parseCommandArgs, requireFlag, type Command } from '../command.js';
 
 const NAME = 'preprocess';
 
@@ -29,15 +30,6 @@ Turns one input into the tensor the model expects and writes it as raw little-en
   --depth-units <n>    depth png units per metre (default 1000 = millimetres; TUM: 5000)
   --start <seconds>    imu csv: window start in the file's time (default: first reading)`;
 
-function parseShape(value: string | undefined): [number, number] | undefined {
-  if (value === undefined) return undefined;
-  const m = /^(\d+)x(\d+)$/.exec(value);
-  if (!m || Number(m[1]) < 1 || Number(m[2]) < 1) {
-    throw new SensebindError('USAGE', `sensebind ${NAME}: --shape expects HxW with positive integers (e.g. 480x640), got "${value}"`);
-  }
-  return [Number(m[1]), Number(m[2])];
-}
-
 export const command: Command = {
   name: NAME,
   summary: 'turn one input file into the exact tensor a model expects',
@@ -49,9 +41,7 @@ export const command: Command = {
       input: { type: 'string' },
       text: { type: 'string' },
       out: { type: 'string' },
-      shape: { type: 'string' },
-      'depth-units': { type: 'string' },
-      start: { type: 'string' },
+      ...FILE_INPUT_FLAGS,
     });
     const modelDir = requireFlag(NAME, 'model', values.model);
     const modality = requireFlag(NAME, 'modality', values.modality);
@@ -66,9 +56,7 @@ export const command: Command = {
     if (values.text !== undefined && m !== 'text') {
       throw new SensebindError('USAGE', `sensebind ${NAME}: --text works with --modality text only (got --modality ${m})`);
     }
-    const options: PreprocessFileOptions = { modelDir, shape: parseShape(values.shape) };
-    if (values['depth-units'] !== undefined) options.depthUnitsPerMetre = numberFlag(NAME, 'depth-units', values['depth-units'], 1000);
-    if (values.start !== undefined) options.imuStartSeconds = numberFlag(NAME, 'start', values.start, 0);
+    const options = fileInputOptions(NAME, modelDir, values);
 
     const loaded = await loadManifest(modelDir, { verifyHashes: false });
     const entry = loaded.manifest.modalities[m];
