@@ -18,7 +18,7 @@ import { createRequire } from 'node:module';
 import { errorMessage } from '../core/errors.js';
 import { silentLogger, type Logger } from '../core/log.js';
 import type { Concept, SenseEvent } from '../core/types.js';
-import { backoffDelay, type BackoffOptions } from './mqtt/backoff.js';
+import { backoffDelayMs, type BackoffOptions } from '../core/backoff.js';
 import { decodeCommand, replyPayload, type CommandOutcome, type ConceptCommandHandler } from './mqtt/commands.js';
 import { haDiscoveryPayload, haDiscoveryTopic } from './mqtt/homeAssistant.js';
 import { MemoryOutbox } from './mqtt/memoryOutbox.js';
@@ -345,7 +345,7 @@ export class MqttSink implements EventSink {
     if (this.#stopping) return;
     if (wasConnected) this.#log.warn({ pending: this.#outbox.stats().pending }, 'mqtt connection lost');
     if (this.#reconnectTimer !== undefined) return;
-    const delay = backoffDelay(this.#attempt++, this.#opts.reconnect ?? {}, this.#random);
+    const delay = backoffDelayMs(this.#attempt++, this.#opts.reconnect ?? {}, this.#random);
     this.#nextRetryMs = delay;
     this.#log.info({ attempt: this.#attempt, delayMs: delay, lastError: this.#lastError }, 'mqtt reconnecting after backoff');
     this.#reconnectTimer = setTimeout(() => {

@@ -3,7 +3,7 @@
  *
  * About reconnection: a robot's USB cable gets knocked out. When the port closes under us (read error,
  * device gone) or fails to open, the source retries with capped exponential backoff plus jitter
- * (src/serial/backoff.ts), re-resolving a USB match each time (the device may come back as another
+ * (src/core/backoff.ts), re-resolving a USB match each time (the device may come back as another
  * /dev/ttyACMn). Each outage is counted as a gap with its length; frames the device produced meanwhile
  * show up as sequence-number gaps (lost frames) once it is back. Open failures are explained (permission,
  * busy, missing) and logged once per kind of failure, not on every retry. Nothing here throws into the
@@ -23,7 +23,7 @@ import type { SerialPortConfig } from '../config/serial.js';
 import { MonotonicClock, type Clock } from '../core/clock.js';
 import { errorMessage } from '../core/errors.js';
 import { silentLogger, type Logger } from '../core/log.js';
-import { backoffDelayMs } from '../serial/backoff.js';
+import { backoffDelayMs } from '../core/backoff.js';
 import { DeviceSession, type DeviceSessionStats } from '../serial/device-session.js';
 import { classifyOpenError, explainOpenError, type OpenFailure } from '../serial/open-error.js';
 import { describeUsbMatch, listSerialPorts, matchPorts, type PortInfo } from '../serial/port-select.js';
