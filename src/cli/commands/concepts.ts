@@ -12,8 +12,9 @@ const DEFAULT_STATE = '.sensebind/concepts.sbm';
 
 const HELP = `Usage: sensebind concepts <action> [args] [options]
 
-Edits the persisted concept memory (--state, default ${DEFAULT_STATE}); the first edit seeds it from
---concepts (default: the bundled concepts/default.yaml). The agent loads the same file.
+Edits the persisted concept memory (--state; default: config match.stateFile, else ${DEFAULT_STATE});
+the first edit seeds it from --concepts (default: the bundled concepts/default.yaml). \`sensebind run\`
+uses the same memory when config match.stateFile names that file.
 
 Actions:
   list                          concepts with thresholds, modalities and exemplar counts (JSON)
@@ -25,7 +26,7 @@ Actions:
                                 (seconds from the bag's start) becomes one exemplar per modality
 
 Options:
-  --state <file>      concept memory file (default ${DEFAULT_STATE})
+  --state <file>      concept memory file (default: config match.stateFile, else ${DEFAULT_STATE})
   --concepts <file>   concept file that seeds a new memory
   --model <dir>       model folder (default: config model.dir)
 Prints the command's reply as JSON; exit 1 when the memory refused the command.`;
@@ -55,7 +56,8 @@ export const command: Command = {
     }
     const [action, id, ...rest] = positionals;
     if (rest.length > 0) throw new SensebindError('USAGE', `sensebind concepts: unexpected arguments ${rest.join(' ')}`);
-    const stateFile = values.state ?? DEFAULT_STATE;
+    const config = await ctx.loadConfig();
+    const stateFile = values.state ?? (config.match.stateFile !== '' ? config.match.stateFile : DEFAULT_STATE);
     const options = await pipelineOptions(ctx, { ...values, state: stateFile });
     const needId = () => {
       if (id === undefined) throw new SensebindError('USAGE', `sensebind concepts ${action}: expected a concept id`);
