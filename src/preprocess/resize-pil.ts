@@ -119,7 +119,11 @@ function cachedCoeffs(inSize: number, outSize: number, first: number, n: number,
   return hit;
 }
 
-/** Horizontal 8-bit pass over `rows` source rows starting at `first`, for the coefficients' output columns. */
+/**
+ * Horizontal 8-bit pass over `rows` source rows starting at `first`, for the coefficients' output columns.
+ * Arithmetic is int32 as in Pillow's C (`Math.imul`, `| 0`): the sums provably fit (|coefficients| sum to
+ * about 1.1 * 2^22, times 255), and the explicit int32 ops keep V8 off its overflow checks and doubles.
+ */
 function horizontalU8(src: Uint8Array, width: number, channels: number, first: number, rows: number, hc: Coeffs, k: Int32Array, out: Uint8Array): void {
   const n = hc.bounds.length / 2;
   const ksize = hc.ksize;
@@ -138,11 +142,12 @@ function horizontalU8(src: Uint8Array, width: number, channels: number, first: n
         let s0 = half;
         let s1 = half;
         let s2 = half;
-        for (let x = 0; x < xmax; x++, p += 3) {
-          const w = k[kb + x]!;
-          s0 += src[p]! * w;
-          s1 += src[p + 1]! * w;
-          s2 += src[p + 2]! * w;
+        const kEnd = kb + xmax;
+        for (let x = kb; x < kEnd; x++, p += 3) {
+          const w = k[x]!;
+          s0 = (s0 + Math.imul(src[p]!, w)) | 0;
+          s1 = (s1 + Math.imul(src[p + 1]!, w)) | 0;
+          s2 = (s2 + Math.imul(src[p + 2]!, w)) | 0;
         }
         s0 >>= PRECISION_BITS;
         s1 >>= PRECISION_BITS;
@@ -154,7 +159,7 @@ function horizontalU8(src: Uint8Array, width: number, channels: number, first: n
         for (let c = 0; c < channels; c++) {
           let ss = half;
           let q = p + c;
-          for (let x = 0; x < xmax; x++, q += channels) ss += src[q]! * k[kb + x]!;
+          for (let x = 0; x < xmax; x++, q += channels) ss = (ss + Math.imul(src[q]!, k[kb + x]!)) | 0;
           ss >>= PRECISION_BITS;
           out[o++] = ss < 0 ? 0 : ss > 255 ? 255 : ss;
         }
@@ -176,9 +181,47 @@ function verticalU8(tmp: Uint8Array, stride: number, first: number, vc: Coeffs, 
     for (let i = 0; i < stride; i++) {
       let ss = half;
       let p = base + i;
-      for (let y = 0; y < ymax; y++, p += stride) ss += tmp[p]! * k[kb + y]!;
+      for (let y = 0; y < ymax; y++, p += stride) ss = (ss + Math.imul(tmp[p]!, k[kb + y]!)) | 0;
       ss >>= PRECISION_BITS;
       out[o + i] = ss < 0 ? 0 : ss > 255 ? 255 : ss;
+    }
+  }
+}
+
+/**
+ * Vertical pass for interleaved RGB fused with the per-channel 256-entry lookup (ToTensor + Normalize) and
+ * the interleaved -> planar reorder: the 8-bit crop is never stored. Three accumulators per pixel share
+ * each coefficient load, as in the horizontal pass.
+ */
+function verticalRgbPlanar(tmp: Uint8Array, w: number, first: number, vc: Coeffs, k: Int32Array, luts: readonly [Float32Array, Float32Array, Float32Array], out: Float32Array): void {
+  const rows = vc.bounds.length / 2;
+  const half = 1 << (PRECISION_BITS - 1);
+  const ksize = vc.ksize;
+  const stride = w * 3;
+  const plane = rows * w;
+  const [lr, lg, lb] = luts;
+  for (let yy = 0; yy < rows; yy++) {
+    const base = (vc.bounds[yy * 2]! - first) * stride;
+    const kb = yy * ksize;
+    const kEnd = kb + vc.bounds[yy * 2 + 1]!;
+    let o = yy * w;
+    for (let x = 0; x < w; x++, o++) {
+      let s0 = half;
+      let s1 = half;
+      let s2 = half;
+      let p = base + x * 3;
+      for (let j = kb; j < kEnd; j++, p += stride) {
+        const c = k[j]!;
+        s0 = (s0 + Math.imul(tmp[p]!, c)) | 0;
+        s1 = (s1 + Math.imul(tmp[p + 1]!, c)) | 0;
+        s2 = (s2 + Math.imul(tmp[p + 2]!, c)) | 0;
+      }
+      s0 >>= PRECISION_BITS;
+      s1 >>= PRECISION_BITS;
+      s2 >>= PRECISION_BITS;
+      out[o] = lr[s0 < 0 ? 0 : s0 > 255 ? 255 : s0]!;
+      out[plane + o] = lg[s1 < 0 ? 0 : s1 > 255 ? 255 : s1]!;
+      out[2 * plane + o] = lb[s2 < 0 ? 0 : s2 > 255 ? 255 : s2]!;
     }
   }
 }
@@ -223,6 +266,49 @@ export function resizeU8(
   const out = into ?? new Uint8Array(stride * region.height);
   verticalU8(tmp, stride, first, v.c, v.fixed, out);
   return out;
+}
+
+/**
+ * resizeU8 for interleaved RGB, followed by a per-channel lookup into planar float32 [3, h, w] (`out`,
+ * exactly the crop's size): the values are those of resizeU8 then the lookup, computed in one pass.
+ */
+export function resizeRgbPlanar(
+  src: Uint8Array,
+  width: number,
+  height: number,
+  outW: number,
+  outH: number,
+  region: Region,
+  filter: Filter,
+  luts: readonly [Float32Array, Float32Array, Float32Array],
+  out: Float32Array,
+): void {
+  if (outH === height) {
+    // No vertical pass (never for ImageBind's geometry): resize, then look up.
+    const crop = resizeU8(src, width, height, 3, outW, outH, region, filter, scratchU8('resize.rgb', region.width * region.height * 3));
+    const plane = region.width * region.height;
+    const [lr, lg, lb] = luts;
+    for (let i = 0, p = 0; i < plane; i++, p += 3) {
+      out[i] = lr[crop[p]!]!;
+      out[plane + i] = lg[crop[p + 1]!]!;
+      out[2 * plane + i] = lb[crop[p + 2]!]!;
+    }
+    return;
+  }
+  const h = cachedCoeffs(width, outW, region.left, region.width, filter);
+  const v = cachedCoeffs(height, outH, region.top, region.height, filter);
+  const { first, last } = rowSpan(v.c);
+  const stride = region.width * 3;
+  const tmp = scratchU8('resize.u8', stride * (last - first));
+  if (outW !== width) {
+    horizontalU8(src, width, 3, first, last - first, h.c, h.fixed, tmp);
+  } else {
+    for (let y = 0; y < last - first; y++) {
+      const s = ((y + first) * width + region.left) * 3;
+      tmp.set(src.subarray(s, s + stride), y * stride);
+    }
+  }
+  verticalRgbPlanar(tmp, region.width, first, v.c, v.fixed, luts, out);
 }
 
 /**

@@ -6,8 +6,7 @@
 import sharp from 'sharp';
 import type { VisionPreprocess } from './params.js';
 import { resizeCropGeometry } from './geometry.js';
-import { resizeU8 } from './resize-pil.js';
-import { scratchU8 } from './scratch.js';
+import { resizeRgbPlanar, resizeU8 } from './resize-pil.js';
 import { float32Tensor, outputBuffer, type Tensor } from './tensor.js';
 
 export interface RgbImage {
@@ -75,10 +74,15 @@ export function visionCrop(img: RgbImage, params: VisionPreprocess, what = 'visi
   return resizeU8(img.rgb, img.width, img.height, 3, g.width, g.height, region, params.interpolation, into);
 }
 
-/** The Pillow-exact path: synchronous, no native calls. */
+/** The Pillow-exact path: synchronous, no native calls; resize, crop and normalisation in one pass. */
 export function visionTensor(img: RgbImage, params: VisionPreprocess, what = 'vision frame', into?: Float32Array): Tensor {
-  const crop = visionCrop(img, params, what, scratchU8('vision.crop', params.crop * params.crop * 3));
-  return normaliseRgb(crop, params.crop, params.crop, params, into);
+  checkImage(img, what);
+  const g = resizeCropGeometry(img.width, img.height, params.size, params.crop);
+  const region = { left: g.left, top: g.top, width: g.crop, height: g.crop };
+  const out = outputBuffer(3 * g.crop * g.crop, into);
+  const luts = tablesFor(params) as [Float32Array, Float32Array, Float32Array];
+  resizeRgbPlanar(img.rgb, img.width, img.height, g.width, g.height, region, params.interpolation, luts, out);
+  return float32Tensor([3, g.crop, g.crop], out);
 }
 
 /** The libvips path: sharp's cubic (Catmull-Rom, like Pillow's a = -0.5) resize, then the same crop. */

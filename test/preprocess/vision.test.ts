@@ -4,7 +4,7 @@ import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { readRgbImage } from '../../src/preprocess/image-file.js';
 import { defaultPreprocess } from '../../src/preprocess/params.js';
-import { normalisationTable, visionCrop, visionCropSharp, visionTensor } from '../../src/preprocess/vision.js';
+import { normalisationTable, normaliseRgb, visionCrop, visionCropSharp, visionTensor } from '../../src/preprocess/vision.js';
 import { errors, f32, fmt, golden, u8 } from './golden.js';
 
 const params = defaultPreprocess('vision');
@@ -48,6 +48,9 @@ describe('vision preprocessing vs PIL + torchvision', () => {
     const t = visionTensor(img, params);
     expect(t.dims).toEqual([3, 224, 224]);
     for (const [ch, y, x, v] of c.samples) expect(t.data[ch * 224 * 224 + y * 224 + x]).toBe(Math.fround(v));
+    // The fused resize + normalise pass equals the (sha-checked) crop normalised afterwards, every value.
+    const separate = normaliseRgb(crop, 224, 224, params).data as Float32Array;
+    expect(Buffer.from((t.data as Float32Array).buffer).equals(Buffer.from(separate.buffer))).toBe(true);
   });
 
   it('sharp (libvips) resize stays within mean 0.01 / p99 0.05 of PIL when reducing (camera frames)', async () => {
