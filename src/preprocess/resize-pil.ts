@@ -32,7 +32,7 @@ const FILTERS: Record<Filter, { support: number; fn: (x: number) => number }> = 
   },
 };
 
-import { scratchF32, scratchF64, scratchU8 } from './scratch.js';
+import { scratchF32, scratchU8 } from './scratch.js';
 import { outputBuffer } from './tensor.js';
 
 const PRECISION_BITS = 32 - 8 - 2;
@@ -129,8 +129,52 @@ function horizontalU8(src: Uint8Array, width: number, channels: number, first: n
   const ksize = hc.ksize;
   const bounds = hc.bounds;
   const half = 1 << (PRECISION_BITS - 1);
-  for (let y = 0; y < rows; y++) {
-    const rowIn = (y + first) * width * channels;
+  const rowLen = width * channels;
+  let y = 0;
+  if (channels === 3) {
+    // Two source rows per sweep: each coefficient load and tap-loop step serves six accumulators.
+    const outRow = n * 3;
+    for (; y + 1 < rows; y += 2) {
+      const rowIn = (y + first) * rowLen;
+      let o = y * outRow;
+      for (let xx = 0; xx < n; xx++) {
+        const kb = xx * ksize;
+        const kEnd = kb + bounds[xx * 2 + 1]!;
+        let p = rowIn + bounds[xx * 2]! * 3;
+        let a0 = half;
+        let a1 = half;
+        let a2 = half;
+        let b0 = half;
+        let b1 = half;
+        let b2 = half;
+        for (let x = kb; x < kEnd; x++, p += 3) {
+          const w = k[x]!;
+          const q = p + rowLen;
+          a0 = (a0 + Math.imul(src[p]!, w)) | 0;
+          a1 = (a1 + Math.imul(src[p + 1]!, w)) | 0;
+          a2 = (a2 + Math.imul(src[p + 2]!, w)) | 0;
+          b0 = (b0 + Math.imul(src[q]!, w)) | 0;
+          b1 = (b1 + Math.imul(src[q + 1]!, w)) | 0;
+          b2 = (b2 + Math.imul(src[q + 2]!, w)) | 0;
+        }
+        a0 >>= PRECISION_BITS;
+        a1 >>= PRECISION_BITS;
+        a2 >>= PRECISION_BITS;
+        b0 >>= PRECISION_BITS;
+        b1 >>= PRECISION_BITS;
+        b2 >>= PRECISION_BITS;
+        out[o] = a0 < 0 ? 0 : a0 > 255 ? 255 : a0;
+        out[o + 1] = a1 < 0 ? 0 : a1 > 255 ? 255 : a1;
+        out[o + 2] = a2 < 0 ? 0 : a2 > 255 ? 255 : a2;
+        out[o + outRow] = b0 < 0 ? 0 : b0 > 255 ? 255 : b0;
+        out[o + outRow + 1] = b1 < 0 ? 0 : b1 > 255 ? 255 : b1;
+        out[o + outRow + 2] = b2 < 0 ? 0 : b2 > 255 ? 255 : b2;
+        o += 3;
+      }
+    }
+  }
+  for (; y < rows; y++) {
+    const rowIn = (y + first) * rowLen;
     let o = y * n * channels;
     for (let xx = 0; xx < n; xx++) {
       const xmin = bounds[xx * 2]!;
@@ -138,7 +182,6 @@ function horizontalU8(src: Uint8Array, width: number, channels: number, first: n
       const kb = xx * ksize;
       let p = rowIn + xmin * channels;
       if (channels === 3) {
-        // Pillow keeps three accumulators per pixel; so does this loop (one pass over the taps).
         let s0 = half;
         let s1 = half;
         let s2 = half;
@@ -205,7 +248,39 @@ function verticalRgbPlanar(tmp: Uint8Array, w: number, first: number, vc: Coeffs
     const kb = yy * ksize;
     const kEnd = kb + vc.bounds[yy * 2 + 1]!;
     let o = yy * w;
-    for (let x = 0; x < w; x++, o++) {
+    let x = 0;
+    // Two pixels per sweep down the taps: six accumulators share each coefficient load.
+    for (; x + 1 < w; x += 2, o += 2) {
+      let a0 = half;
+      let a1 = half;
+      let a2 = half;
+      let b0 = half;
+      let b1 = half;
+      let b2 = half;
+      let p = base + x * 3;
+      for (let j = kb; j < kEnd; j++, p += stride) {
+        const c = k[j]!;
+        a0 = (a0 + Math.imul(tmp[p]!, c)) | 0;
+        a1 = (a1 + Math.imul(tmp[p + 1]!, c)) | 0;
+        a2 = (a2 + Math.imul(tmp[p + 2]!, c)) | 0;
+        b0 = (b0 + Math.imul(tmp[p + 3]!, c)) | 0;
+        b1 = (b1 + Math.imul(tmp[p + 4]!, c)) | 0;
+        b2 = (b2 + Math.imul(tmp[p + 5]!, c)) | 0;
+      }
+      a0 >>= PRECISION_BITS;
+      a1 >>= PRECISION_BITS;
+      a2 >>= PRECISION_BITS;
+      b0 >>= PRECISION_BITS;
+      b1 >>= PRECISION_BITS;
+      b2 >>= PRECISION_BITS;
+      out[o] = lr[a0 < 0 ? 0 : a0 > 255 ? 255 : a0]!;
+      out[plane + o] = lg[a1 < 0 ? 0 : a1 > 255 ? 255 : a1]!;
+      out[2 * plane + o] = lb[a2 < 0 ? 0 : a2 > 255 ? 255 : a2]!;
+      out[o + 1] = lr[b0 < 0 ? 0 : b0 > 255 ? 255 : b0]!;
+      out[plane + o + 1] = lg[b1 < 0 ? 0 : b1 > 255 ? 255 : b1]!;
+      out[2 * plane + o + 1] = lb[b2 < 0 ? 0 : b2 > 255 ? 255 : b2]!;
+    }
+    for (; x < w; x++, o++) {
       let s0 = half;
       let s1 = half;
       let s2 = half;
@@ -319,7 +394,8 @@ export type RowTransform = (src: Float32Array, start: number, n: number, out: Fl
 
 /**
  * The same for a single-channel float image (Pillow mode 'F'): double accumulation, float32 storage.
- * `transform`, when given, maps source values first (exactly as if the image had been converted beforehand).
+ * `transform`, when given, maps source values first (exactly as if the image had been converted beforehand);
+ * `norm`, when given, is applied to each stored float32 result as torch's float32 (x - mean) / std.
  */
 export function resizeF32(
   src: Float32Array,
@@ -331,6 +407,7 @@ export function resizeF32(
   filter: Filter,
   into?: Float32Array,
   transform?: RowTransform,
+  norm?: { mean: number; std: number },
 ): Float32Array {
   const needH = outW !== width;
   const needV = outH !== height;
@@ -376,27 +453,37 @@ export function resizeF32(
       else dst.set(src.subarray(s, s + tmpW));
     }
   }
+  const m = norm === undefined ? 0 : Math.fround(norm.mean);
+  const sd = norm === undefined ? 1 : Math.fround(norm.std);
   if (!needV) {
     const out = outputBuffer(tmp.length, into);
     out.set(tmp);
+    if (norm !== undefined) for (let i = 0; i < out.length; i++) out[i] = Math.fround(out[i]! - m) / sd;
     return out;
   }
   const out = outputBuffer(region.width * region.height, into);
   const k = vc.kk;
   const ksize = vc.ksize;
-  const acc = scratchF64('resize.acc', tmpW);
   for (let yy = 0; yy < region.height; yy++) {
-    const ymin = vc.bounds[yy * 2]! - first;
-    const ymax = vc.bounds[yy * 2 + 1]!;
+    const base = (vc.bounds[yy * 2]! - first) * tmpW;
     const kb = yy * ksize;
-    // Same sum order as Pillow (tap by tap, in double) so float32 results match bit for bit.
-    acc.fill(0);
-    for (let y = 0; y < ymax; y++) {
-      const w = k[kb + y]!;
-      const row = (ymin + y) * tmpW;
-      for (let i = 0; i < tmpW; i++) acc[i] = acc[i]! + tmp[row + i]! * w;
+    const kEnd = kb + vc.bounds[yy * 2 + 1]!;
+    const o = yy * tmpW;
+    // Same sum order as Pillow (from 0, tap by tap, in double) so the float32 results match bit for bit;
+    // the normalisation is torch's float32 (x - mean) / std of the stored float32 value.
+    if (norm === undefined) {
+      for (let i = 0; i < tmpW; i++) {
+        let ss = 0;
+        for (let j = kb, p = base + i; j < kEnd; j++, p += tmpW) ss += tmp[p]! * k[j]!;
+        out[o + i] = ss;
+      }
+    } else {
+      for (let i = 0; i < tmpW; i++) {
+        let ss = 0;
+        for (let j = kb, p = base + i; j < kEnd; j++, p += tmpW) ss += tmp[p]! * k[j]!;
+        out[o + i] = Math.fround(Math.fround(ss) - m) / sd;
+      }
     }
-    out.set(acc, yy * tmpW);
   }
   return out;
 }
