@@ -427,22 +427,40 @@ export function resizeF32(
       colFirst = Math.min(colFirst, hc.bounds[xx * 2]!);
       colLast = Math.max(colLast, hc.bounds[xx * 2]! + hc.bounds[xx * 2 + 1]!);
     }
-    const rowBuf = scratchF32('resize.row', Math.max(0, colLast - colFirst));
-    for (let y = 0; y < tmpH; y++) {
-      let row: Float32Array = src;
-      let rowIn = (y + first) * width;
+    const span = Math.max(0, colLast - colFirst);
+    const rowBufA = scratchF32('resize.row', span);
+    const rowBufB = scratchF32('resize.row2', span);
+    const bounds = hc.bounds;
+    // Two source rows per sweep: each coefficient load and tap-loop step serves two accumulators (each
+    // still sums its own taps from 0 in Pillow's order, so results are unchanged).
+    for (let y = 0; y < tmpH; y += 2) {
+      const two = y + 1 < tmpH;
+      let rowA: Float32Array = src;
+      let rowB: Float32Array = src;
+      let inA = (y + first) * width;
+      let inB = two ? inA + width : inA;
       if (transform !== undefined) {
-        transform(src, rowIn + colFirst, colLast - colFirst, rowBuf);
-        row = rowBuf;
-        rowIn = -colFirst;
+        transform(src, inA + colFirst, span, rowBufA);
+        if (two) transform(src, inB + colFirst, span, rowBufB);
+        rowA = rowBufA;
+        rowB = two ? rowBufB : rowBufA;
+        inA = -colFirst;
+        inB = -colFirst;
       }
+      const oA = y * tmpW;
       for (let xx = 0; xx < tmpW; xx++) {
-        const xmin = hc.bounds[xx * 2]!;
-        const xmax = hc.bounds[xx * 2 + 1]!;
+        const xmin = bounds[xx * 2]!;
         const kb = xx * ksize;
-        let ss = 0;
-        for (let x = 0; x < xmax; x++) ss += row[rowIn + xmin + x]! * k[kb + x]!;
-        tmp[y * tmpW + xx] = ss;
+        const kEnd = kb + bounds[xx * 2 + 1]!;
+        let a = 0;
+        let b = 0;
+        for (let j = kb, pa = inA + xmin, pb = inB + xmin; j < kEnd; j++, pa++, pb++) {
+          const w = k[j]!;
+          a += rowA[pa]! * w;
+          b += rowB[pb]! * w;
+        }
+        tmp[oA + xx] = a;
+        if (two) tmp[oA + tmpW + xx] = b;
       }
     }
   } else {
@@ -471,18 +489,28 @@ export function resizeF32(
     const o = yy * tmpW;
     // Same sum order as Pillow (from 0, tap by tap, in double) so the float32 results match bit for bit;
     // the normalisation is torch's float32 (x - mean) / std of the stored float32 value.
-    if (norm === undefined) {
-      for (let i = 0; i < tmpW; i++) {
-        let ss = 0;
-        for (let j = kb, p = base + i; j < kEnd; j++, p += tmpW) ss += tmp[p]! * k[j]!;
-        out[o + i] = ss;
+    // Two columns per sweep down the taps (shared coefficient loads), each summed in Pillow's order.
+    let i = 0;
+    for (; i + 1 < tmpW; i += 2) {
+      let a = 0;
+      let b = 0;
+      for (let j = kb, p = base + i; j < kEnd; j++, p += tmpW) {
+        const w = k[j]!;
+        a += tmp[p]! * w;
+        b += tmp[p + 1]! * w;
       }
-    } else {
-      for (let i = 0; i < tmpW; i++) {
-        let ss = 0;
-        for (let j = kb, p = base + i; j < kEnd; j++, p += tmpW) ss += tmp[p]! * k[j]!;
-        out[o + i] = Math.fround(Math.fround(ss) - m) / sd;
+      if (norm === undefined) {
+        out[o + i] = a;
+        out[o + i + 1] = b;
+      } else {
+        out[o + i] = Math.fround(Math.fround(a) - m) / sd;
+        out[o + i + 1] = Math.fround(Math.fround(b) - m) / sd;
       }
+    }
+    for (; i < tmpW; i++) {
+      let a = 0;
+      for (let j = kb, p = base + i; j < kEnd; j++, p += tmpW) a += tmp[p]! * k[j]!;
+      out[o + i] = norm === undefined ? a : Math.fround(Math.fround(a) - m) / sd;
     }
   }
   return out;
