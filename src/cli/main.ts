@@ -7,7 +7,7 @@ import { SensebindError, errorMessage } from '../core/errors.js';
 import { createLogger, type LogFormat } from '../core/log.js';
 import { loadConfig } from '../config/load.js';
 import type { Config } from '../config/schema.js';
-import type { CliContext } from './command.js';
+import type { CliContext, Command } from './command.js';
 import { COMMANDS } from './registry.js';
 
 export function packageVersion(): string {
@@ -132,16 +132,26 @@ export async function runCli(rawArgv: string[], io: { stdout?: NodeJS.WritableSt
     stdout.write(`${command.help}\n`);
     return 0;
   }
+  return runCommand(command, commandArgv, ctx);
+}
+
+/** Exit code for an error a command threw: 2 for usage and config errors, 1 otherwise. */
+export function exitCodeFor(err: unknown): number {
+  return err instanceof SensebindError && (err.code === 'USAGE' || err.code === 'CONFIG') ? 2 : 1;
+}
+
+/** Runs one command, turning what it throws into a message on stderr and an exit code. */
+export async function runCommand(command: Command, argv: string[], ctx: CliContext): Promise<number> {
   try {
-    return await command.run(commandArgv, ctx);
+    return await command.run(argv, ctx);
   } catch (err) {
     if (err instanceof SensebindError) {
       // Some messages already name the command; do not say it twice.
-      const prefix = `sensebind ${name}: `;
-      stderr.write(`${err.message.startsWith(prefix) ? '' : prefix}${err.message}\n`);
-      return err.code === 'USAGE' || err.code === 'CONFIG' ? 2 : 1;
+      const prefix = `sensebind ${command.name}: `;
+      ctx.stderr.write(`${err.message.startsWith(prefix) ? '' : prefix}${err.message}\n`);
+    } else {
+      ctx.stderr.write(`sensebind ${command.name}: unexpected error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
     }
-    stderr.write(`sensebind ${name}: unexpected error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
-    return 1;
+    return exitCodeFor(err);
   }
 }

@@ -3,11 +3,9 @@
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { PassThrough } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { CliContext, Command } from '../../src/cli/command.js';
-import { SensebindError } from '../../src/core/errors.js';
-import { createLogger } from '../../src/core/log.js';
+import { runCommandCaptured, type CommandResult } from '../helpers/run-command.js';
+import type { Command } from '../../src/cli/command.js';
 import { parseConfig } from '../../src/config/load.js';
 import { createSimulation } from '../../src/sim/simulator.js';
 import { writeSimulationBag } from '../../src/sim/bag.js';
@@ -28,29 +26,8 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-async function run(command: Command, argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let out = '';
-  let err = '';
-  stdout.on('data', (d) => (out += d));
-  stderr.on('data', (d) => (err += d));
-  const ctx: CliContext = {
-    stdout,
-    stderr,
-    logger: createLogger({ level: 'silent', format: 'json' }),
-    configPath: undefined,
-    loadConfig: async () => parseConfig({ model: { dir: MODEL, providers: ['cpu'], cacheDir: join(dir, 'cache') }, robot: { id: 'test' } }, 'test'),
-  };
-  let code: number;
-  try {
-    code = await command.run(argv, ctx);
-  } catch (e) {
-    if (!(e instanceof SensebindError)) throw e;
-    err += e.message;
-    code = e.code === 'USAGE' || e.code === 'CONFIG' ? 2 : 1;
-  }
-  return { code, stdout: out, stderr: err };
+function run(command: Command, argv: string[]): Promise<CommandResult> {
+  return runCommandCaptured(command, argv, async () => parseConfig({ model: { dir: MODEL, providers: ['cpu'], cacheDir: join(dir, 'cache') }, robot: { id: 'test' } }, 'test'));
 }
 
 describe('replay, eval and concepts commands', () => {

@@ -3,39 +3,14 @@
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
+import { runCommandCaptured, type CommandResult } from '../helpers/run-command.js';
 import { command } from '../../src/cli/commands/preprocess.js';
-import type { CliContext } from '../../src/cli/command.js';
-import { SensebindError } from '../../src/core/errors.js';
-import { createLogger } from '../../src/core/log.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'sensebind-preprocess-'));
 
-/** Runs the command as bin/sensebind.js does (SensebindError -> exit 2 for usage, 1 otherwise). */
-async function run(argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let out = '';
-  let err = '';
-  stdout.on('data', (d) => (out += d));
-  stderr.on('data', (d) => (err += d));
-  const ctx: CliContext = {
-    stdout,
-    stderr,
-    logger: createLogger({ level: 'silent', format: 'json' }),
-    configPath: undefined,
-    loadConfig: () => Promise.reject(new Error('not used')),
-  };
-  let code: number;
-  try {
-    code = await command.run(argv, ctx);
-  } catch (e) {
-    if (!(e instanceof SensebindError)) throw e;
-    err += e.message;
-    code = e.code === 'USAGE' || e.code === 'CONFIG' ? 2 : 1;
-  }
-  return { code, stdout: out, stderr: err };
+function run(argv: string[]): Promise<CommandResult> {
+  return runCommandCaptured(command, argv, () => Promise.reject(new Error('not used')));
 }
 
 const base = (modality: string, input: string, out = join(dir, 'out.bin')) => ['--model', 'models/imagebind', '--modality', modality, '--input', input, '--out', out];
