@@ -80,88 +80,59 @@ export class MetricsRegistry implements StageHooks {
     const sources = () => this.#sources;
     const sinks = () => this.#sinks;
     if (processMetrics) collectDefaultMetrics({ register: this.registry });
-
-    for (const key of SOURCE_COUNTS) {
-      new Counter({
-        name: `${prefix}source_${key}_total`,
-        help: `Messages ${key} per source (SourceStats.${key})`,
-        labelNames: ['source'],
+    const watchedSeries = <S extends { detail?: Record<string, unknown> }, K extends keyof S & string>(
+      label: 'source' | 'sink',
+      watched: () => Iterable<Watched<S>>,
+      counts: readonly K[],
+      gauge: { name: string; help: string; value: (stats: S) => number },
+      what: string,
+      type: string,
+    ): void => {
+      for (const key of counts) {
+        new Counter({
+          name: `${prefix}${label}_${key}_total`,
+          help: `${what} ${key} per ${label} (${type}.${key})`,
+          labelNames: [label],
+          registers,
+          collect() {
+            this.reset();
+            for (const w of watched()) {
+              const st = safeStats(w);
+              if (st) this.inc({ [label]: w.name }, st[key] as number);
+            }
+          },
+        });
+      }
+      new Gauge({
+        name: `${prefix}${label}_${gauge.name}`,
+        help: gauge.help,
+        labelNames: [label],
         registers,
         collect() {
           this.reset();
-          for (const s of sources()) {
-            const st = safeStats(s);
-            if (st) this.inc({ source: s.name }, st[key]);
+          for (const w of watched()) {
+            const st = safeStats(w);
+            if (st) this.set({ [label]: w.name }, gauge.value(st));
           }
         },
       });
-    }
-    new Gauge({
-      name: `${prefix}source_connected`,
-      help: '1 when the source is connected to its transport',
-      labelNames: ['source'],
-      registers,
-      collect() {
-        this.reset();
-        for (const s of sources()) {
-          const st = safeStats(s);
-          if (st) this.set({ source: s.name }, st.connected ? 1 : 0);
-        }
-      },
-    });
-    new Gauge({
-      name: `${prefix}source_detail`,
-      help: 'Source-specific counters (SourceStats.detail), by key',
-      labelNames: ['source', 'key'],
-      registers,
-      collect() {
-        this.reset();
-        for (const s of sources()) {
-          for (const [key, v] of numericLeaves(safeStats(s)?.detail ?? {})) this.set({ source: s.name, key }, v);
-        }
-      },
-    });
-
-    for (const key of SINK_COUNTS) {
-      new Counter({
-        name: `${prefix}sink_${key}_total`,
-        help: `Events ${key} per sink (SinkStats.${key})`,
-        labelNames: ['sink'],
+      new Gauge({
+        name: `${prefix}${label}_detail`,
+        help: `${label === 'source' ? 'Source-specific counters' : 'Sink-specific figures'} (${type}.detail), by key`,
+        labelNames: [label, 'key'],
         registers,
         collect() {
           this.reset();
-          for (const s of sinks()) {
-            const st = safeStats(s);
-            if (st) this.inc({ sink: s.name }, st[key]);
+          for (const w of watched()) {
+            for (const [key, v] of numericLeaves(safeStats(w)?.detail ?? {})) this.set({ [label]: w.name, key }, v);
           }
         },
       });
-    }
-    new Gauge({
-      name: `${prefix}sink_pending`,
-      help: 'Events accepted but not yet delivered/durable (MQTT outbox depth)',
-      labelNames: ['sink'],
-      registers,
-      collect() {
-        this.reset();
-        for (const s of sinks()) {
-          const st = safeStats(s);
-          if (st) this.set({ sink: s.name }, st.pending);
-        }
-      },
-    });
-    new Gauge({
-      name: `${prefix}sink_detail`,
-      help: 'Sink-specific figures (SinkStats.detail), by key',
-      labelNames: ['sink', 'key'],
-      registers,
-      collect() {
-        this.reset();
-        for (const s of sinks()) {
-          for (const [key, v] of numericLeaves(safeStats(s)?.detail ?? {})) this.set({ sink: s.name, key }, v);
-        }
-      },
-    });
+    };
+
+    // Sources and sinks expose the same shape of stats(): counters, one gauge field, and a detail map.
+    watchedSeries('source', sources, SOURCE_COUNTS, { name: 'connected', help: '1 when the source is connected to its transport', value: (st) => (st.connected ? 1 : 0) }, 'Messages', 'SourceStats');
+    watchedSeries('sink', sinks, SINK_COUNTS, { name: 'pending', help: 'Events accepted but not yet delivered/durable (MQTT outbox depth)', value: (st) => st.pending }, 'Events', 'SinkStats');
 
     const queues = this.#queues;
     const hookDrops = this.#hookDrops;
