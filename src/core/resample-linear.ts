@@ -2,6 +2,12 @@
  * Linear resampling of irregularly timed readings onto an even grid. Used for IMU windows (the window
  * stage and IMU files in preprocessing): the sensor may run at any rate, jitter, or skip readings; the
  * model wants exactly `count` evenly spaced steps.
+ *
+ * Speed: a window is 6 channels x 2000 steps, several times a second, and the per-output work is a few
+ * flops, so loop overhead decides. The common case (six channels, grid inside the readings) runs in one
+ * fused sweep with the channels unrolled and without per-output scale/rounding work when every scale is 1;
+ * everything else (other channel counts, steps at or after the last reading) takes the general loop. Both
+ * evaluate exactly the same double expressions, so every output is bit-identical whichever path ran.
  */
 
 export interface ResampleLinearOptions {
@@ -32,9 +38,6 @@ export function resampleLinear(
   const out = options.out ?? new Float32Array(channels.length * count);
   if (out.length < channels.length * count) throw new RangeError(`resampleLinear: out holds ${out.length} values, needs ${channels.length * count}`);
   if (n === 0) return out;
-  const i0 = new Uint32Array(count);
-  const i1 = new Uint32Array(count);
-  const frac = new Float64Array(count);
   // Last reading at or before the first grid time.
   let lo = 0;
   let hi = n - 1;
@@ -43,30 +46,150 @@ export function resampleLinear(
     if (times[mid]! <= first) lo = mid;
     else hi = mid - 1;
   }
+  const scale = options.scale;
+  let k = 0;
   let j = lo;
-  for (let k = 0; k < count; k++) {
+  if (channels.length === 6 && n >= 2) {
+    const unit = scale === undefined || scale.every((s, c) => c >= 6 || s === 1);
+    k = unit ? sweepUnit6(times, channels, first, step, count, out, j) : sweepScaled6(times, channels, first, step, count, out, j, scale);
+    j = sweepState.j;
+  }
+  sweepGeneral(times, channels, first, step, count, out, j, k, scale);
+  return out;
+}
+
+/** Where a fast sweep stopped (its grid index is the return value). */
+const sweepState = { j: 0 };
+
+/*
+ * The fast sweeps cover the steps before the last reading (t < times[n - 1], n >= 2). There the general
+ * loop's `j + 1 < n` guard always holds (times[n - 1] > t stops the advance), so the per-step logic
+ * reduces to: hold reading j when t <= t0 or the fraction is 0, else interpolate v0 + (v1 - v0) * f.
+ * With unit scale the float32 store does the rounding Math.fround did.
+ */
+
+function sweepUnit6(times: ArrayLike<number>, ch: readonly ArrayLike<number>[], first: number, step: number, count: number, out: Float32Array, j: number): number {
+  const c0 = ch[0]!, c1 = ch[1]!, c2 = ch[2]!, c3 = ch[3]!, c4 = ch[4]!, c5 = ch[5]!;
+  const o1 = count, o2 = 2 * count, o3 = 3 * count, o4 = 4 * count, o5 = 5 * count;
+  const tLast = times[times.length - 1]!;
+  let k = 0;
+  for (; k < count; k++) {
+    const t = first + k * step;
+    if (!(t < tLast)) break;
+    while (times[j + 1]! <= t) j++;
+    const t0 = times[j]!;
+    const t1 = times[j + 1]!;
+    const f = t > t0 && t1 > t0 ? (t - t0) / (t1 - t0) : 0;
+    if (f === 0) {
+      out[k] = c0[j]!;
+      out[o1 + k] = c1[j]!;
+      out[o2 + k] = c2[j]!;
+      out[o3 + k] = c3[j]!;
+      out[o4 + k] = c4[j]!;
+      out[o5 + k] = c5[j]!;
+    } else {
+      const b = j + 1;
+      let v = c0[j]!;
+      out[k] = v + (c0[b]! - v) * f;
+      v = c1[j]!;
+      out[o1 + k] = v + (c1[b]! - v) * f;
+      v = c2[j]!;
+      out[o2 + k] = v + (c2[b]! - v) * f;
+      v = c3[j]!;
+      out[o3 + k] = v + (c3[b]! - v) * f;
+      v = c4[j]!;
+      out[o4 + k] = v + (c4[b]! - v) * f;
+      v = c5[j]!;
+      out[o5 + k] = v + (c5[b]! - v) * f;
+    }
+  }
+  sweepState.j = j;
+  return k;
+}
+
+function sweepScaled6(
+  times: ArrayLike<number>,
+  ch: readonly ArrayLike<number>[],
+  first: number,
+  step: number,
+  count: number,
+  out: Float32Array,
+  j: number,
+  scale: readonly number[],
+): number {
+  const c0 = ch[0]!, c1 = ch[1]!, c2 = ch[2]!, c3 = ch[3]!, c4 = ch[4]!, c5 = ch[5]!;
+  const s0 = scale[0] ?? 1, s1 = scale[1] ?? 1, s2 = scale[2] ?? 1, s3 = scale[3] ?? 1, s4 = scale[4] ?? 1, s5 = scale[5] ?? 1;
+  const o1 = count, o2 = 2 * count, o3 = 3 * count, o4 = 4 * count, o5 = 5 * count;
+  const F = Math.fround;
+  const tLast = times[times.length - 1]!;
+  let k = 0;
+  for (; k < count; k++) {
+    const t = first + k * step;
+    if (!(t < tLast)) break;
+    while (times[j + 1]! <= t) j++;
+    const t0 = times[j]!;
+    const t1 = times[j + 1]!;
+    const f = t > t0 && t1 > t0 ? (t - t0) / (t1 - t0) : 0;
+    if (f === 0) {
+      out[k] = F(c0[j]!) * s0;
+      out[o1 + k] = F(c1[j]!) * s1;
+      out[o2 + k] = F(c2[j]!) * s2;
+      out[o3 + k] = F(c3[j]!) * s3;
+      out[o4 + k] = F(c4[j]!) * s4;
+      out[o5 + k] = F(c5[j]!) * s5;
+    } else {
+      const b = j + 1;
+      let v = c0[j]!;
+      out[k] = F(v + (c0[b]! - v) * f) * s0;
+      v = c1[j]!;
+      out[o1 + k] = F(v + (c1[b]! - v) * f) * s1;
+      v = c2[j]!;
+      out[o2 + k] = F(v + (c2[b]! - v) * f) * s2;
+      v = c3[j]!;
+      out[o3 + k] = F(v + (c3[b]! - v) * f) * s3;
+      v = c4[j]!;
+      out[o4 + k] = F(v + (c4[b]! - v) * f) * s4;
+      v = c5[j]!;
+      out[o5 + k] = F(v + (c5[b]! - v) * f) * s5;
+    }
+  }
+  sweepState.j = j;
+  return k;
+}
+
+/** Any channel count, any step from `k` on (the edges, and what the fast sweeps leave). */
+function sweepGeneral(
+  times: ArrayLike<number>,
+  channels: readonly ArrayLike<number>[],
+  first: number,
+  step: number,
+  count: number,
+  out: Float32Array,
+  j: number,
+  k: number,
+  scale: readonly number[] | undefined,
+): void {
+  const n = times.length;
+  for (; k < count; k++) {
     const t = first + k * step;
     while (j + 1 < n && times[j + 1]! <= t) j++;
     const t0 = times[j]!;
+    let a = j;
+    let b = j;
+    let f = 0;
     if (t <= t0 || j + 1 >= n) {
-      i0[k] = i1[k] = t <= t0 ? j : n - 1;
+      a = b = t <= t0 ? j : n - 1;
     } else {
       const t1 = times[j + 1]!;
-      i0[k] = j;
-      i1[k] = j + 1;
-      frac[k] = t1 > t0 ? (t - t0) / (t1 - t0) : 0;
+      b = j + 1;
+      f = t1 > t0 ? (t - t0) / (t1 - t0) : 0;
+    }
+    for (let c = 0; c < channels.length; c++) {
+      const ch = channels[c]!;
+      const v0 = ch[a]!;
+      const v = Math.fround(f === 0 ? v0 : v0 + (ch[b]! - v0) * f);
+      const sc = scale?.[c] ?? 1;
+      out[c * count + k] = sc === 1 ? v : v * sc;
     }
   }
-  for (let c = 0; c < channels.length; c++) {
-    const ch = channels[c]!;
-    const o = c * count;
-    const sc = options.scale?.[c] ?? 1;
-    for (let k = 0; k < count; k++) {
-      const v0 = ch[i0[k]!]!;
-      const f = frac[k]!;
-      const v = Math.fround(f === 0 ? v0 : v0 + (ch[i1[k]!]! - v0) * f);
-      out[o + k] = sc === 1 ? v : v * sc;
-    }
-  }
-  return out;
 }
