@@ -68,8 +68,13 @@ interface Plan {
   shift: number;
   padded: number;
   window: Float64Array;
-  /** Per mel bin: first FFT bin and its weights. */
-  banks: { first: number; weights: Float64Array }[];
+  /**
+   * Mel filters, flattened (one array, no per-bin objects in the frame loop): bin b weighs FFT bins
+   * bankFirst[b] .. with weights[bankStart[b] .. bankStart[b + 1]).
+   */
+  bankFirst: Int32Array;
+  bankStart: Int32Array;
+  weights: Float64Array;
   frame: Float64Array;
   spectrum: Float64Array;
 }
@@ -77,7 +82,8 @@ interface Plan {
 const plans = new Map<string, Plan>();
 
 function planFor(s: FbankSettings): Plan {
-  const key = JSON.stringify(s);
+  // A template key, not JSON.stringify: kaldiFbank looks its plan up on every window.
+  const key = `${s.sampleRate},${s.frameLengthMs},${s.frameShiftMs},${s.melBins},${s.window},${s.blackmanCoeff},${s.dither},${s.preemphasis},${s.removeDcOffset},${s.roundToPowerOfTwo},${s.lowFreq},${s.highFreq},${s.usePower},${s.useLogFbank}`;
   let p = plans.get(key);
   if (p) return p;
   const size = Math.trunc(s.sampleRate * s.frameLengthMs * 0.001);
@@ -97,7 +103,7 @@ function planFor(s: FbankSettings): Plan {
   const fftBins = padded / 2;
   const mels = new Float64Array(fftBins);
   for (let k = 0; k < fftBins; k++) mels[k] = melScale(binWidth * k);
-  const banks: Plan['banks'] = [];
+  const banks: { first: number; weights: Float64Array }[] = [];
   for (let b = 0; b < s.melBins; b++) {
     const left = melLow + b * delta;
     const center = melLow + (b + 1) * delta;
@@ -117,12 +123,22 @@ function planFor(s: FbankSettings): Plan {
     }
     banks.push(first < 0 ? { first: 0, weights: new Float64Array(0) } : { first, weights: w.slice(first, last + 1) });
   }
+  const bankFirst = new Int32Array(s.melBins);
+  const bankStart = new Int32Array(s.melBins + 1);
+  banks.forEach((bank, b) => {
+    bankFirst[b] = bank.first;
+    bankStart[b + 1] = bankStart[b]! + bank.weights.length;
+  });
+  const weights = new Float64Array(bankStart[s.melBins]!);
+  banks.forEach((bank, b) => weights.set(bank.weights, bankStart[b]!));
   p = {
     size,
     shift,
     padded,
     window: windowFunction(s.window, size, s.blackmanCoeff),
-    banks,
+    bankFirst,
+    bankStart,
+    weights,
     frame: new Float64Array(padded),
     spectrum: new Float64Array(padded / 2 + 1),
   };
@@ -146,7 +162,7 @@ export function kaldiFbank(wave: Float32Array, s: FbankSettings): Fbank {
   const frames = fbankFrameCount(wave.length, s);
   const bins = s.melBins;
   const data = scratchF64('fbank.data', frames * bins);
-  const { size, shift, window, banks, frame, spectrum } = p;
+  const { size, shift, window, bankFirst, bankStart, weights, frame, spectrum } = p;
   for (let f = 0; f < frames; f++) {
     const off = f * shift;
     const pre = s.preemphasis;
@@ -182,15 +198,16 @@ export function kaldiFbank(wave: Float32Array, s: FbankSettings): Fbank {
       }
       for (let i = 0; i < size; i++) frame[i]! *= window[i]!;
     }
-    frame.fill(0, size);
+    // frame[size ..] stays zero: nothing writes past `size` (the plan's buffer starts zeroed).
     realSpectrum(frame, spectrum, s.usePower);
     const row = f * bins;
     for (let b = 0; b < bins; b++) {
-      const { first, weights } = banks[b]!;
+      const end = bankStart[b + 1]!;
       let e = 0;
-      for (let k = 0; k < weights.length; k++) e += spectrum[first + k]! * weights[k]!;
-      data[row + b] = s.useLogFbank ? Math.log(Math.max(e, FLOAT32_EPSILON)) : e;
+      for (let w = bankStart[b]!, k = bankFirst[b]!; w < end; w++, k++) e += spectrum[k]! * weights[w]!;
+      data[row + b] = e;
     }
+    if (s.useLogFbank) for (let i = row; i < row + bins; i++) data[i] = Math.log(Math.max(data[i]!, FLOAT32_EPSILON));
   }
   return { frames, bins, data };
 }
