@@ -8,12 +8,15 @@
  * (the window clamps them), so each phase keeps only its non-zero span: same sums, far fewer operations.
  */
 
+import { resampleSincWasm } from './resample-wasm.js';
+import { wasmKernels, type Engine } from './wasm/kernels.js';
+
 export interface SincOptions {
   lowpassFilterWidth: number;
   rolloff: number;
 }
 
-interface Kernel {
+export interface Kernel {
   orig: number;
   next: number;
   width: number;
@@ -28,7 +31,7 @@ function gcd(a: number, b: number): number {
 
 const kernels = new Map<string, Kernel>();
 
-function kernelFor(origRate: number, newRate: number, opts: SincOptions): Kernel {
+export function kernelFor(origRate: number, newRate: number, opts: SincOptions): Kernel {
   const key = `${origRate}:${newRate}:${opts.lowpassFilterWidth}:${opts.rolloff}`;
   const cached = kernels.get(key);
   if (cached) return cached;
@@ -74,18 +77,25 @@ export function resampledLength(n: number, origRate: number, newRate: number): n
 
 /**
  * Resamples one channel from `origRate` to `newRate` (integers, Hz). Returns the input when they are equal.
- * `into` (length resampledLength(...)) receives the output instead of a new array.
+ * `into` (length resampledLength(...)) receives the output instead of a new array. The WebAssembly kernel
+ * computes it where available (engine 'auto'), with the same sums in the same order.
  */
-export function resampleSinc(x: Float32Array, origRate: number, newRate: number, opts: SincOptions, into?: Float32Array): Float32Array {
+export function resampleSinc(x: Float32Array, origRate: number, newRate: number, opts: SincOptions, into?: Float32Array, engine: Engine = 'auto'): Float32Array {
   if (!Number.isInteger(origRate) || !Number.isInteger(newRate) || origRate <= 0 || newRate <= 0) {
     throw new RangeError(`resample rates must be positive integers, got ${origRate} -> ${newRate} Hz`);
   }
   if (origRate === newRate) return x;
-  const { orig, next, width, phases } = kernelFor(origRate, newRate, opts);
+  const kernel = kernelFor(origRate, newRate, opts);
+  const { orig, next, width, phases } = kernel;
   const n = x.length;
   const outLen = Math.ceil((next * n) / orig);
   if (into !== undefined && into.length !== outLen) throw new RangeError(`resample output buffer has ${into.length} samples, expected ${outLen}`);
   const out = into ?? new Float32Array(outLen);
+  const wk = engine === 'auto' ? wasmKernels() : null;
+  if (wk !== null) {
+    resampleSincWasm(wk, kernel, x, out);
+    return out;
+  }
   for (let i = 0; i < outLen; i++) {
     const m = Math.floor(i / next);
     const { first, taps } = phases[i - m * next]!;

@@ -37,7 +37,7 @@ import { outputBuffer } from './tensor.js';
 
 const PRECISION_BITS = 32 - 8 - 2;
 
-interface Coeffs {
+export interface Coeffs {
   ksize: number;
   /** Per output position: first input index and tap count. */
   bounds: Int32Array;
@@ -95,7 +95,7 @@ export interface Region {
 }
 
 /** Rows of the source the vertical pass reads for the requested output rows. */
-function rowSpan(v: Coeffs): { first: number; last: number } {
+export function rowSpan(v: Coeffs): { first: number; last: number } {
   let first = Infinity;
   let last = 0;
   for (let i = 0; i < v.bounds.length; i += 2) {
@@ -107,7 +107,7 @@ function rowSpan(v: Coeffs): { first: number; last: number } {
 
 /** Coefficients are the same for every frame of a stream: keep the last few. */
 const coeffCache = new Map<string, { c: Coeffs; fixed: Int32Array }>();
-function cachedCoeffs(inSize: number, outSize: number, first: number, n: number, filter: Filter): { c: Coeffs; fixed: Int32Array } {
+export function cachedCoeffs(inSize: number, outSize: number, first: number, n: number, filter: Filter): { c: Coeffs; fixed: Int32Array } {
   const key = `${inSize}:${outSize}:${first}:${n}:${filter}`;
   let hit = coeffCache.get(key);
   if (hit === undefined) {

@@ -7,6 +7,8 @@ import sharp from 'sharp';
 import type { VisionPreprocess } from './params.js';
 import { resizeCropGeometry } from './geometry.js';
 import { resizeRgbPlanar, resizeU8 } from './resize-pil.js';
+import { resizeRgbNormalisedWasm } from './resize-wasm.js';
+import { wasmKernels, type Engine } from './wasm/kernels.js';
 import { float32Tensor, outputBuffer, type Tensor } from './tensor.js';
 
 export interface RgbImage {
@@ -74,14 +76,21 @@ export function visionCrop(img: RgbImage, params: VisionPreprocess, what = 'visi
   return resizeU8(img.rgb, img.width, img.height, 3, g.width, g.height, region, params.interpolation, into);
 }
 
-/** The Pillow-exact path: synchronous, no native calls; resize, crop and normalisation in one pass. */
-export function visionTensor(img: RgbImage, params: VisionPreprocess, what = 'vision frame', into?: Float32Array): Tensor {
+/**
+ * The Pillow-exact path: synchronous, no native calls; resize, crop and normalisation in one pass, in
+ * WebAssembly SIMD where available. `engine: 'typescript'` forces the TypeScript port (tests compare the two).
+ */
+export function visionTensor(img: RgbImage, params: VisionPreprocess, what = 'vision frame', into?: Float32Array, engine: Engine = 'auto'): Tensor {
   checkImage(img, what);
   const g = resizeCropGeometry(img.width, img.height, params.size, params.crop);
   const region = { left: g.left, top: g.top, width: g.crop, height: g.crop };
   const out = outputBuffer(3 * g.crop * g.crop, into);
-  const luts = tablesFor(params) as [Float32Array, Float32Array, Float32Array];
-  resizeRgbPlanar(img.rgb, img.width, img.height, g.width, g.height, region, params.interpolation, luts, out);
+  // The SIMD kernels when they can run here and cover this geometry; the TypeScript port otherwise (same values).
+  const wk = engine === 'auto' ? wasmKernels() : null;
+  if (wk === null || !resizeRgbNormalisedWasm(wk, img.rgb, img.width, img.height, g.width, g.height, region, params.interpolation, params.mean, params.std, out)) {
+    const luts = tablesFor(params) as [Float32Array, Float32Array, Float32Array];
+    resizeRgbPlanar(img.rgb, img.width, img.height, g.width, g.height, region, params.interpolation, luts, out);
+  }
   return float32Tensor([3, g.crop, g.crop], out);
 }
 
