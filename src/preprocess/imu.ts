@@ -5,7 +5,9 @@
 import { resampleLinear } from '../core/resample-linear.js';
 import type { ImuWindow } from '../core/types.js';
 import { IMU_CHANNELS, type ImuPreprocess } from './params.js';
+import { resampleLinearWasm } from './imu-wasm.js';
 import { float32Tensor, outputBuffer, type Tensor } from './tensor.js';
+import { wasmKernels, type Engine } from './wasm/kernels.js';
 
 /**
  * Readings (times in seconds, ascending; one array per channel) -> `count` steps at start + k * seconds /
@@ -42,11 +44,23 @@ export function imuTensorFromCanonical(channels: Float32Array, count: number, p:
  * Readings (canonical channels ax..gz) -> the model's tensor in one pass: resampled straight into the
  * manifest's channel order and scale. Identical to resampleImu followed by imuTensorFromCanonical.
  */
-export function imuTensorFromReadings(t: Float64Array, channels: readonly Float32Array[], start: number, p: ImuPreprocess, into?: Float32Array): Tensor {
+export function imuTensorFromReadings(
+  t: Float64Array,
+  channels: readonly Float32Array[],
+  start: number,
+  p: ImuPreprocess,
+  into?: Float32Array,
+  engine: Engine = 'auto',
+): Tensor {
   if (channels.length !== 6) throw new RangeError(`IMU readings have ${channels.length} channels, expected 6 (ax ay az gx gy gz)`);
   const ordered = p.channelOrder.map((name) => channels[IMU_CHANNELS.indexOf(name)]!);
   const out = outputBuffer(6 * p.samples, into);
-  resampleLinear(t, ordered, start, p.windowSeconds / p.samples, p.samples, { scale: p.scale, out });
+  const step = p.windowSeconds / p.samples;
+  const wk = engine === 'auto' ? wasmKernels() : null;
+  // The kernel where it runs (same values); resampleLinear otherwise.
+  if (wk === null || !resampleLinearWasm(wk, t, ordered, start, step, p.samples, p.scale, out)) {
+    resampleLinear(t, ordered, start, step, p.samples, { scale: p.scale, out });
+  }
   return float32Tensor([6, p.samples], out);
 }
 

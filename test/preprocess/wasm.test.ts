@@ -7,6 +7,8 @@ import { join, resolve } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { depthTensor, thermalTensor, type FloatImage } from '../../src/preprocess/depth.js';
 import { readGreyImage, readRgbImage } from '../../src/preprocess/image-file.js';
+import { imuTensorFromReadings } from '../../src/preprocess/imu.js';
+import { parseImuCsv } from '../../src/preprocess/imu-csv.js';
 import { defaultPreprocess } from '../../src/preprocess/params.js';
 import { resampleSinc } from '../../src/preprocess/resample-sinc.js';
 import { visionTensor, type RgbImage } from '../../src/preprocess/vision.js';
@@ -78,7 +80,7 @@ describe('WebAssembly kernels', () => {
 
     it('bilinear and other mean/std', () => {
       const img = noiseRgb(333, 250, 5);
-      const q = { ...p, interpolation: 'bilinear' as const, mean: [0.1, 0.5, 0.9], std: [0.2, 0.3, 0.7] };
+      const q = { ...p, interpolation: 'bilinear' as const, mean: [0.1, 0.5, 0.9] as [number, number, number], std: [0.2, 0.3, 0.7] as [number, number, number] };
       expect(differing(visionTensor(img, q).data as Float32Array, visionTensor(img, q, 'x', undefined, 'typescript').data as Float32Array)).toEqual([]);
     });
   });
@@ -142,6 +144,39 @@ describe('WebAssembly kernels', () => {
       for (const [n, from, to] of [[48000, 48000, 16000], [7, 44100, 16000], [500, 22050, 16000], [8000, 8000, 16000], [1, 48000, 16000], [3333, 11025, 16000]] as const) {
         same(Float32Array.from({ length: n }, () => r() * 2 - 1), from, to);
       }
+    });
+  });
+
+  describe('IMU (linear resampling onto the model grid)', () => {
+    const p = defaultPreprocess('imu');
+    const same = (t: Float64Array, ch: Float32Array[], start: number, q = p) =>
+      expect(differing(imuTensorFromReadings(t, ch, start, q).data as Float32Array, imuTensorFromReadings(t, ch, start, q, undefined, 'typescript').data as Float32Array)).toEqual([]);
+
+    it('windows across a real walk (x-io, 400 Hz), before, inside and past its ends, reordered and scaled', () => {
+      const rows = readFileSync(join(DATA, 'imu/xio_walk/short_walk.csv'), 'utf8').trim().split('\n').slice(1).map((r) => r.split(',').map(Number));
+      const csv = ['t,ax,ay,az,gx,gy,gz', ...rows.map((v) => [v[0], v[4], v[5], v[6], v[1], v[2], v[3]].join(','))].join('\n');
+      const walk = parseImuCsv(csv, 'short_walk.csv');
+      const q = { ...p, scale: [1, 2, 0.5, 1, 3, 1], channelOrder: ['gx', 'gy', 'gz', 'ax', 'ay', 'az'] as typeof p.channelOrder };
+      const t0 = walk.t[0]!;
+      const tEnd = walk.t[walk.t.length - 1]!;
+      for (const s of [t0 - 6, t0 - 2.5, t0, t0 + 5.013, (t0 + tEnd) / 2, tEnd - 4, tEnd - 0.1, tEnd + 1]) {
+        same(walk.t, walk.channels, s);
+        same(walk.t, walk.channels, s, q);
+      }
+    });
+
+    it('jitter, duplicate and out-of-order stamps, NaN times and values', () => {
+      const r = rng(11);
+      const n = 900;
+      const t = Float64Array.from({ length: n }, (_, i) => i / 180 + (r() - 0.5) / 400);
+      t[100] = t[99]!;
+      t[200] = t[198]! - 0.01;
+      t[300] = NaN;
+      const ch = Array.from({ length: 6 }, () => Float32Array.from({ length: n }, () => (r() - 0.5) * 20));
+      ch[2]![50] = NaN;
+      ch[3]![60] = -0;
+      ch[4]![70] = Infinity;
+      for (const s of [-1, 0, 0.2, 1.4, 4]) same(t, ch, s);
     });
   });
 

@@ -368,3 +368,37 @@ void resample_sinc(const float *x, int n, float *out, int outLen, int orig, int 
     out[i] = sinc_one(x, n, mm * orig - width + firsts[ph], counts[ph], taps + ph * maxTaps);
   }
 }
+
+/* ---------------------------------------------------------------------------------------------------- */
+/* IMU: linear resampling onto an even grid (src/core/resample-linear.ts)                                */
+
+/*
+ * resampleLinear's loop for `nch` channels (channel-major float32 [nch][n] aligned with `times`), from
+ * reading j = 0: step k at first + k * step holds reading j when t <= times[j], the last reading past the
+ * end, else interpolates v0 + (v1 - v0) * f in double, rounded to float32, then times scale[c] unless it
+ * is 1. Same operations in the same order as the TypeScript, so the same float32 values.
+ */
+EXPORT(resample_linear)
+void resample_linear(const double *times, int n, const float *ch, int nch, double first, double step, int count,
+                     const double *scale, float *out) {
+  int j = 0;
+  for (int k = 0; k < count; k++) {
+    const double t = first + k * step;
+    while (j + 1 < n && times[j + 1] <= t) j++;
+    const double t0 = times[j];
+    int a = j, b = j;
+    double f = 0;
+    if (t <= t0 || j + 1 >= n) {
+      a = b = t <= t0 ? j : n - 1;
+    } else {
+      const double t1 = times[j + 1];
+      b = j + 1;
+      f = t1 > t0 ? (t - t0) / (t1 - t0) : 0;
+    }
+    for (int c = 0; c < nch; c++) {
+      const double v0 = ch[c * n + a];
+      const float v = f == 0 ? (float)v0 : (float)(v0 + ((double)ch[c * n + b] - v0) * f);
+      out[c * count + k] = scale[c] == 1 ? v : (float)((double)v * scale[c]);
+    }
+  }
+}

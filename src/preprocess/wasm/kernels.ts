@@ -30,6 +30,7 @@ export interface KernelExports {
   v_planar_normalise(tmp: Ptr, tmpRows: number, w: number, first: number, outRows: number, bounds: Ptr, k: Ptr, ksize: number, mean: Ptr, std: Ptr, out: Ptr): void;
   h_float(src: Ptr, width: number, first: number, tmpRows: number, colFirst: number, span: number, n: number, bounds: Ptr, k: Ptr, ksize: number, mode: number, params: Ptr, pairs: Ptr, tmp: Ptr): void;
   v_float(tmp: Ptr, w: number, first: number, outRows: number, bounds: Ptr, k: Ptr, ksize: number, normalise: number, mean: number, std: number, out: Ptr): void;
+  resample_linear(times: Ptr, n: number, ch: Ptr, nch: number, first: number, step: number, count: number, scale: Ptr, out: Ptr): void;
   resample_sinc(x: Ptr, n: number, out: Ptr, outLen: number, orig: number, next: number, width: number, firsts: Ptr, counts: Ptr, taps: Ptr, maxTaps: number): void;
 }
 
