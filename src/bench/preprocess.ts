@@ -2,7 +2,8 @@
  * `sensebind bench preprocess`: per-window preprocessing time of every modality in TypeScript against the
  * PyTorch reference (bench/preprocess_reference.py, run in the same invocation on the same inputs), and
  * the ratio reference / ours. Both sides start from decoded data (a frame in memory, a waveform, readings),
- * since that is what a live window is. Prints one JSON object.
+ * since that is what a live window is. Rows marked "TypeScript engine" time the same windows without the
+ * WebAssembly kernels (what SENSEBIND_WASM=0 runs). Prints one JSON object.
  *
  * Options: --data <dir> (default ../shared/data), --seconds <budget per modality> (default 2),
  * --python <interpreter> (default /usr/bin/python3; the reference is skipped when it cannot run).
@@ -22,6 +23,7 @@ import { defaultPreprocess } from '../preprocess/params.js';
 import { loadTokenizer } from '../preprocess/tokenizer.js';
 import { visionTensor, visionTensorSharp } from '../preprocess/vision.js';
 import { readWav } from '../preprocess/wav.js';
+import { wasmUnavailableReason } from '../preprocess/wasm/kernels.js';
 
 interface Timing {
   /** Median CPU milliseconds (user + system) per window: robust on a machine shared with other jobs. */
@@ -130,6 +132,14 @@ export async function main(argv: string[]): Promise<void> {
     thermal: timed(() => thermalTensor({ width: grey.width, height: grey.height, values: grey.values }, thermal, into), budget),
     imu: timed(() => imuTensorFromReadings(walk.t, walk.channels, start, imu, into), budget),
   };
+  // The same windows through the TypeScript implementations (the fallback where WebAssembly SIMD is off).
+  const oursTs: Record<string, Timing> = {
+    vision: timed(() => visionTensor(frame, vision, 'bench', into, 'typescript'), budget),
+    audio44k: timed(() => audioWindowTensor(dog, dogWav.rate, audio, into, 'typescript'), budget),
+    depth: timed(() => depthTensor({ width: depthPng.width, height: depthPng.height, values: metres }, depth, into, 'typescript'), budget),
+    thermal: timed(() => thermalTensor({ width: grey.width, height: grey.height, values: grey.values }, thermal, into, 'typescript'), budget),
+    imu: timed(() => imuTensorFromReadings(walk.t, walk.channels, start, imu, into, 'typescript'), budget),
+  };
   const sharpVision = await timedAsync(() => visionTensorSharp(frame, { ...vision, resizer: 'sharp' }, 'bench', into), budget);
 
   const script = resolve(dirname(fileURLToPath(import.meta.url)), '../../bench/preprocess_reference.py');
@@ -153,12 +163,14 @@ export async function main(argv: string[]): Promise<void> {
   const modalities: Record<string, ReturnType<typeof row>> = {};
   for (const [m, t] of Object.entries(ours)) modalities[m] = row(t, m);
   for (const [m, t] of Object.entries(oursInto)) modalities[`${m} (into batch buffer)`] = row(t, m);
+  for (const [m, t] of Object.entries(oursTs)) modalities[`${m} (into batch buffer, TypeScript engine)`] = row(t, m);
   modalities['vision (sharp resizer, not Pillow-exact)'] = row(sharpVision, 'vision');
   const out = {
     bench: 'preprocess',
     unit: 'median CPU ms per window (speedup = reference / ours); wall ms alongside',
     loadAverage: os.loadavg().map((x) => round(x, 2)),
     node: process.version,
+    kernels: wasmUnavailableReason() === null ? 'WebAssembly SIMD' : `TypeScript (${wasmUnavailableReason()})`,
     torchThreads: typeof reference?.['torchThreads'] === 'number' ? reference['torchThreads'] : null,
     ...(referenceError !== undefined ? { referenceError } : {}),
     modalities,

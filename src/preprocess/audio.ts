@@ -10,6 +10,7 @@ import { kaldiFbank, type FbankSettings } from './fbank.js';
 import { resampleSinc, resampledLength } from './resample-sinc.js';
 import { scratchF32 } from './scratch.js';
 import { float32Tensor, outputBuffer, type Tensor } from './tensor.js';
+import type { Engine } from './wasm/kernels.js';
 
 export function fbankSettings(p: AudioPreprocess): FbankSettings {
   return {
@@ -101,13 +102,13 @@ export function audioFileTensor(channels: readonly Float32Array[], rate: number,
  * A live mono window -> `liveClips` clips: with one clip the newest `clipSeconds`, with more the file
  * sampler over the window.
  */
-export function audioWindowTensor(samples: Float32Array, rate: number, p: AudioPreprocess, into?: Float32Array): Tensor {
+export function audioWindowTensor(samples: Float32Array, rate: number, p: AudioPreprocess, into?: Float32Array, engine: Engine = 'auto'): Tensor {
   if (samples.length === 0) throw new RangeError('audio window has no samples');
   // Live windows arrive several times a second: work in a reused buffer (the clip mean is subtracted in place).
   const n16 = rate === p.sampleRate ? samples.length : resampledLength(samples.length, rate, p.sampleRate);
   const buf = scratchF32('audio.window', n16);
   if (rate === p.sampleRate) buf.set(samples);
-  else resampleSinc(samples, rate, p.sampleRate, p.resample, buf);
+  else resampleSinc(samples, rate, p.sampleRate, p.resample, buf, engine);
   const buffers = [buf];
   const n = buffers[0]!.length;
   const clip = Math.round(p.clipSeconds * p.sampleRate);

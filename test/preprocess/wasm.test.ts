@@ -5,6 +5,8 @@ import { createHash } from 'node:crypto';
 import { readFileSync, readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import { parseConfig } from '../../src/config/load.js';
+import { checkPreprocessKernels } from '../../src/doctor/checks.js';
 import { depthTensor, thermalTensor, type FloatImage } from '../../src/preprocess/depth.js';
 import { readGreyImage, readRgbImage } from '../../src/preprocess/image-file.js';
 import { imuTensorFromReadings } from '../../src/preprocess/imu.js';
@@ -17,6 +19,7 @@ import { KERNELS_SOURCE_SHA256 } from '../../src/preprocess/wasm/kernels-binary.
 import { wasmKernels, wasmUnavailableReason } from '../../src/preprocess/wasm/kernels.js';
 
 const DATA = resolve('../shared/data');
+const defaultConfig = parseConfig({}, 'test');
 
 /** Indices where two float32 arrays differ bitwise, or throws on length mismatch. */
 function differing(a: Float32Array, b: Float32Array): number[] {
@@ -43,7 +46,8 @@ function noiseRgb(width: number, height: number, seed: number): RgbImage {
 }
 
 describe('WebAssembly kernels', () => {
-  it('run here (Node 20 has WebAssembly SIMD) and were built from the committed kernels.c', () => {
+  it('run here (Node 20 has WebAssembly SIMD) and were built from the committed kernels.c', async () => {
+    expect(await checkPreprocessKernels(defaultConfig)).toMatchObject({ name: 'preprocess kernels', status: 'ok' });
     expect(wasmUnavailableReason()).toBeNull();
     expect(wasmKernels()).not.toBeNull();
     const source = readFileSync(resolve('src/preprocess/wasm/kernels.c'));
@@ -191,6 +195,8 @@ describe('WebAssembly kernels', () => {
       const k = await import('../../src/preprocess/wasm/kernels.js');
       expect(k.wasmKernels()).toBeNull();
       expect(k.wasmUnavailableReason()).toMatch(/SENSEBIND_WASM=0/);
+      const doctor = await import('../../src/doctor/checks.js');
+      expect(await doctor.checkPreprocessKernels(defaultConfig)).toMatchObject({ status: 'warn', detail: expect.stringMatching(/TypeScript fallback.*SENSEBIND_WASM=0/) });
       const v = await import('../../src/preprocess/vision.js');
       const img = noiseRgb(320, 240, 1);
       expect(differing(v.visionTensor(img, defaultPreprocess('vision')).data as Float32Array, visionTensor(img, defaultPreprocess('vision')).data as Float32Array)).toEqual([]);
