@@ -5,6 +5,7 @@ Each modality is timed per window from already-decoded data, exactly as the Type
 reference pipelines of test/golden/make_golden.py (ImageBind's transforms, torchaudio, the pure-Python
 CLIP tokenizer with its cache warm). Prints one JSON object {modality: {"ms": median CPU ms per window, "wallMs": ..., "n": windows}}.
 Run from the repository root: /usr/bin/python3 bench/preprocess_reference.py [--data ../shared/data] [--seconds 2]
+(`--serve` answers one request per stdin line instead; the TypeScript bench uses that to interleave.)
 """
 import argparse
 import json
@@ -44,6 +45,7 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument('--data', default='../shared/data')
     ap.add_argument('--seconds', type=float, default=2.0, help='time budget per modality')
+    ap.add_argument('--serve', action='store_true', help='answer timing requests on stdin (see main)')
     a = ap.parse_args()
     d = a.data
     vision = transforms.Compose([
@@ -100,17 +102,25 @@ def main():
         ch = np.stack([np.interp(grid, t_w, v_w[:, c]) for c in range(6)])
         return torch.from_numpy(ch.astype(np.float32))
 
-    b = a.seconds
-    result = {
-        'vision': timed(lambda: vision(img), b),
-        'audio16k': timed(lambda: audio(speech, sr16), b),
-        'audio44k': timed(lambda: audio(dog, sr44), b),
-        'text': timed(text, b),
-        'depth': timed(depth, b),
-        'thermal': timed(thermal, b),
-        'imu': timed(imu, b),
-        'torchThreads': torch.get_num_threads(),
+    fns = {
+        'vision': lambda: vision(img),
+        'audio16k': lambda: audio(speech, sr16),
+        'audio44k': lambda: audio(dog, sr44),
+        'text': text,
+        'depth': depth,
+        'thermal': thermal,
+        'imu': imu,
     }
+    if a.serve:
+        # One line per request, "<modality> <seconds>", one JSON line back: the caller interleaves these
+        # with its own timings so that both sides see the same machine load.
+        print(json.dumps({'ready': True, 'torchThreads': torch.get_num_threads()}), flush=True)
+        for line in sys.stdin:
+            name, budget = line.split()
+            print(json.dumps(timed(fns[name], float(budget))), flush=True)
+        return
+    result = {name: timed(fn, a.seconds) for name, fn in fns.items()}
+    result['torchThreads'] = torch.get_num_threads()
     print(json.dumps(result))
 
 

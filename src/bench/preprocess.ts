@@ -5,14 +5,16 @@
  * since that is what a live window is. Rows marked "TypeScript engine" time the same windows without the
  * WebAssembly kernels (what SENSEBIND_WASM=0 runs). Prints one JSON object.
  *
- * Options: --data <dir> (default ../shared/data), --seconds <budget per modality> (default 2),
+ * Options: --data <dir> (default ../shared/data), --seconds <budget per row, split over the rounds> (default 2),
+ * --rounds <n> (default 5: each round times every row right after the reference of its modality),
  * --python <interpreter> (default /usr/bin/python3; the reference is skipped when it cannot run).
  */
-import { spawnSync } from 'node:child_process';
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import os from 'node:os';
 import { readFileSync, readdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
 import { audioWindowTensor } from '../preprocess/audio.js';
 import { depthTensor, thermalTensor } from '../preprocess/depth.js';
@@ -87,10 +89,17 @@ function xioWalk(path: string): { t: Float64Array; channels: Float32Array[] } {
 export async function main(argv: string[]): Promise<void> {
   const { values } = parseArgs({
     args: argv,
-    options: { data: { type: 'string', default: '../shared/data' }, seconds: { type: 'string', default: '2' }, python: { type: 'string', default: '/usr/bin/python3' } },
+    options: {
+      data: { type: 'string', default: '../shared/data' },
+      seconds: { type: 'string', default: '2' },
+      rounds: { type: 'string', default: '5' },
+      python: { type: 'string', default: '/usr/bin/python3' },
+    },
   });
   const data = resolve(values.data);
   const budget = Number(values.seconds);
+  const rounds = Math.max(1, Math.round(Number(values.rounds)));
+  if (!(budget > 0) || !Number.isFinite(rounds)) throw new RangeError(`--seconds must be > 0 and --rounds a count, got ${values.seconds} and ${values.rounds}`);
 
   const vision = defaultPreprocess('vision');
   const audio = defaultPreprocess('audio');
@@ -115,67 +124,128 @@ export async function main(argv: string[]): Promise<void> {
 
   // `into`: the window's slice of a batch buffer, as the embedding runtime can pass it (no allocation per window).
   const into = new Float32Array(3 * 224 * 224);
-  const ours: Record<string, Timing> = {
-    vision: timed(() => visionTensor(frame, vision), budget),
-    audio16k: timed(() => audioWindowTensor(speech, 16000, audio), budget),
-    audio44k: timed(() => audioWindowTensor(dog, dogWav.rate, audio), budget),
-    text: timed(() => tok.tokenize(prompts[i++ % prompts.length]!, text), budget),
-    depth: timed(() => depthTensor({ width: depthPng.width, height: depthPng.height, values: metres }, depth), budget),
-    thermal: timed(() => thermalTensor({ width: grey.width, height: grey.height, values: grey.values }, thermal), budget),
-    imu: timed(() => imuTensorFromReadings(walk.t, walk.channels, start, imu), budget),
-  };
-  const oursInto: Record<string, Timing> = {
-    vision: timed(() => visionTensor(frame, vision, 'bench', into), budget),
-    audio16k: timed(() => audioWindowTensor(speech, 16000, audio, into), budget),
-    audio44k: timed(() => audioWindowTensor(dog, dogWav.rate, audio, into), budget),
-    depth: timed(() => depthTensor({ width: depthPng.width, height: depthPng.height, values: metres }, depth, into), budget),
-    thermal: timed(() => thermalTensor({ width: grey.width, height: grey.height, values: grey.values }, thermal, into), budget),
-    imu: timed(() => imuTensorFromReadings(walk.t, walk.channels, start, imu, into), budget),
-  };
-  // The same windows through the TypeScript implementations (the fallback where WebAssembly SIMD is off).
-  const oursTs: Record<string, Timing> = {
-    vision: timed(() => visionTensor(frame, vision, 'bench', into, 'typescript'), budget),
-    audio44k: timed(() => audioWindowTensor(dog, dogWav.rate, audio, into, 'typescript'), budget),
-    depth: timed(() => depthTensor({ width: depthPng.width, height: depthPng.height, values: metres }, depth, into, 'typescript'), budget),
-    thermal: timed(() => thermalTensor({ width: grey.width, height: grey.height, values: grey.values }, thermal, into, 'typescript'), budget),
-    imu: timed(() => imuTensorFromReadings(walk.t, walk.channels, start, imu, into, 'typescript'), budget),
-  };
-  const sharpVision = await timedAsync(() => visionTensorSharp(frame, { ...vision, resizer: 'sharp' }, 'bench', into), budget);
+  const dm = { width: depthPng.width, height: depthPng.height, values: metres };
+  const th = { width: grey.width, height: grey.height, values: grey.values };
+  const INTO = 'into batch buffer';
+  const TS = 'into batch buffer, TypeScript engine';
+  // [row label, reference modality, the window's work]; rows of one modality run right after its reference.
+  const rows: [string, string, () => unknown][] = [
+    ['vision', 'vision', () => visionTensor(frame, vision)],
+    [`vision (${INTO})`, 'vision', () => visionTensor(frame, vision, 'bench', into)],
+    [`vision (${TS})`, 'vision', () => visionTensor(frame, vision, 'bench', into, 'typescript')],
+    ['audio16k', 'audio16k', () => audioWindowTensor(speech, 16000, audio)],
+    [`audio16k (${INTO})`, 'audio16k', () => audioWindowTensor(speech, 16000, audio, into)],
+    ['audio44k', 'audio44k', () => audioWindowTensor(dog, dogWav.rate, audio)],
+    [`audio44k (${INTO})`, 'audio44k', () => audioWindowTensor(dog, dogWav.rate, audio, into)],
+    [`audio44k (${TS})`, 'audio44k', () => audioWindowTensor(dog, dogWav.rate, audio, into, 'typescript')],
+    ['text', 'text', () => tok.tokenize(prompts[i++ % prompts.length]!, text)],
+    ['depth', 'depth', () => depthTensor(dm, depth)],
+    [`depth (${INTO})`, 'depth', () => depthTensor(dm, depth, into)],
+    [`depth (${TS})`, 'depth', () => depthTensor(dm, depth, into, 'typescript')],
+    ['thermal', 'thermal', () => thermalTensor(th, thermal)],
+    [`thermal (${INTO})`, 'thermal', () => thermalTensor(th, thermal, into)],
+    [`thermal (${TS})`, 'thermal', () => thermalTensor(th, thermal, into, 'typescript')],
+    ['imu', 'imu', () => imuTensorFromReadings(walk.t, walk.channels, start, imu)],
+    [`imu (${INTO})`, 'imu', () => imuTensorFromReadings(walk.t, walk.channels, start, imu, into)],
+    [`imu (${TS})`, 'imu', () => imuTensorFromReadings(walk.t, walk.channels, start, imu, into, 'typescript')],
+  ];
+  const SHARP = 'vision (sharp resizer, not Pillow-exact)';
 
   const script = resolve(dirname(fileURLToPath(import.meta.url)), '../../bench/preprocess_reference.py');
-  const ref = spawnSync(values.python, [script, '--data', data, '--seconds', String(budget)], { encoding: 'utf8', maxBuffer: 1 << 20 });
-  let reference: Record<string, Timing | number> | null = null;
+  let reference: ReferenceServer | null = null;
   let referenceError: string | undefined;
-  if (ref.status === 0) reference = JSON.parse(ref.stdout.trim().split('\n').pop()!) as Record<string, Timing | number>;
-  else referenceError = (ref.error?.message ?? ref.stderr.trim().split('\n').slice(-1)[0]) || `exit ${ref.status}`;
+  try {
+    reference = await ReferenceServer.start(values.python, script, data);
+  } catch (err) {
+    referenceError = err instanceof Error ? err.message : String(err);
+  }
 
-  const row = (t: Timing, key: string) => {
-    const r = reference?.[key];
-    const ref = typeof r === 'object' ? r : null;
-    return {
-      oursMs: round(t.ms),
-      referenceMs: ref === null ? null : round(ref.ms),
-      speedup: ref === null ? null : round(ref.ms / t.ms, 2),
-      oursWallMs: round(t.wallMs),
-      referenceWallMs: ref === null ? null : round(ref.wallMs),
-    };
+  // Rounds: each row and its reference are timed back to back, so a load change on this shared machine hits
+  // both sides of a ratio; the speedup reported is the median of the per-round ratios.
+  const slice = Math.max(0.2, budget / rounds);
+  const samples = new Map<string, { ours: number[]; wall: number[]; ref: number[]; refWall: number[] }>();
+  const add = (label: string, t: Timing, r: Timing | null) => {
+    let e = samples.get(label);
+    if (e === undefined) samples.set(label, (e = { ours: [], wall: [], ref: [], refWall: [] }));
+    e.ours.push(t.ms);
+    e.wall.push(t.wallMs);
+    if (r !== null) {
+      e.ref.push(r.ms);
+      e.refWall.push(r.wallMs);
+    }
   };
-  const modalities: Record<string, ReturnType<typeof row>> = {};
-  for (const [m, t] of Object.entries(ours)) modalities[m] = row(t, m);
-  for (const [m, t] of Object.entries(oursInto)) modalities[`${m} (into batch buffer)`] = row(t, m);
-  for (const [m, t] of Object.entries(oursTs)) modalities[`${m} (into batch buffer, TypeScript engine)`] = row(t, m);
-  modalities['vision (sharp resizer, not Pillow-exact)'] = row(sharpVision, 'vision');
+  for (let r = 0; r < rounds; r++) {
+    for (const m of ['vision', 'audio16k', 'audio44k', 'text', 'depth', 'thermal', 'imu']) {
+      const ref = reference === null ? null : await reference.time(m, slice);
+      for (const [label, rm, fn] of rows) if (rm === m) add(label, timed(fn, slice), ref);
+      if (m === 'vision') add(SHARP, await timedAsync(() => visionTensorSharp(frame, { ...vision, resizer: 'sharp' }, 'bench', into), slice), ref);
+    }
+    process.stderr.write(`bench preprocess: round ${r + 1}/${rounds} done\n`);
+  }
+  const torchThreads = reference?.torchThreads ?? null;
+  reference?.close();
+
+  const modalities: Record<string, object> = {};
+  for (const [label, e] of samples) {
+    const ratios = e.ref.map((x, k) => x / e.ours[k]!).sort((a, b) => a - b);
+    modalities[label] = {
+      oursMs: round(median(e.ours)),
+      referenceMs: e.ref.length > 0 ? round(median(e.ref)) : null,
+      speedup: ratios.length > 0 ? round(median(ratios), 2) : null,
+      speedupRange: ratios.length > 0 ? [round(ratios[0]!, 2), round(ratios[ratios.length - 1]!, 2)] : null,
+      oursWallMs: round(median(e.wall)),
+      referenceWallMs: e.refWall.length > 0 ? round(median(e.refWall)) : null,
+    };
+  }
   const out = {
     bench: 'preprocess',
-    unit: 'median CPU ms per window (speedup = reference / ours); wall ms alongside',
+    unit: 'median CPU ms per window; speedup = median over rounds of reference / ours (range = min, max); wall ms alongside',
+    rounds,
     loadAverage: os.loadavg().map((x) => round(x, 2)),
     node: process.version,
     kernels: wasmUnavailableReason() === null ? 'WebAssembly SIMD' : `TypeScript (${wasmUnavailableReason()})`,
-    torchThreads: typeof reference?.['torchThreads'] === 'number' ? reference['torchThreads'] : null,
+    torchThreads,
     ...(referenceError !== undefined ? { referenceError } : {}),
     modalities,
   };
   process.stdout.write(`${JSON.stringify(out, null, 2)}\n`);
+}
+
+const median = (a: number[]): number => [...a].sort((x, y) => x - y)[Math.floor(a.length / 2)]!;
+
+/** bench/preprocess_reference.py --serve: one timing request per line, one JSON answer per line. */
+class ReferenceServer {
+  readonly #child: ChildProcessWithoutNullStreams;
+  readonly #lines: AsyncIterator<string>;
+  torchThreads: number | null = null;
+
+  private constructor(child: ChildProcessWithoutNullStreams) {
+    this.#child = child;
+    this.#lines = createInterface({ input: child.stdout })[Symbol.asyncIterator]();
+  }
+
+  static async start(python: string, script: string, data: string): Promise<ReferenceServer> {
+    const child = spawn(python, [script, '--data', data, '--serve'], { stdio: ['pipe', 'pipe', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (b: Buffer) => (stderr = (stderr + b.toString()).slice(-2000)));
+    const spawnError = new Promise<never>((_, reject) => child.on('error', (err) => reject(new Error(`${python}: ${err.message}`))));
+    const server = new ReferenceServer(child);
+    const first = await Promise.race([server.#lines.next(), spawnError]);
+    if (first.done === true) throw new Error(`reference did not start: ${stderr.trim().split('\n').slice(-1)[0] ?? `exit ${child.exitCode}`}`);
+    server.torchThreads = (JSON.parse(first.value) as { torchThreads: number }).torchThreads;
+    return server;
+  }
+
+  async time(modality: string, seconds: number): Promise<Timing> {
+    this.#child.stdin.write(`${modality} ${seconds}\n`);
+    const line = await this.#lines.next();
+    if (line.done === true) throw new Error(`reference exited while timing ${modality}`);
+    return JSON.parse(line.value) as Timing;
+  }
+
+  close(): void {
+    this.#child.stdin.end();
+  }
 }
 
 function round(x: number, digits = 4): number {

@@ -37,7 +37,9 @@ export function resampleLinearWasm(
   while (h + 1 < n && times[h + 1]! <= tLast) h++;
   const end = Math.min(n, h + 2);
   const m = end - lo;
-  const [pT, pCh, pScale, pOut] = wk.place([8 * m, 4 * nch * m, 8 * nch, 4 * nch * count]) as [number, number, number, number];
+  const placed = wk.place([8 * m, 4 * nch * m, 8 * nch, 4 * nch * count]);
+  if (placed === null) return false;
+  const [pT, pCh, pScale, pOut] = placed as [number, number, number, number];
   const t = wk.f64(pT, m);
   if (times instanceof Float64Array) t.set(times.subarray(lo, end));
   else for (let i = 0; i < m; i++) t[i] = times[lo + i]!;

@@ -92,10 +92,7 @@ export function resampleSinc(x: Float32Array, origRate: number, newRate: number,
   if (into !== undefined && into.length !== outLen) throw new RangeError(`resample output buffer has ${into.length} samples, expected ${outLen}`);
   const out = into ?? new Float32Array(outLen);
   const wk = engine === 'auto' ? wasmKernels() : null;
-  if (wk !== null) {
-    resampleSincWasm(wk, kernel, x, out);
-    return out;
-  }
+  if (wk !== null && resampleSincWasm(wk, kernel, x, out)) return out;
   for (let i = 0; i < outLen; i++) {
     const m = Math.floor(i / next);
     const { first, taps } = phases[i - m * next]!;

@@ -31,19 +31,17 @@ function pack(kernel: Kernel): Packed {
   return p;
 }
 
-export function resampleSincWasm(wk: WasmKernels, kernel: Kernel, x: Float32Array, out: Float32Array): void {
+/** Writes `out` and returns true, or returns false when the kernel's memory cannot hold the input. */
+export function resampleSincWasm(wk: WasmKernels, kernel: Kernel, x: Float32Array, out: Float32Array): boolean {
   const { firsts, counts, taps, maxTaps } = pack(kernel);
-  const [pX, pOut, pFirsts, pCounts, pTaps] = wk.place([x.byteLength, out.byteLength, firsts.byteLength, counts.byteLength, taps.byteLength]) as [
-    number,
-    number,
-    number,
-    number,
-    number,
-  ];
+  const placed = wk.place([x.byteLength, out.byteLength, firsts.byteLength, counts.byteLength, taps.byteLength]);
+  if (placed === null) return false;
+  const [pX, pOut, pFirsts, pCounts, pTaps] = placed as [number, number, number, number, number];
   wk.f32(pX, x.length).set(x);
   wk.i32(pFirsts, firsts.length).set(firsts);
   wk.i32(pCounts, counts.length).set(counts);
   wk.f64(pTaps, taps.length).set(taps);
   wk.fn.resample_sinc(pX, x.length, pOut, out.length, kernel.orig, kernel.next, kernel.width, pFirsts, pCounts, pTaps, maxTaps);
   out.set(wk.f32(pOut, out.length));
+  return true;
 }

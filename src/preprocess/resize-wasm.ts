@@ -32,7 +32,7 @@ export function resizeRgbNormalisedWasm(
   const n = region.width;
   const rowLen = width * 3;
   const plane = region.width * region.height;
-  const [pSrc, pHb, pHk, pVb, pVk, pTmp, pMean, pStd, pOut] = wk.place([
+  const placed = wk.place([
     rows * rowLen,
     h.c.bounds.byteLength,
     h.fixed.byteLength,
@@ -42,7 +42,9 @@ export function resizeRgbNormalisedWasm(
     12,
     12,
     3 * plane * 4,
-  ]) as [number, number, number, number, number, number, number, number, number];
+  ]);
+  if (placed === null) return false;
+  const [pSrc, pHb, pHk, pVb, pVk, pTmp, pMean, pStd, pOut] = placed as [number, number, number, number, number, number, number, number, number];
   // Only the rows the vertical pass reads are copied in (the kernel's row 0 is source row `first`).
   wk.u8(pSrc, rows * rowLen).set(src.subarray(first * rowLen, last * rowLen));
   wk.i32(pHb, h.c.bounds.length).set(h.c.bounds);
@@ -103,7 +105,7 @@ export function resizeF32Wasm(
   }
   const span = Math.max(0, colLast - colFirst);
   const { mode, params } = unitsParams(units);
-  const [pSrc, pHb, pHk, pVb, pVk, pParams, pPairs, pTmp, pOut] = wk.place([
+  const placed = wk.place([
     rows * width * 4,
     hc.bounds.byteLength,
     hc.kk.byteLength,
@@ -113,7 +115,9 @@ export function resizeF32Wasm(
     16 * span,
     4 * rows * n,
     4 * n * region.height,
-  ]) as [number, number, number, number, number, number, number, number, number];
+  ]);
+  if (placed === null) return false;
+  const [pSrc, pHb, pHk, pVb, pVk, pParams, pPairs, pTmp, pOut] = placed as [number, number, number, number, number, number, number, number, number];
   wk.f32(pSrc, rows * width).set(src.subarray(first * width, last * width));
   wk.i32(pHb, hc.bounds.length).set(hc.bounds);
   wk.f64(pHk, hc.kk.length).set(hc.kk);

@@ -41,10 +41,10 @@ export interface WasmKernels {
   fn: KernelExports;
   /**
    * Offsets for buffers of the given byte sizes (each 16-byte aligned, with 16 spare bytes after it because
-   * some kernels read a vector past their last element), growing the memory if needed. Invalidates views
-   * taken before the call.
+   * some kernels read a vector past their last element), growing the memory if needed; null when it cannot
+   * grow that far (the caller then uses TypeScript). Invalidates views taken before the call.
    */
-  place(sizes: readonly number[]): Ptr[];
+  place(sizes: readonly number[]): Ptr[] | null;
   /** Views on the current memory (take them after `place`). */
   u8(ptr: Ptr, n: number): Uint8Array;
   i32(ptr: Ptr, n: number): Int32Array;
@@ -73,7 +73,13 @@ function load(): WasmKernels {
         return at;
       });
       const missing = top - mem.buffer.byteLength;
-      if (missing > 0) mem.grow(Math.ceil(missing / PAGE));
+      if (missing > 0) {
+        try {
+          mem.grow(Math.ceil(missing / PAGE));
+        } catch {
+          return null; // beyond wasm32's 4 GiB or the process's memory: too large a frame for the kernels
+        }
+      }
       return offsets;
     },
     u8: (ptr, n) => new Uint8Array(mem.buffer, ptr, n),
