@@ -125,6 +125,22 @@ describe('EmbeddingRuntime on the ImageBind-signature test model', () => {
     expect(rt.stats().modalities.vision!.runs - runs0).toBeLessThan(windows.length);
   });
 
+  it('reuses finished window tensors as later windows\' buffers without mixing windows up', async () => {
+    const windows = await Promise.all((await frames()).slice(0, 5).map(visionWindow));
+    const oneByOne = async () => {
+      const out: Float32Array[] = [];
+      for (const w of windows) out.push((await rt.embedWindows('vision', [w], 0n))[0]!.vector);
+      return out;
+    };
+    const first = await oneByOne();
+    // Concurrent requests take spare buffers and hand them back in another order; a failing window too.
+    const broken = { ...windows[0]!, sample: { ...windows[0]!.sample, width: 0 } };
+    await Promise.all(windows.map((w) => rt.embedWindows('vision', [w], 0n)));
+    await expect(rt.embedWindows('vision', [broken], 0n)).rejects.toThrow(/vision window 0: preprocessing failed: .*0x/);
+    const again = await oneByOne();
+    again.forEach((v, i) => expect(Array.from(v), `window ${i}`).toEqual(Array.from(first[i]!)));
+  });
+
   it('averages audio clips and re-normalises: a file\'s 3 clips, one live clip, two clips', async () => {
     const params = rt.manifest.modalities.audio!.preprocess;
     const file = await preprocessFile('audio', `${ESC}/chainsaw__1-116765-A.wav`, params);
