@@ -183,18 +183,84 @@ static inline float units(int mode, float x, const double *P) {
 /*
  * Conversions. A double division costs little next to the loads, converts and compares around it here
  * (measured: SIMD division is no faster than scalar on this class of x86, and lane-wise selects cost more
- * than predictable branches), so depth converts value by value with units(). Thermal frames are camera
- * counts, integers almost always (mono8, mono16), so their conversion is a table of units() over
- * 0..65535, rebuilt when the parameters change: exact by construction, one load per value.
+ * than predictable branches), but it is still most of a conversion. Both conversions therefore go through
+ * tables of their exact results where the input allows:
+ *  - thermal frames are camera counts, integers almost always (mono8, mono16): a table of units() over
+ *    0..65535;
+ *  - depth frames are 16UC1 millimetres almost always, which the decoder turned into float32(mm / 1000):
+ *    a value is looked up when float32(round(v * 1000) / 1000) gives back exactly v, so the table entry
+ *    was computed from this very value.
+ * Tables are rebuilt when the parameters change; any other value takes units(). Exact by construction.
+ */
+#define COUNTS 65536
+static float depth_metres[COUNTS]; /* float32(mm / 1000), as decode/image.ts computes it */
+static float depth_table[COUNTS];
+static double depth_key[7];
+static int depth_ready;
+
+static void depth_table_for(const double *P) {
+  int same = depth_ready;
+  for (int i = 0; i < 7 && same; i++) same = depth_key[i] == P[i];
+  if (same) return;
+  for (int mm = 0; mm < COUNTS; mm++) {
+    depth_metres[mm] = (float)((double)mm / 1000.0);
+    depth_table[mm] = units(UNITS_DEPTH, depth_metres[mm], P);
+  }
+  for (int i = 0; i < 7; i++) depth_key[i] = P[i];
+  depth_ready = 1;
+}
+
+static inline double depth_value(float m, const double *P) {
+  /* The range test comes first (it also rejects NaN, 16UC1's 0 after decoding) so the conversion to int
+     is always defined; units() maps whatever is not a table value. */
+  if (m >= 0.0f && m < 65.5f) {
+    const int mm = (int)(m * 1000.0f + 0.5f);
+    if (mm < COUNTS && depth_metres[mm] == m) return depth_table[mm];
+  }
+  return units(UNITS_DEPTH, m, P);
+}
+
+/*
+ * Depth units for rows ra, rb into interleaved pairs: four values per step (two of each row) through the
+ * table when each is a table value or NaN (invalid: REP-117 NaN, or 16UC1's 0 after decoding), else
+ * depth_value() one by one.
  */
 static void depth_pairs(const float *ra, const float *rb, int span, const double *P, double *pairs) {
-  for (int x = 0; x < span; x++) {
-    pairs[2 * x] = units(UNITS_DEPTH, ra[x], P);
-    pairs[2 * x + 1] = units(UNITS_DEPTH, rb[x], P);
+  depth_table_for(P);
+  const double invalid = (float)P[1];
+  const v128_t zero = wasm_f32x4_splat(0.0f), top = wasm_f32x4_splat(65.5f);
+  const v128_t k1000 = wasm_f32x4_splat(1000.0f), half = wasm_f32x4_splat(0.5f);
+  int x = 0;
+  for (; x + 2 <= span; x += 2) {
+    const v128_t ab = wasm_i32x4_shuffle(wasm_v128_load64_zero(ra + x), wasm_v128_load64_zero(rb + x), 0, 4, 1, 5);
+    const v128_t nan = wasm_f32x4_ne(ab, ab);
+    const v128_t inside = wasm_v128_and(wasm_f32x4_ge(ab, zero), wasm_f32x4_lt(ab, top));
+    if (wasm_i32x4_all_true(wasm_v128_or(inside, nan))) {
+      /* NaN lanes truncate to 0 (saturating): a valid index whose entry is ignored below. */
+      const v128_t mm = wasm_i32x4_trunc_sat_f32x4(wasm_f32x4_add(wasm_f32x4_mul(ab, k1000), half));
+      const int i0 = wasm_i32x4_extract_lane(mm, 0), i1 = wasm_i32x4_extract_lane(mm, 1);
+      const int i2 = wasm_i32x4_extract_lane(mm, 2), i3 = wasm_i32x4_extract_lane(mm, 3);
+      const v128_t back = wasm_f32x4_make(depth_metres[i0], depth_metres[i1], depth_metres[i2], depth_metres[i3]);
+      if (wasm_i32x4_all_true(wasm_v128_or(wasm_f32x4_eq(back, ab), nan))) {
+        const int isnan = wasm_i32x4_bitmask(nan);
+        pairs[2 * x] = isnan & 1 ? invalid : depth_table[i0];
+        pairs[2 * x + 1] = isnan & 2 ? invalid : depth_table[i1];
+        pairs[2 * x + 2] = isnan & 4 ? invalid : depth_table[i2];
+        pairs[2 * x + 3] = isnan & 8 ? invalid : depth_table[i3];
+        continue;
+      }
+    }
+    pairs[2 * x] = depth_value(ra[x], P);
+    pairs[2 * x + 1] = depth_value(rb[x], P);
+    pairs[2 * x + 2] = depth_value(ra[x + 1], P);
+    pairs[2 * x + 3] = depth_value(rb[x + 1], P);
+  }
+  for (; x < span; x++) {
+    pairs[2 * x] = depth_value(ra[x], P);
+    pairs[2 * x + 1] = depth_value(rb[x], P);
   }
 }
 
-#define COUNTS 65536
 static float thermal_table[COUNTS];
 static double thermal_key[3];
 static int thermal_ready;
