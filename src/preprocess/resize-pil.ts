@@ -8,6 +8,9 @@
  *
  * Only the output rows/columns inside `region` are computed (resize-then-crop without the waste); each output
  * pixel depends only on its own coefficients, so the values are identical to resizing everything.
+ *
+ * The WebAssembly kernels (wasm/kernels.c via resize-wasm.ts) run the same algorithm with SIMD and are used
+ * where available; this file is the readable reference they are tested against and the fallback.
  */
 
 export type Filter = 'bicubic' | 'bilinear';

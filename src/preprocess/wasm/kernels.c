@@ -5,14 +5,16 @@
  * three to four multiply-adds per instruction and runs the same on x86-64 and a Jetson's arm64.
  *
  * Every function here computes exactly what its TypeScript twin computes (resize-pil.ts, depth.ts,
- * resample-sinc.ts), bit for bit; test/preprocess/wasm.test.ts checks that on real frames and odd sizes.
+ * resample-sinc.ts, src/core/resample-linear.ts), bit for bit; test/preprocess/wasm.test.ts checks that
+ * on real recordings, odd sizes, noise and special values.
  * What keeps it exact:
  *  - 8-bit passes: Pillow's 22-bit fixed point in wrapping int32 arithmetic, whose sums do not depend on
  *    the order of the additions, so lanes may hold channels, rows or columns freely;
  *  - float passes: each output is summed in double from 0, tap by tap, in Pillow's order; SIMD lanes hold
  *    different outputs (two rows, or neighbouring columns), never parts of one sum. No FMA exists in wasm
  *    SIMD and the build passes -ffp-contract=off, so no multiply-add is fused;
- *  - float32 roundings happen where the TypeScript stores into a Float32Array (demote = Math.fround).
+ *  - float32 roundings happen where the TypeScript stores into a Float32Array (demote = Math.fround);
+ *  - lookup tables hold exact results computed by the same code, for exactly the inputs they are keyed by.
  *
  * Memory is laid out by the caller (kernels.ts): no allocator, no libc, no imports.
  */
