@@ -227,8 +227,16 @@ static inline double depth_value(float m, const double *P) {
  * table when each is a table value or NaN (invalid: REP-117 NaN, or 16UC1's 0 after decoding), else
  * depth_value() one by one.
  */
-static void depth_pairs(const float *ra, const float *rb, int span, const double *P, double *pairs) {
+static int depth_pairs(const float *ra, const float *rb, int span, const double *P, double *pairs, int use_table) {
+  if (!use_table) {
+    for (int x = 0; x < span; x++) {
+      pairs[2 * x] = units(UNITS_DEPTH, ra[x], P);
+      pairs[2 * x + 1] = units(UNITS_DEPTH, rb[x], P);
+    }
+    return 0;
+  }
   depth_table_for(P);
+  int misses = 0;
   const double invalid = (float)P[1];
   const v128_t zero = wasm_f32x4_splat(0.0f), top = wasm_f32x4_splat(65.5f);
   const v128_t k1000 = wasm_f32x4_splat(1000.0f), half = wasm_f32x4_splat(0.5f);
@@ -252,15 +260,18 @@ static void depth_pairs(const float *ra, const float *rb, int span, const double
         continue;
       }
     }
-    pairs[2 * x] = depth_value(ra[x], P);
-    pairs[2 * x + 1] = depth_value(rb[x], P);
-    pairs[2 * x + 2] = depth_value(ra[x + 1], P);
-    pairs[2 * x + 3] = depth_value(rb[x + 1], P);
+    /* Not all table values (metres from another source, or clamped specials): exact, value by value. */
+    misses++;
+    pairs[2 * x] = units(UNITS_DEPTH, ra[x], P);
+    pairs[2 * x + 1] = units(UNITS_DEPTH, rb[x], P);
+    pairs[2 * x + 2] = units(UNITS_DEPTH, ra[x + 1], P);
+    pairs[2 * x + 3] = units(UNITS_DEPTH, rb[x + 1], P);
   }
   for (; x < span; x++) {
     pairs[2 * x] = depth_value(ra[x], P);
     pairs[2 * x + 1] = depth_value(rb[x], P);
   }
+  return misses;
 }
 
 static float thermal_table[COUNTS];
@@ -327,11 +338,14 @@ static void plain_pairs(const float *ra, const float *rb, int span, double *pair
 EXPORT(h_float)
 void h_float(const float *src, int width, int first, int tmpRows, int colFirst, int span, int n, const int32_t *bounds,
              const double *k, int ksize, int mode, const double *P, double *pairs, float *tmp) {
+  int depth_table = 1;
   for (int y = 0; y < tmpRows; y += 2) {
     const int two = y + 1 < tmpRows;
     const float *ra = src + (y + first) * width + colFirst;
     const float *rb = two ? ra + width : ra;
-    if (mode == UNITS_DEPTH) depth_pairs(ra, rb, span, P, pairs);
+    /* A frame whose first rows are mostly not table values (32FC1 metres from the sensor, another
+       depth scale) is converted value by value throughout: failed lookups would only add work. */
+    if (mode == UNITS_DEPTH && depth_pairs(ra, rb, span, P, pairs, depth_table) * 8 > span) depth_table = 0;
     else if (mode == UNITS_THERMAL) thermal_pairs(ra, rb, span, P, pairs);
     else plain_pairs(ra, rb, span, pairs);
     float *oa = tmp + y * n;
