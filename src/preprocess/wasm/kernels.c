@@ -345,8 +345,9 @@ void h_float(const float *src, int width, int first, int tmpRows, int colFirst, 
     const float *rb = two ? ra + width : ra;
     /* A frame whose first rows are mostly not table values (32FC1 metres from the sensor, another
        depth scale) is converted value by value throughout: failed lookups would only add work. */
-    if (mode == UNITS_DEPTH && depth_pairs(ra, rb, span, P, pairs, depth_table) * 8 > span) depth_table = 0;
-    else if (mode == UNITS_THERMAL) thermal_pairs(ra, rb, span, P, pairs);
+    if (mode == UNITS_DEPTH) {
+      if (depth_pairs(ra, rb, span, P, pairs, depth_table) * 8 > span) depth_table = 0;
+    } else if (mode == UNITS_THERMAL) thermal_pairs(ra, rb, span, P, pairs);
     else plain_pairs(ra, rb, span, pairs);
     float *oa = tmp + y * n;
     for (int xx = 0; xx < n; xx++) {
