@@ -286,34 +286,51 @@ static void thermal_table_for(const double *P) {
 }
 
 /*
+ * thermal_units() of two values, one per f64x2 lane: the same subtraction and division; NaN -> 0 by
+ * masking; the clamp with pmax/pmin, which differ from the branches only in the sign of a zero (pmax(0,
+ * -0) is +0), and a zero's sign cannot reach a resize output, whose sums start from +0; float32 rounding.
+ */
+static inline v128_t thermal2(v128_t x, v128_t lo, v128_t span, int clamp) {
+  v128_t v = wasm_f64x2_div(wasm_f64x2_sub(x, lo), span);
+  v = wasm_v128_andnot(v, wasm_f64x2_ne(v, v));
+  if (clamp) v = wasm_f64x2_pmin(wasm_f64x2_splat(1.0), wasm_f64x2_pmax(wasm_f64x2_splat(0.0), v));
+  return wasm_f64x2_promote_low_f32x4(wasm_f32x4_demote_f64x2_zero(v));
+}
+
+/*
  * Thermal units for rows ra, rb into interleaved pairs: four values per step through the table when all
  * four are integers in 0..65535 (-0 reads the entry of +0: a zero's sign cannot reach a resize output,
- * whose sums start from +0), units() otherwise.
+ * whose sums start from +0), thermal2() otherwise. Returns the steps that missed the table.
  */
-static void thermal_pairs(const float *ra, const float *rb, int span, const double *P, double *pairs) {
-  thermal_table_for(P);
+static int thermal_pairs(const float *ra, const float *rb, int n, const double *P, double *pairs, int use_table) {
+  if (use_table) thermal_table_for(P);
   const v128_t limit = wasm_i32x4_splat(COUNTS);
+  const v128_t lo = wasm_f64x2_splat(P[0]), span = wasm_f64x2_splat(P[1]);
+  const int clamp = P[2] != 0;
+  int misses = 0;
   int x = 0;
-  for (; x + 2 <= span; x += 2) {
+  for (; x + 2 <= n; x += 2) {
     const v128_t ab = wasm_i32x4_shuffle(wasm_v128_load64_zero(ra + x), wasm_v128_load64_zero(rb + x), 0, 4, 1, 5);
-    const v128_t i = wasm_i32x4_trunc_sat_f32x4(ab);
-    const v128_t counts = wasm_v128_and(wasm_f32x4_eq(wasm_f32x4_convert_i32x4(i), ab), wasm_u32x4_lt(i, limit));
-    if (wasm_i32x4_all_true(counts)) {
-      pairs[2 * x] = thermal_table[wasm_i32x4_extract_lane(i, 0)];
-      pairs[2 * x + 1] = thermal_table[wasm_i32x4_extract_lane(i, 1)];
-      pairs[2 * x + 2] = thermal_table[wasm_i32x4_extract_lane(i, 2)];
-      pairs[2 * x + 3] = thermal_table[wasm_i32x4_extract_lane(i, 3)];
-    } else {
-      pairs[2 * x] = units(UNITS_THERMAL, ra[x], P);
-      pairs[2 * x + 1] = units(UNITS_THERMAL, rb[x], P);
-      pairs[2 * x + 2] = units(UNITS_THERMAL, ra[x + 1], P);
-      pairs[2 * x + 3] = units(UNITS_THERMAL, rb[x + 1], P);
+    if (use_table) {
+      const v128_t i = wasm_i32x4_trunc_sat_f32x4(ab);
+      const v128_t counts = wasm_v128_and(wasm_f32x4_eq(wasm_f32x4_convert_i32x4(i), ab), wasm_u32x4_lt(i, limit));
+      if (wasm_i32x4_all_true(counts)) {
+        pairs[2 * x] = thermal_table[wasm_i32x4_extract_lane(i, 0)];
+        pairs[2 * x + 1] = thermal_table[wasm_i32x4_extract_lane(i, 1)];
+        pairs[2 * x + 2] = thermal_table[wasm_i32x4_extract_lane(i, 2)];
+        pairs[2 * x + 3] = thermal_table[wasm_i32x4_extract_lane(i, 3)];
+        continue;
+      }
+      misses++;
     }
+    wasm_v128_store(pairs + 2 * x, thermal2(wasm_f64x2_promote_low_f32x4(ab), lo, span, clamp));
+    wasm_v128_store(pairs + 2 * x + 2, thermal2(wasm_f64x2_promote_low_f32x4(wasm_i32x4_shuffle(ab, ab, 2, 3, 2, 3)), lo, span, clamp));
   }
-  for (; x < span; x++) {
+  for (; x < n; x++) {
     pairs[2 * x] = units(UNITS_THERMAL, ra[x], P);
     pairs[2 * x + 1] = units(UNITS_THERMAL, rb[x], P);
   }
+  return misses;
 }
 
 /* No conversion: the rows' float32 values as interleaved double pairs. */
@@ -338,16 +355,18 @@ static void plain_pairs(const float *ra, const float *rb, int span, double *pair
 EXPORT(h_float)
 void h_float(const float *src, int width, int first, int tmpRows, int colFirst, int span, int n, const int32_t *bounds,
              const double *k, int ksize, int mode, const double *P, double *pairs, float *tmp) {
-  int depth_table = 1;
+  int depth_table = 1, thermal_table_on = 1;
   for (int y = 0; y < tmpRows; y += 2) {
     const int two = y + 1 < tmpRows;
     const float *ra = src + (y + first) * width + colFirst;
     const float *rb = two ? ra + width : ra;
-    /* A frame whose first rows are mostly not table values (32FC1 metres from the sensor, another
-       depth scale) is converted value by value throughout: failed lookups would only add work. */
+    /* A frame whose first rows are mostly not table values (32FC1 metres from the sensor, another depth
+       scale, radiometric float thermal) skips the tables from then on: failed lookups only add work. */
     if (mode == UNITS_DEPTH) {
       if (depth_pairs(ra, rb, span, P, pairs, depth_table) * 8 > span) depth_table = 0;
-    } else if (mode == UNITS_THERMAL) thermal_pairs(ra, rb, span, P, pairs);
+    } else if (mode == UNITS_THERMAL) {
+      if (thermal_pairs(ra, rb, span, P, pairs, thermal_table_on) * 8 > span) thermal_table_on = 0;
+    }
     else plain_pairs(ra, rb, span, pairs);
     float *oa = tmp + y * n;
     for (int xx = 0; xx < n; xx++) {
