@@ -40,12 +40,12 @@ export const checkOnnxRuntime: Check = async () => {
   }
 };
 
-/** Preprocessing's SIMD kernels: without them every window still works, 3-6x slower (TypeScript fallback). */
+/** Preprocessing's SIMD kernels: without them every window still works, up to 5x slower (TypeScript fallback). */
 export const checkPreprocessKernels: Check = async () => {
   const reason = wasmUnavailableReason();
   return reason === null
     ? { name: 'preprocess kernels', status: 'ok', detail: 'WebAssembly SIMD (resize, resample, IMU)' }
-    : { name: 'preprocess kernels', status: 'warn', detail: `TypeScript fallback, 3-6x slower per window: ${reason}` };
+    : { name: 'preprocess kernels', status: 'warn', detail: `TypeScript fallback, camera-like windows about 5x slower: ${reason}` };
 };
 
 export const checkRos2: Check = async () => {
