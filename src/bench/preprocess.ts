@@ -41,6 +41,9 @@ const cpuMs = (): number => {
   return (u.user + u.system) / 1000;
 };
 
+/** Middle value (upper middle for an even count). */
+const median = (a: number[]): number => [...a].sort((x, y) => x - y)[Math.floor(a.length / 2)]!;
+
 /** Times `fn` in batches long enough for the CPU clock's resolution; medians over the budget. */
 function timed(fn: () => unknown, budgetS: number): Timing {
   fn();
@@ -58,7 +61,6 @@ function timed(fn: () => unknown, budgetS: number): Timing {
     wall.push((performance.now() - w0) / batch);
     cpu.push((cpuMs() - c0) / batch);
   }
-  const median = (a: number[]) => a.sort((x, y) => x - y)[Math.floor(a.length / 2)]!;
   return { ms: median(cpu), wallMs: median(wall), n: cpu.length * batch };
 }
 
@@ -75,7 +77,6 @@ async function timedAsync(fn: () => Promise<unknown>, budgetS: number): Promise<
     wall.push((performance.now() - w0) / 4);
     cpu.push((cpuMs() - c0) / 4);
   }
-  const median = (a: number[]) => a.sort((x, y) => x - y)[Math.floor(a.length / 2)]!;
   return { ms: median(cpu), wallMs: median(wall), n: cpu.length * 4 };
 }
 
@@ -210,8 +211,6 @@ export async function main(argv: string[]): Promise<void> {
   };
   process.stdout.write(`${JSON.stringify(out, null, 2)}\n`);
 }
-
-const median = (a: number[]): number => [...a].sort((x, y) => x - y)[Math.floor(a.length / 2)]!;
 
 /** bench/preprocess_reference.py --serve: one timing request per line, one JSON answer per line. */
 class ReferenceServer {

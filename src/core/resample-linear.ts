@@ -38,34 +38,39 @@ export function resampleLinear(
   const out = options.out ?? new Float32Array(channels.length * count);
   if (out.length < channels.length * count) throw new RangeError(`resampleLinear: out holds ${out.length} values, needs ${channels.length * count}`);
   if (n === 0) return out;
-  // Last reading at or before the first grid time.
-  let lo = 0;
-  let hi = n - 1;
-  while (lo < hi) {
-    const mid = (lo + hi + 1) >> 1;
-    if (times[mid]! <= first) lo = mid;
-    else hi = mid - 1;
-  }
+  const lo = lastAtOrBefore(times, first);
   const scale = options.scale;
   let k = 0;
   let j = lo;
-  if (channels.length === 6 && n >= 2) {
-    const unit = scale === undefined || scale.every((s, c) => c >= 6 || s === 1);
-    k = unit ? sweepUnit6(times, channels, first, step, count, out, j) : sweepScaled6(times, channels, first, step, count, out, j, scale);
+  // Scaled channels (only the TypeScript fallback of imuTensorFromReadings asks for them) take the general loop.
+  if (channels.length === 6 && n >= 2 && (scale === undefined || scale.every((s, c) => c >= 6 || s === 1))) {
+    k = sweepUnit6(times, channels, first, step, count, out, j);
     j = sweepState.j;
   }
   sweepGeneral(times, channels, first, step, count, out, j, k, scale);
   return out;
 }
 
-/** Where a fast sweep stopped (its grid index is the return value). */
+/** Index of the last reading at or before `t` (0 when none is): where the sweep starts (binary search). */
+export function lastAtOrBefore(times: ArrayLike<number>, t: number): number {
+  let lo = 0;
+  let hi = times.length - 1;
+  while (lo < hi) {
+    const mid = (lo + hi + 1) >> 1;
+    if (times[mid]! <= t) lo = mid;
+    else hi = mid - 1;
+  }
+  return lo;
+}
+
+/** Where the fast sweep stopped (its grid index is the return value). */
 const sweepState = { j: 0 };
 
 /*
- * The fast sweeps cover the steps before the last reading (t < times[n - 1], n >= 2). There the general
+ * The fast sweep covers the steps before the last reading (t < times[n - 1], n >= 2). There the general
  * loop's `j + 1 < n` guard always holds (times[n - 1] > t stops the advance), so the per-step logic
  * reduces to: hold reading j when t <= t0 or the fraction is 0, else interpolate v0 + (v1 - v0) * f.
- * With unit scale the float32 store does the rounding Math.fround did.
+ * With unit scale (the only case it takes) the float32 store does the rounding Math.fround did.
  */
 
 function sweepUnit6(times: ArrayLike<number>, ch: readonly ArrayLike<number>[], first: number, step: number, count: number, out: Float32Array, j: number): number {
@@ -107,57 +112,7 @@ function sweepUnit6(times: ArrayLike<number>, ch: readonly ArrayLike<number>[], 
   return k;
 }
 
-function sweepScaled6(
-  times: ArrayLike<number>,
-  ch: readonly ArrayLike<number>[],
-  first: number,
-  step: number,
-  count: number,
-  out: Float32Array,
-  j: number,
-  scale: readonly number[],
-): number {
-  const c0 = ch[0]!, c1 = ch[1]!, c2 = ch[2]!, c3 = ch[3]!, c4 = ch[4]!, c5 = ch[5]!;
-  const s0 = scale[0] ?? 1, s1 = scale[1] ?? 1, s2 = scale[2] ?? 1, s3 = scale[3] ?? 1, s4 = scale[4] ?? 1, s5 = scale[5] ?? 1;
-  const o1 = count, o2 = 2 * count, o3 = 3 * count, o4 = 4 * count, o5 = 5 * count;
-  const F = Math.fround;
-  const tLast = times[times.length - 1]!;
-  let k = 0;
-  for (; k < count; k++) {
-    const t = first + k * step;
-    if (!(t < tLast)) break;
-    while (times[j + 1]! <= t) j++;
-    const t0 = times[j]!;
-    const t1 = times[j + 1]!;
-    const f = t > t0 && t1 > t0 ? (t - t0) / (t1 - t0) : 0;
-    if (f === 0) {
-      out[k] = F(c0[j]!) * s0;
-      out[o1 + k] = F(c1[j]!) * s1;
-      out[o2 + k] = F(c2[j]!) * s2;
-      out[o3 + k] = F(c3[j]!) * s3;
-      out[o4 + k] = F(c4[j]!) * s4;
-      out[o5 + k] = F(c5[j]!) * s5;
-    } else {
-      const b = j + 1;
-      let v = c0[j]!;
-      out[k] = F(v + (c0[b]! - v) * f) * s0;
-      v = c1[j]!;
-      out[o1 + k] = F(v + (c1[b]! - v) * f) * s1;
-      v = c2[j]!;
-      out[o2 + k] = F(v + (c2[b]! - v) * f) * s2;
-      v = c3[j]!;
-      out[o3 + k] = F(v + (c3[b]! - v) * f) * s3;
-      v = c4[j]!;
-      out[o4 + k] = F(v + (c4[b]! - v) * f) * s4;
-      v = c5[j]!;
-      out[o5 + k] = F(v + (c5[b]! - v) * f) * s5;
-    }
-  }
-  sweepState.j = j;
-  return k;
-}
-
-/** Any channel count, any step from `k` on (the edges, and what the fast sweeps leave). */
+/** Any channel count, any step from `k` on (the edges, scaled channels, and what the fast sweep leaves). */
 function sweepGeneral(
   times: ArrayLike<number>,
   channels: readonly ArrayLike<number>[],

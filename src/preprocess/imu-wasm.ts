@@ -3,6 +3,7 @@
  * only the readings the window's steps can touch are copied in, and the kernel runs the same loop with the
  * same double arithmetic, so the float32 values are the same.
  */
+import { lastAtOrBefore } from '../core/resample-linear.js';
 import type { WasmKernels } from './wasm/kernels.js';
 
 /**
@@ -22,14 +23,8 @@ export function resampleLinearWasm(
   const n = times.length;
   const nch = channels.length;
   if (n === 0 || count <= 0 || !channels.every((c) => c instanceof Float32Array && c.length >= n)) return false;
-  // resampleLinear's start: the last reading at or before the first step (binary search, same as there).
-  let lo = 0;
-  let hi = n - 1;
-  while (lo < hi) {
-    const mid = (lo + hi + 1) >> 1;
-    if (times[mid]! <= first) lo = mid;
-    else hi = mid - 1;
-  }
+  // resampleLinear's start: the last reading at or before the first step.
+  const lo = lastAtOrBefore(times, first);
   // How far the loop's reading index can advance: its `while (times[j + 1] <= t) j++` run once with the
   // last step's time ends where it ends after all steps. It then reads one reading beyond.
   const tLast = first + (count - 1) * step;

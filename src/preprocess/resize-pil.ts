@@ -97,8 +97,8 @@ export interface Region {
   height: number;
 }
 
-/** Rows of the source the vertical pass reads for the requested output rows. */
-export function rowSpan(v: Coeffs): { first: number; last: number } {
+/** Source indices [first, last) the coefficients' outputs read: rows for a vertical pass, columns for a horizontal one. */
+export function sourceSpan(v: Coeffs): { first: number; last: number } {
   let first = Infinity;
   let last = 0;
   for (let i = 0; i < v.bounds.length; i += 2) {
@@ -325,7 +325,7 @@ export function resizeU8(
   const h = cachedCoeffs(width, outW, region.left, region.width, filter);
   const v = cachedCoeffs(height, outH, region.top, region.height, filter);
   // Horizontal pass over the source rows the vertical pass needs (all requested rows when no vertical pass).
-  const { first, last } = needV ? rowSpan(v.c) : { first: region.top, last: region.top + region.height };
+  const { first, last } = needV ? sourceSpan(v.c) : { first: region.top, last: region.top + region.height };
   const stride = region.width * channels;
   const tmp = scratchU8('resize.u8', stride * (last - first));
   if (needH) {
@@ -375,7 +375,7 @@ export function resizeRgbPlanar(
   }
   const h = cachedCoeffs(width, outW, region.left, region.width, filter);
   const v = cachedCoeffs(height, outH, region.top, region.height, filter);
-  const { first, last } = rowSpan(v.c);
+  const { first, last } = sourceSpan(v.c);
   const stride = region.width * 3;
   const tmp = scratchU8('resize.u8', stride * (last - first));
   if (outW !== width) {
@@ -416,7 +416,7 @@ export function resizeF32(
   const needV = outH !== height;
   const hc = cachedCoeffs(width, outW, region.left, region.width, filter).c;
   const vc = cachedCoeffs(height, outH, region.top, region.height, filter).c;
-  const { first, last } = needV ? rowSpan(vc) : { first: region.top, last: region.top + region.height };
+  const { first, last } = needV ? sourceSpan(vc) : { first: region.top, last: region.top + region.height };
   const tmpW = region.width;
   const tmpH = last - first;
   const tmp = scratchF32('resize.f32', tmpW * tmpH);
@@ -424,12 +424,7 @@ export function resizeF32(
     const k = hc.kk;
     const ksize = hc.ksize;
     // Source columns the requested outputs read.
-    let colFirst = width;
-    let colLast = 0;
-    for (let xx = 0; xx < tmpW; xx++) {
-      colFirst = Math.min(colFirst, hc.bounds[xx * 2]!);
-      colLast = Math.max(colLast, hc.bounds[xx * 2]! + hc.bounds[xx * 2 + 1]!);
-    }
+    const { first: colFirst, last: colLast } = sourceSpan(hc);
     const span = Math.max(0, colLast - colFirst);
     const rowBufA = scratchF32('resize.row', span);
     const rowBufB = scratchF32('resize.row2', span);

@@ -4,7 +4,7 @@
  * Each function returns false when the case is not one the kernels cover (only one axis resized), and the
  * caller then uses resize-pil.ts.
  */
-import { cachedCoeffs, rowSpan, type Filter, type Region } from './resize-pil.js';
+import { cachedCoeffs, sourceSpan, type Filter, type Region } from './resize-pil.js';
 import type { WasmKernels } from './wasm/kernels.js';
 
 /**
@@ -27,7 +27,7 @@ export function resizeRgbNormalisedWasm(
   if (outW === width || outH === height) return false;
   const h = cachedCoeffs(width, outW, region.left, region.width, filter);
   const v = cachedCoeffs(height, outH, region.top, region.height, filter);
-  const { first, last } = rowSpan(v.c);
+  const { first, last } = sourceSpan(v.c);
   const rows = last - first;
   const n = region.width;
   const rowLen = width * 3;
@@ -93,16 +93,11 @@ export function resizeF32Wasm(
   if (outW === width || outH === height) return false;
   const hc = cachedCoeffs(width, outW, region.left, region.width, filter).c;
   const vc = cachedCoeffs(height, outH, region.top, region.height, filter).c;
-  const { first, last } = rowSpan(vc);
+  const { first, last } = sourceSpan(vc);
   const rows = last - first;
   const n = region.width;
   // Source columns the requested outputs read: only those are converted.
-  let colFirst = width;
-  let colLast = 0;
-  for (let xx = 0; xx < n; xx++) {
-    colFirst = Math.min(colFirst, hc.bounds[xx * 2]!);
-    colLast = Math.max(colLast, hc.bounds[xx * 2]! + hc.bounds[xx * 2 + 1]!);
-  }
+  const { first: colFirst, last: colLast } = sourceSpan(hc);
   const span = Math.max(0, colLast - colFirst);
   const { mode, params } = unitsParams(units);
   const placed = wk.place([
