@@ -288,15 +288,20 @@ export class Service {
     const seconds = (performance.now() - t0) / 1000;
     if (outcome === 'timeout') {
       logger.error({ waitingFor: this.#stage, deadlineSeconds: stopDeadlineSeconds }, 'stop deadline passed; exiting without a clean stop');
-      return { reason, clean: false, seconds, waitingFor: this.#stage, lostEvents: this.#o.agent.stats().sinkErrors };
+      return { reason, clean: false, seconds, waitingFor: this.#stage, lostEvents: this.#lostEvents() };
     }
-    const lostEvents = this.#o.agent.stats().sinkErrors;
+    const lostEvents = this.#lostEvents();
     if (lostEvents > 0) {
       logger.error({ reason, lostEvents }, 'stopped, but sinks failed to take events: not a clean stop');
       return { reason, clean: false, seconds, lostEvents };
     }
     logger.info({ reason, seconds: Number(seconds.toFixed(3)), endedEvents: outcome, lateSamples: this.#intakeStats.late, agent: this.#o.agent.stats() }, 'stopped cleanly');
     return { reason, clean: true, seconds, lostEvents };
+  }
+
+  /** Events a sink threw on or could not keep (a JSONL write that failed, an outbox bound reached). */
+  #lostEvents(): number {
+    return this.#o.agent.stats().sinkErrors + this.#o.sinks.reduce((n, s) => n + s.stats().dropped, 0);
   }
 
   #watch(): void {
