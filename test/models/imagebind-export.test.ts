@@ -8,7 +8,7 @@
  */
 import { execFile, execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
@@ -152,6 +152,54 @@ describe.skipIf(skip !== undefined)('ImageBind export on the real architecture (
       await rt.close();
     }
   });
+
+  it('parity.py: ImageBind\'s pipeline (data.py loaders + PyTorch) and sensebind agree on files; another model fails it', async () => {
+    // Inputs: an image of the repository, a 44.1 kHz stereo WAV and an IMU CSV written here (deterministic), a text.
+    const wav = join(work, 'tone.wav');
+    const rate = 44100;
+    const n = rate * 4;
+    const pcm = Buffer.alloc(44 + n * 4);
+    pcm.write('RIFF', 0); pcm.writeUInt32LE(36 + n * 4, 4); pcm.write('WAVEfmt ', 8); pcm.writeUInt32LE(16, 16);
+    pcm.writeUInt16LE(1, 20); pcm.writeUInt16LE(2, 22); pcm.writeUInt32LE(rate, 24); pcm.writeUInt32LE(rate * 4, 28);
+    pcm.writeUInt16LE(4, 32); pcm.writeUInt16LE(16, 34); pcm.write('data', 36); pcm.writeUInt32LE(n * 4, 40);
+    for (let i = 0; i < n; i++) {
+      const t = i / rate;
+      pcm.writeInt16LE(Math.round(8000 * Math.sin(2 * Math.PI * 440 * t) * Math.sin(2 * Math.PI * 0.5 * t)), 44 + i * 4);
+      pcm.writeInt16LE(Math.round(6000 * Math.sin(2 * Math.PI * 1234 * t)), 46 + i * 4);
+    }
+    await writeFile(wav, pcm);
+    const csv = join(work, 'imu.csv');
+    const rows = ['t,ax,ay,az,gx,gy,gz'];
+    for (let i = 0; i < 2400; i++) {
+      const t = i / 200;
+      rows.push([t, Math.sin(t), Math.cos(2 * t), 9.81 + 0.1 * Math.sin(5 * t), 0.2 * Math.sin(3 * t), 0.1, -0.05 * t].map((v) => v.toFixed(6)).join(','));
+    }
+    await writeFile(csv, `${rows.join('\n')}\n`);
+    const modelArgs = await readFile(join(work, 'model-args.json'), 'utf8');
+    const parity = async (checkpoint: string, inputs: string[]) => {
+      const args = [resolve('models/imagebind/parity.py'), '--compat', '--json', '--checkpoint', checkpoint, '--model', out, '--model-args', modelArgs, ...inputs];
+      try {
+        const { stdout } = await promisify(execFile)(PYTHON, args, { env: { ...process.env, PYTHONPATH: SRC }, maxBuffer: 16 * 1024 * 1024 });
+        return { code: 0, rows: stdout.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>) };
+      } catch (err) {
+        const e = err as { code: number; stdout: string };
+        return { code: e.code, rows: e.stdout.trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>) };
+      }
+    };
+    const same = await parity(join(work, 'reduced.pth'), ['--vision', resolve('test/golden/images/odd_181x127.png'), '--audio', wav, '--imu', csv, '--text', 'a dog barking']);
+    expect(same.code).toBe(0);
+    expect(same.rows.map((r) => r['modality'])).toEqual(['vision', 'audio', 'imu', 'text']);
+    for (const r of same.rows) {
+      console.info(`parity ${r['modality']}: preprocess ${String(r['preprocess'])}, max abs ${Number(r['maxAbs']).toExponential(2)}, 1 - cos ${Number(r['oneMinusCos']).toExponential(2)}`);
+      expect(r['maxAbs']).toBeLessThan(1e-5);
+    }
+    expect(same.rows[0]!['preprocess']).toBe(0); // vision preprocessing is bit-identical to ImageBind's
+    expect(same.rows[3]!['preprocess']).toBe('0 tokens differ');
+
+    const other = await parity(join(work, 'other.pth'), ['--text', 'a dog barking']);
+    expect(other.code).toBe(1);
+    expect(other.rows[0]!['oneMinusCos']).toBeGreaterThan(0.01);
+  }, 300_000);
 
   it('the unfold(-1) fix: a plain torch.onnx.export of the IMU is refused by ORT or equal to export.py\'s', async () => {
     const { input, expected } = await loadCase('imu');

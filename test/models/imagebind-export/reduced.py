@@ -9,7 +9,8 @@ as a user would (plus --model-args for the widths, and --compat where Debian lac
 then writes what the TypeScript test compares ONNX Runtime against: per modality a fixed input (batch 2)
 and PyTorch's output for it (<workdir>/ref/<m>.in.bin, <m>.out.bin, index.json). Also exports the IMU the
 plain way (torch.onnx.export without export.py's unfold fix) into <workdir>/plain-imu.onnx, so the test
-can show whether this torch has the unfold(-1) bug.
+can show whether this torch has the unfold(-1) bug. <workdir>/other.pth (seed 1) and model-args.json are
+for the parity.py test.
 """
 import json
 import math
@@ -50,6 +51,11 @@ def main():
     os.makedirs(os.path.join(work, 'ref'), exist_ok=True)
     ckpt = os.path.join(work, 'reduced.pth')
     torch.save(model.state_dict(), ckpt)
+
+    torch.manual_seed(1)  # another model of the same shape: parity.py must tell it apart
+    torch.save(imagebind_model.ImageBindModel(**REDUCED).state_dict(), os.path.join(work, 'other.pth'))
+    with open(os.path.join(work, 'model-args.json'), 'w') as f:
+        json.dump(REDUCED, f)
 
     out = os.path.join(work, 'out')
     cmd = [sys.executable, EXPORT, '--checkpoint', ckpt, '--out', out, '--model-args', json.dumps(REDUCED)]
