@@ -102,7 +102,15 @@ def require(modules, why):
 
 
 def check_dependencies(args):
+    """Everything the run will need, before the minutes of building, loading and tracing."""
     require(['torch', 'onnx'], 'the export')
+    import torch
+    if args.fp16 and not torch.cuda.is_available():
+        require(['onnxconverter_common'], '--fp16 without a CUDA GPU')
+    if args.check:
+        require(['onnxruntime', 'numpy'], '--check')
+    if not os.path.isfile(args.checkpoint):
+        sys.exit(f'export.py: --checkpoint {args.checkpoint}: no such file')
     if args.compat:
         sys.path.insert(0, HERE)
         import debian_compat
@@ -113,13 +121,6 @@ def check_dependencies(args):
     except ImportError as err:
         sys.exit(f'export.py: cannot import ImageBind ({err}); install it (git clone https://github.com/facebookresearch/ImageBind '
                  '&& pip install ./ImageBind), or on Debian without pip put the clone on PYTHONPATH and add --compat')
-    import torch
-    if args.fp16 and not torch.cuda.is_available():
-        require(['onnxconverter_common'], '--fp16 without a CUDA GPU')
-    if args.check:
-        require(['onnxruntime', 'numpy'], '--check')
-    if not os.path.isfile(args.checkpoint):
-        sys.exit(f'export.py: --checkpoint {args.checkpoint}: no such file')
 
 
 def peak_rss_gib():

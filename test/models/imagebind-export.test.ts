@@ -87,6 +87,45 @@ describe.skipIf(skipSelftest !== undefined)('export_selftest.py (stand-in with I
   }, 300_000);
 });
 
+describe.skipIf(skipSelftest !== undefined)('export.py refuses up front, naming what is missing', () => {
+  const exportPy = async (args: string[]) => {
+    try {
+      await promisify(execFile)(PYTHON, [resolve('models/imagebind/export.py'), ...args], { cwd: tmpdir(), env: { ...process.env, PYTHONPATH: '' } });
+      return { code: 0, stderr: '' };
+    } catch (err) {
+      const e = err as { code: number; stderr: string };
+      return { code: e.code, stderr: e.stderr };
+    }
+  };
+  // One Python start for all three questions (each start imports torch: seconds on a loaded machine).
+  const probe = (): { converter: boolean; cuda: boolean; ort: boolean } =>
+    JSON.parse(
+      execFileSync(PYTHON, ['-c', [
+        'import importlib.util as u, json, torch',
+        "print(json.dumps({'converter': u.find_spec('onnxconverter_common') is not None, 'cuda': torch.cuda.is_available(), 'ort': u.find_spec('onnxruntime') is not None}))",
+      ].join('\n')], { encoding: 'utf8' }),
+    ) as { converter: boolean; cuda: boolean; ort: boolean };
+
+  it('optional dependencies and the checkpoint before any model is built; the template folder as output', async () => {
+    const has = probe();
+    if (!has.converter && !has.cuda) {
+      const r = await exportPy(['--checkpoint', '/nonexistent.pth', '--fp16']);
+      expect(r).toEqual({ code: 1, stderr: `export.py: --fp16 without a CUDA GPU needs onnxconverter_common (not importable by ${PYTHON})\n` });
+    }
+    if (!has.ort) {
+      const r = await exportPy(['--checkpoint', '/nonexistent.pth', '--check']);
+      expect(r.stderr).toBe(`export.py: --check needs onnxruntime (not importable by ${PYTHON})\n`);
+    }
+    expect((await exportPy(['--checkpoint', '/nonexistent.pth'])).stderr).toBe('export.py: --checkpoint /nonexistent.pth: no such file\n');
+    const noImagebind = await exportPy(['--checkpoint', resolve('package.json')]);
+    expect(noImagebind.code).toBe(1);
+    expect(noImagebind.stderr).toMatch(/^export\.py: cannot import ImageBind \(No module named 'imagebind'\).*add --compat\n$/);
+    const template = await exportPy(['--checkpoint', 'x.pth', '--out', resolve('models/imagebind')]);
+    expect(template.code).toBe(2);
+    expect(template.stderr).toMatch(/would overwrite the manifest template there/);
+  }, 300_000);
+});
+
 describe.skipIf(skip !== undefined)('ImageBind export on the real architecture (reduced width)', () => {
   beforeAll(async () => {
     work = await mkdtemp(join(tmpdir(), 'sb-imagebind-export-'));
