@@ -6,6 +6,7 @@
  * governor as the agent does. Latencies are inputs (measured elsewhere), so the result is a derivation, not
  * a measurement of an agent run; it does not model preprocessing, matching or other processes on the CPU.
  */
+import { SensebindError } from '../core/errors.js';
 import { EmbedGovernor } from '../service/governor.js';
 import { SENSOR_MODALITIES, type SensorModality } from '../core/types.js';
 
@@ -122,7 +123,7 @@ export async function main(argv: string[] = []): Promise<unknown> {
     for (const part of value.split(',')) {
       const [m, v] = part.split('=');
       if (!(SENSOR_MODALITIES as readonly string[]).includes(m ?? '') || !Number.isFinite(Number(v))) {
-        throw new Error(`--${flag}: expected modality=number pairs (${SENSOR_MODALITIES.join(', ')}), got "${part}"`);
+        throw new SensebindError('USAGE', `bench governor-sim --${flag}: expected modality=number pairs (${SENSOR_MODALITIES.join(', ')}), got "${part}"`);
       }
       out[m as SensorModality] = Number(v);
     }
@@ -130,6 +131,7 @@ export async function main(argv: string[] = []): Promise<unknown> {
   };
   const latency = pairs('latency') ?? IMAGEBIND_HUGE_CPU_SECONDS;
   const hop = Number(argv.find((a) => a.startsWith('--hop='))?.slice(6) ?? 0.5);
+  if (!(hop > 0)) throw new SensebindError('USAGE', 'bench governor-sim --hop: expected seconds > 0');
   // The defaults of service.limits.embedRateHz (src/config/service.ts).
   const caps: Record<SensorModality, number> = { vision: 2, depth: 2, thermal: 2, audio: 0, imu: 0, ...pairs('caps') };
   const present = SENSOR_MODALITIES.filter((m) => latency[m] !== undefined);
