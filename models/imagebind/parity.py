@@ -173,6 +173,13 @@ def main(argv=None):
         else:
             print(f'{r["modality"]:8}  {fmt(r["preprocess"]):>24}  {fmt(r["maxAbs"]):>16}  {fmt(r["oneMinusCos"]):>9}  {str(r["scale"][0]) + " / " + str(r["scale"][1]):>22}  {r["input"]}')
         worst = max(worst, r.get('maxAbs', math.inf))
+    if not args.json:
+        print('per modality (worst case):')
+        for m in FILE_MODALITIES + ['text']:
+            done = [r for r in rows if r['modality'] == m and 'maxAbs' in r]
+            if done:
+                print(f'  {m:8} {len(done)} case{"s" if len(done) > 1 else " "}  max abs {max(r["maxAbs"] for r in done):.2e}  '
+                      f'cosine {1 - max(r["oneMinusCos"] for r in done):.15f}')
     ok = worst <= args.tolerance
     print(f'{"PASS" if ok else "FAIL"}: worst max abs difference of unit embeddings {worst:.3g} (tolerance {args.tolerance:g}) over {len(rows)} cases', file=sys.stderr)
     sys.exit(0 if ok else 1)
