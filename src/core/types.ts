@@ -107,6 +107,9 @@ export interface ModalityWindows {
   imu?: ImuWindow;
 }
 
+/** Why a modality whose sensor was live carried no evidence (src/window/evidence-gates.ts). */
+export type GateReason = 'silent' | 'stationary-noise' | 'black' | 'no-return' | 'frozen' | 'at-rest';
+
 /** What the agent knows at time `stamp`: a window per present modality; the others are listed as missing. */
 export interface Snapshot {
   seq: number;
@@ -114,6 +117,8 @@ export interface Snapshot {
   windows: ModalityWindows;
   present: SensorModality[];
   missing: SensorModality[];
+  /** Modalities with fresh data but no signal (silence, a frozen frame, an IMU at rest): missing, and why. */
+  gated?: Partial<Record<SensorModality, GateReason>>;
 }
 
 /** A unit-length embedding of one modality. */

@@ -33,7 +33,12 @@ export function pipelineOptionsFromConfig(
     conceptFile: resolveBundled(values.concepts ?? config.match.conceptFile),
     logger,
     matcher: { robot: config.robot.id, calibration: { ...config.match.calibration }, fusion: { weights: { ...config.match.fusion.weights } }, lifecycle: { ...config.match.lifecycle } },
-    window: { maxAgeSeconds: { ...config.window.maxAgeSeconds }, disabled: [...config.window.disabled] },
+    window: {
+      maxAgeSeconds: { ...config.window.maxAgeSeconds },
+      disabled: [...config.window.disabled],
+      gates: structuredClone(config.window.gates),
+      imuMounting: structuredClone(config.window.imuMounting),
+    },
   };
   const state = values.state ?? (config.match.stateFile !== '' ? config.match.stateFile : undefined);
   if (state !== undefined) out.stateFile = state;

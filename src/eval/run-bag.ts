@@ -33,7 +33,7 @@ export interface PipelineOptions {
   logger?: Logger;
   matcher?: MatcherOptions;
   /** Max ages and disabled modalities for the windower (config `window`); window lengths come from the model. */
-  window?: Pick<WindowerOptions, 'maxAgeSeconds' | 'disabled'>;
+  window?: Pick<WindowerOptions, 'maxAgeSeconds' | 'disabled' | 'gates' | 'imuMounting'>;
 }
 
 export interface Pipeline {
