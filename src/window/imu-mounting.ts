@@ -10,8 +10,10 @@
  *   "x,-y,-z"                   for each robot axis x, y, z: the sensor axis that points that way
  *   { roll, pitch, yaw }        degrees, the sensor's orientation in the robot frame as in a URDF joint
  *                               (R = Rz(yaw) Ry(pitch) Rx(roll))
- *   "auto"                      gravity-aligned: the first window at rest fixes roll and pitch so gravity
- *                               reads +z (yaw stays as mounted). Only right when the robot starts upright.
+ *   "auto"                      gravity-aligned: the first full window whose mean specific force has
+ *                               gravity's magnitude (still, or moving without net acceleration) fixes roll
+ *                               and pitch so gravity reads +z; yaw stays as mounted. Only right when the
+ *                               robot starts upright: one that boots lying on its side is called upright.
  */
 import { SensebindError } from '../core/errors.js';
 import type { ImuWindow } from '../core/types.js';

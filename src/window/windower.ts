@@ -10,8 +10,8 @@ import { SENSOR_MODALITIES, type ImuWindow, type ModalityWindows, type Sample, t
 import { AudioBuffer, type AudioBufferStats } from './audio-buffer.js';
 import { FrameBuffer, type FrameBufferStats } from './frame-buffer.js';
 import { ImuBuffer, type ImuBufferStats } from './imu-buffer.js';
-import { EvidenceGates, GATE_DEFAULTS, type EvidenceGateOptions, type EvidenceGateStats } from './evidence-gates.js';
-import { imuMotion, meanAcceleration } from './gates.js';
+import { EvidenceGates, type EvidenceGateOptions, type EvidenceGateStats } from './evidence-gates.js';
+import { meanAcceleration } from './gates.js';
 import { IDENTITY, gravityAlignment, isIdentity, parseImuMounting, rotateImuWindow, type ImuMountingSpec, type Rotation3 } from './imu-mounting.js';
 
 export interface WindowerOptions {
@@ -55,6 +55,8 @@ export interface WindowerStats {
   imu: ImuBufferStats;
 }
 
+const STANDARD_GRAVITY = 9.80665;
+
 const DEFAULT_MAX_AGE: Record<SensorModality, number> = { vision: 1.0, depth: 1.0, thermal: 1.0, audio: 0.5, imu: 0.5 };
 
 function perModality<T>(value: () => T): Record<SensorModality, T> {
@@ -77,7 +79,6 @@ export class Windower {
   readonly #gates: EvidenceGates | undefined;
   readonly #gatesOff = new EvidenceGates();
   #mounting: Rotation3 | 'auto';
-  readonly #restLimits: { accStd: number; gyroRms: number };
   #estimated = false;
 
   constructor(options: WindowerOptions = {}) {
@@ -90,7 +91,6 @@ export class Windower {
     this.#imu = new ImuBuffer({ windowSeconds: options.imuSeconds ?? 5, count: options.imuSamples ?? 2000, minCoverage: options.minCoverage });
     this.#gates = options.gates === false ? undefined : new EvidenceGates(options.gates);
     this.#mounting = parseImuMounting(options.imuMounting ?? 'x,y,z');
-    this.#restLimits = { ...GATE_DEFAULTS.imu, ...(options.gates === false ? {} : options.gates?.imu) };
   }
 
   push(sample: Sample): void {
@@ -163,9 +163,11 @@ export class Windower {
     const w = this.#imu.window();
     if (w === undefined) return undefined;
     if (this.#mounting === 'auto') {
-      const motion = imuMotion(w);
-      if (w.coverage < 1 || motion.accStd >= this.#restLimits.accStd || motion.gyroRms >= this.#restLimits.gyroRms) return w;
-      this.#mounting = gravityAlignment(meanAcceleration(w));
+      // Quasi-static is enough: over a whole window, hand-held or driving motion averages out and the mean
+      // specific force is gravity; a window whose mean has gravity's magnitude (within 5 %) fixes it.
+      const g = meanAcceleration(w);
+      if (w.coverage < 1 || Math.abs(Math.hypot(...g) / STANDARD_GRAVITY - 1) > 0.05) return w;
+      this.#mounting = gravityAlignment(g);
       this.#estimated = true;
     }
     return isIdentity(this.#mounting) ? w : rotateImuWindow(w, this.#mounting);
