@@ -108,7 +108,8 @@ export interface ModalityWindows {
 }
 
 /** Why a modality whose sensor was live carried no evidence (src/window/evidence-gates.ts). */
-export type GateReason = 'silent' | 'stationary-noise' | 'black' | 'no-return' | 'frozen' | 'at-rest';
+export const GATE_REASONS = ['silent', 'stationary-noise', 'black', 'no-return', 'frozen', 'at-rest'] as const;
+export type GateReason = (typeof GATE_REASONS)[number];
 
 /** What the agent knows at time `stamp`: a window per present modality; the others are listed as missing. */
 export interface Snapshot {
@@ -187,6 +188,8 @@ export interface SnapshotEmbeddings {
   present: SensorModality[];
   missing: SensorModality[];
   embeddings: Partial<Record<SensorModality, Embedding>>;
+  /** Modalities the evidence gates found without signal (listed in `missing` too), and why. */
+  gated?: Partial<Record<SensorModality, GateReason>>;
 }
 
 /** One concept's score for one snapshot (for displays and metrics). */

@@ -32,7 +32,7 @@ export function pipelineOptionsFromConfig(
     cacheDir: config.model.cacheDir,
     conceptFile: resolveBundled(values.concepts ?? config.match.conceptFile),
     logger,
-    matcher: { robot: config.robot.id, calibration: { ...config.match.calibration }, fusion: { weights: { ...config.match.fusion.weights } }, lifecycle: { ...config.match.lifecycle } },
+    matcher: { robot: config.robot.id, calibration: { ...config.match.calibration }, fusion: { weights: { ...config.match.fusion.weights }, gatedScores: { ...config.match.fusion.gatedScores } }, lifecycle: { ...config.match.lifecycle } },
     window: {
       maxAgeSeconds: { ...config.window.maxAgeSeconds },
       disabled: [...config.window.disabled],
