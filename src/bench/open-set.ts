@@ -7,7 +7,8 @@
  *   ROS 1 IMU bags, which replay as they are. Writes <out>/calibration.txt and <out>/heldout.txt (one
  *   bag path per line) for `sensebind calibrate` and `sensebind eval`.
  * levels: simulator scenes (seeds from --seeds) whose microphone track is scaled by 0, -10, -20 and
- *   -30 dB, and the same scenes with a real background recording mixed under them, for the recall table.
+ *   -30 dB, and the same scenes with a real background recording (--background, at -45 dBFS) mixed
+ *   under them, for the audio recall table (frames are tiny: score with --drop vision,depth,imu).
  */
 import { mkdir, readFile, readdir, writeFile } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
@@ -211,7 +212,9 @@ export async function main(argv: string[]): Promise<void> {
       for (const mix of [false, true]) {
         for (const seed of seeds) {
           const path = join(out, `s${seed}_${-gainDb}dB${mix ? '_bg' : ''}.mcap`);
-          await writeSimulationBag(withAudio(createSimulation({ seed, duration }), gainDb, mix ? { samples: bg.samples, level } : undefined), path);
+          // Tiny frames at 1 fps: the recall table is scored on audio alone (--drop vision,depth,imu).
+          const sim = createSimulation({ seed, duration, fps: 1, width: 64, height: 48, depthWidth: 32, depthHeight: 24 });
+          await writeSimulationBag(withAudio(sim, gainDb, mix ? { samples: bg.samples, level } : undefined), path);
           written.push(path);
         }
       }

@@ -68,7 +68,8 @@ export const command: Command = {
         ctx.logger.info({ bag, seconds: Math.round(r.summary.durationSeconds), snapshots: r.snapshots.length }, 'recording embedded');
       }
       const state = pipeline.memory.state;
-      const matcher = options.matcher ?? {};
+      // The matcher the agent runs: openPipeline gives it the model's text logit scale.
+      const matcher = { ...options.matcher, calibration: { textScale: pipeline.runtime.scale('text'), ...options.matcher?.calibration } };
       const rows = calibrateThresholds(traceScores(recordings, state, matcher), state, matcher, { ratePerHour, margin, floors });
       if (!dryRun) {
         const byId = new Map(rows.map((r) => [r.id, r.after]));
