@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/config/load.js';
 import type { ConfigInput } from '../../src/config/schema.js';
 import { command as replay } from '../../src/cli/commands/replay.js';
+import { command as evalCmd } from '../../src/cli/commands/eval.js';
 import { whiteNoise, writeRecordingBag } from '../../src/eval/recording-bag.js';
 import { readWav } from '../../src/preprocess/wav.js';
 import { runCommandCaptured } from '../helpers/run-command.js';
@@ -61,6 +62,20 @@ describe('open set: nothing happening gives no events', () => {
       total += Object.values(s).reduce((a, b) => a + b, 0);
     }
     expect(total).toBeGreaterThan(0);
+  }, 120_000);
+
+  it('eval reports false events per hour by file and in total for bags without ground truth', async () => {
+    const off: ConfigInput = { window: { gates: { audio: { enabled: false } } } };
+    const names = ['noise-40', 'noise-30'];
+    const perBag = await Promise.all(names.map(async (n) => Object.values(await started(bags[n]!, off)).reduce((a, b) => a + b, 0)));
+    const r = await runCommandCaptured(evalCmd, names.map((n) => bags[n]!), async () => parseConfig({ model: { providers: ['cpu'], cacheDir: join(dir, 'cache') }, robot: { id: 't' }, ...off }, 'test'));
+    expect(r.code, r.stderr).toBe(0);
+    const open = JSON.parse(r.stdout).openSet;
+    expect(open.files.map((f: { falseEvents: number }) => f.falseEvents)).toEqual(perBag);
+    expect(open.total.falseEvents).toBe(perBag[0]! + perBag[1]!);
+    expect(open.total.falseEvents).toBeGreaterThan(0);
+    expect(open.total.perHour).toBeCloseTo((open.total.falseEvents * 3600) / open.total.seconds, 1);
+    expect(open.files[0].seconds).toBeGreaterThan(19);
   }, 120_000);
 
   it.skipIf(!haveData)('real steady backgrounds (running tap, exercise bike): 0 events', async () => {
