@@ -5,6 +5,11 @@
  * absent, not reused, so the matcher never mistakes a dead sensor for a quiet one. Each modality listens to
  * one sensor (the first one seen, or the one named in `sensors`); samples from other sensors of the same
  * modality are counted and skipped rather than interleaved into one stream.
+ *
+ * Two things happen to the windows before they leave: IMU windows are rotated into the robot frame
+ * (`imuMounting`, imu-mounting.ts), then the evidence gates (evidence-gates.ts) take out modalities whose
+ * window carries no signal (silence, steady noise, black or frozen frames, an IMU at rest); those are listed
+ * in `missing` and, with their reason, in `gated`.
  */
 import { SENSOR_MODALITIES, type ImuWindow, type ModalityWindows, type Sample, type SensorModality, type Snapshot, type StampNs } from '../core/types.js';
 import { AudioBuffer, type AudioBufferStats } from './audio-buffer.js';
