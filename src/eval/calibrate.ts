@@ -115,7 +115,7 @@ export interface CalibrationOptions {
   margin?: number;
   /** Per concept id: the threshold calibration starts from (never goes below). @default the concept's own */
   floors?: ReadonlyMap<string, number>;
-  /** Highest `on` tried. @default 0.95 */
+  /** Highest `on` tried. @default 0.999 */
   ceiling?: number;
 }
 
@@ -129,9 +129,12 @@ function quantiles(values: Float64Array[]): { p99: number; max: number } {
 
 const round = (x: number, k = 1e4) => Math.round(x * k) / k;
 
+/** Grid step of the threshold search, in logit units (0.05 = 1.25 % of the odds). */
+const LOGIT_STEP = 0.05;
+
 /** Per event concept: the lowest threshold meeting the target rate on the traces, plus the margin. */
 export function calibrateThresholds(traces: readonly ScoreTrace[], state: MemoryState, matcher: MatcherOptions, options: CalibrationOptions): CalibrationRow[] {
-  const { ratePerHour, margin = 0.02, ceiling = 0.95 } = options;
+  const { ratePerHour, margin = 0.02, ceiling = 0.999 } = options;
   const hours = traces.reduce((a, t) => a + t.seconds, 0) / 3600;
   const allowed = Math.floor(ratePerHour * hours + 1e-9);
   const rows: CalibrationRow[] = [];
@@ -140,11 +143,13 @@ export function calibrateThresholds(traces: readonly ScoreTrace[], state: Memory
     const fused = traces.map((t) => t.fused.get(c.id) as Float64Array);
     const events = (on: number) => traces.reduce((a, t, i) => a + countStarts(t.times, fused[i] as Float64Array, lifecycleParams(c, on, matcher)), 0);
     const floor = options.floors?.get(c.id) ?? c.thresholds.on;
-    // Scan down from the ceiling in steps of 0.005 to the floor; the answer is the lowest threshold above
-    // which every tried one meets the target (event counts are not strictly monotone in the threshold:
-    // hysteresis and cooldown).
+    // Scan down from the ceiling to the floor in equal steps of the score's logit (bind-mini's softmax
+    // saturates near 1, where equal steps of the score would be far too coarse); the answer is the lowest
+    // threshold above which every tried one meets the target (event counts are not strictly monotone in
+    // the threshold: hysteresis and cooldown).
     const grid: number[] = [];
-    for (let k = Math.round(ceiling * 200); k / 200 > floor + 1e-9; k--) grid.push(k / 200);
+    const logit = (p: number) => Math.log(p / (1 - p));
+    for (let x = logit(ceiling); x > logit(floor) + 1e-9; x -= LOGIT_STEP) grid.push(1 / (1 + Math.exp(-x)));
     grid.push(floor);
     let lowest: number | undefined;
     for (const candidate of grid) {
@@ -152,7 +157,8 @@ export function calibrateThresholds(traces: readonly ScoreTrace[], state: Memory
       lowest = candidate;
     }
     const saturated = lowest === undefined;
-    const on = lowest === undefined ? ceiling : lowest === floor ? floor : Math.min(ceiling, lowest + margin);
+    // The margin is in score units below 0.9 and shrinks towards the ceiling, where scores bunch.
+    const on = lowest === undefined ? ceiling : lowest === floor ? floor : Math.min(ceiling, lowest + margin * Math.min(1, (1 - lowest) * 10));
     const mods: CalibrationRow['modalities'] = {};
     for (const m of SENSOR_MODALITIES) {
       const per = traces.map((t) => t.modality.get(c.id)?.[m]).filter((v): v is Float64Array => v !== undefined);
@@ -178,7 +184,7 @@ export function calibrateThresholds(traces: readonly ScoreTrace[], state: Memory
       modalities: mods,
       fused: { p99: round(q.p99), max: round(q.max) },
       before: { on: c.thresholds.on, events: beforeEvents, perHour: perHour(beforeEvents) },
-      after: { on: round(on, 1000), off: c.thresholds.off, events: afterEvents, perHour: perHour(afterEvents) },
+      after: { on: round(on, 1e4), off: c.thresholds.off, events: afterEvents, perHour: perHour(afterEvents) },
       saturated,
     });
   }
