@@ -1,12 +1,12 @@
 // Where a test finds a real recording: the subset the repository carries (test/data, licences beside it)
-// first, then the full shared folder ($SENSEBIND_TEST_DATA, default ../shared/data). A test whose file is
+// first, then the full shared folder ($SENSEBIND_DATA, default ../shared/data). A test whose file is
 // in neither place is skipped, and the reason is printed once, so a fresh clone passes and says what it
 // did not run.
 import { existsSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
 
 export const BUNDLED_DATA = resolve('test/data');
-export const SHARED_DATA = resolve(process.env['SENSEBIND_TEST_DATA'] ?? '../shared/data');
+export const SHARED_DATA = resolve(process.env['SENSEBIND_DATA'] ?? '../shared/data');
 
 /** The absolute path of `rel` (a path inside the data folder's layout), or undefined when no copy is here. */
 export function dataFile(rel: string): string | undefined {
@@ -39,7 +39,7 @@ export function missingData(what: string, ...rels: string[]): boolean {
   if (!told.has(key)) {
     told.add(key);
     process.stderr.write(
-      `skipped: ${what}: needs ${missing.join(', ')} (not in test/data; set SENSEBIND_TEST_DATA to a copy of the shared data folder, now ${SHARED_DATA})\n`,
+      `skipped: ${what}: needs ${missing.join(', ')} (not in test/data; set SENSEBIND_DATA to a copy of the shared data folder, now ${SHARED_DATA})\n`,
     );
   }
   return true;
