@@ -16,7 +16,7 @@ import { ConceptMatcher } from '../match/matcher.js';
 import type { MatcherOptions } from '../match/options.js';
 import { textPrototypeBuilder } from '../match/prototypes.js';
 import type { EventSink } from '../sinks/sink.js';
-import { readBag, type BagSummary } from '../sources/bag.js';
+import { readBag, type BagSummary, type ReadBagOptions } from '../sources/bag.js';
 import { parseTruth, type TruthEvent } from '../sim/truth.js';
 import { Windower, type WindowerOptions } from '../window/windower.js';
 
@@ -103,6 +103,8 @@ export interface BagRunOptions {
   onTruth?: (truth: TruthEvent) => void;
   signal?: AbortSignal;
   logger?: Logger;
+  /** Per-topic clock check of the bag reader (ReadBagOptions.clock). @default map, 5 s */
+  clock?: ReadBagOptions['clock'];
 }
 
 export interface BagRun {
@@ -131,7 +133,7 @@ export async function runBag(pipeline: Pipeline, bag: string, options: BagRunOpt
     },
   });
   let badTruth = 0;
-  const summary = await replay(readBag(bag, { logger, onSummary: (s) => (bagSummary = s) }), {
+  const summary = await replay(readBag(bag, { logger, onSummary: (s) => (bagSummary = s), ...(options.clock !== undefined ? { clock: options.clock } : {}) }), {
     agent,
     hopSeconds,
     speed,
