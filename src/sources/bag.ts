@@ -191,7 +191,9 @@ export class BagSource implements SampleSource {
       detail[`${topic}.decoded`] = c.decoded;
       detail[`${topic}.skipped`] = c.skipped;
       detail[`${topic}.bad`] = c.bad;
+      if (c.firstReason !== undefined) detail[`${topic}.firstReason`] = c.firstReason;
     }
+    for (const [topic, c] of Object.entries(this.#summary?.clocks ?? {})) detail[`${topic}.clockOffsetSeconds`] = c.offsetSeconds;
     if (this.#summary?.damage !== undefined) detail['damageOffset'] = this.#summary.damage.offset;
     return { ...this.#stats, detail };
   }

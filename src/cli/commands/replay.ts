@@ -19,7 +19,8 @@ Options:
   --events <file>     append events to this JSONL file
   --hop <s>           seconds between snapshots (default: config window.hopSeconds)
 ${PIPELINE_HELP}
-Prints a JSON summary on stdout (samples, snapshots, events per concept, timings); logs on stderr.`;
+Prints a JSON summary on stdout (samples, snapshots, events per concept, per-topic decoded/skipped/bad
+counts with the first reason, topics found on another clock, timings); logs on stderr.`;
 
 export const command: Command = {
   name: 'replay',
@@ -76,6 +77,8 @@ export const command: Command = {
         matcher: pipeline.matcher.stats(),
         eventsFile: eventsPath ?? null,
         bagDamage: run.bag?.damage ?? null,
+        topics: run.bag?.topics ?? {},
+        clocks: run.bag?.clocks ?? {},
         aborted: run.summary.aborted,
       };
       ctx.stdout.write(`${JSON.stringify(out, null, 2)}\n`);

@@ -155,6 +155,8 @@ export const command: Command = {
         events: stats.events,
         sinks: Object.fromEntries(assembled.sinks.map((s) => [s.name, s.stats()])),
         clips: assembled.clips?.stats().written ?? 0,
+        // Per source: received/decoded/skipped/bad and, for bag and ROS 2, `<topic>.decoded/skipped/bad`.
+        sources: Object.fromEntries(sources.map((s) => [s.name, s.stats()])),
       })}\n`,
     );
     assembled.metrics?.close();
