@@ -84,6 +84,14 @@ describe('CompressedImage', () => {
     expect(m.map((v) => (Number.isNaN(v) ? 'nan' : v))).toEqual(['nan', 'nan', 1, Math.fround(1.003), 'nan']);
   });
 
+  it('real 16-bit depth PNG (rtabmap, mm) on a vision topic is bad, not a black frame', async () => {
+    const png = await readFile(mustData('depth/rtabmap/depth/17.png'));
+    await expect(decodeCompressedVision(msg('png', png), '/c', 0n)).rejects.toThrow(/format "png": a 16-bit single-channel PNG \(a depth or thermal frame\), not a camera picture; map the topic to depth or thermal/);
+    // The 8-bit colour frame of the same camera still decodes.
+    const jpeg = await readFile(mustData('depth/rtabmap/rgb/17.jpg'));
+    expect((await decodeCompressedVision(msg('jpeg', jpeg), '/c', 0n)).width).toBe(640);
+  });
+
   it('real 16-bit depth PNG (rtabmap, mm) as plain png mapped to depth', async () => {
     const png = await readFile(mustData('depth/rtabmap/depth/17.png'));
     const s = await decodeCompressedDepth(msg('16UC1; png', png), '/d', 0n);

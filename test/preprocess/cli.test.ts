@@ -55,6 +55,8 @@ describe('sensebind preprocess', () => {
     ['csv time backwards', () => ['imu', write('b.csv', 't,ax,ay,az,gx,gy,gz\n1,0,0,0,0,0,0\n0.5,0,0,0,0,0,0\n')], /b\.csv: line 3: time goes backwards/],
     ['csv bad number', () => ['imu', write('c.csv', 't,ax,ay,az,gx,gy,gz\n0,0,0,0,0,0,0\n1,0,x,0,0,0,0\n')], /c\.csv: line 3: column ay is "x"/],
     ['colour image as depth', () => ['depth', mustData('depth/tum/TUM_color.png')], /TUM_color\.png: has 3 colour channels/],
+    // Read as vision, the 16-bit depth frame would become an almost black picture without a word.
+    ['16-bit depth png as vision', () => ['vision', mustData('depth/tum/TUM_depth.png')], /TUM_depth\.png: a 16-bit single-channel image \(a depth or thermal frame\), not a camera picture; use --modality depth/],
     ['f32 of the wrong size', () => ['depth', write('w.f32', Buffer.alloc(10))], /w\.f32: /],
   ];
   it.each(bad)('%s: names the file and the problem, exits non-zero', async (_n, make, message) => {
