@@ -33,7 +33,7 @@ export function pipelineOptionsFromConfig(
     conceptFile: resolveBundled(values.concepts ?? config.match.conceptFile),
     logger,
     matcher: { robot: config.robot.id, calibration: { ...config.match.calibration }, fusion: { weights: { ...config.match.fusion.weights } }, lifecycle: { ...config.match.lifecycle } },
-    window: { maxAgeSeconds: { ...config.window.maxAgeSeconds }, disabled: [...config.window.disabled] },
+    window: { maxAgeSeconds: { ...config.window.maxAgeSeconds }, disabled: [...config.window.disabled], sensors: { ...config.window.sensors } },
   };
   const state = values.state ?? (config.match.stateFile !== '' ? config.match.stateFile : undefined);
   if (state !== undefined) out.stateFile = state;

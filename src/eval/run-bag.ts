@@ -33,7 +33,7 @@ export interface PipelineOptions {
   logger?: Logger;
   matcher?: MatcherOptions;
   /** Max ages and disabled modalities for the windower (config `window`); window lengths come from the model. */
-  window?: Pick<WindowerOptions, 'maxAgeSeconds' | 'disabled'>;
+  window?: Pick<WindowerOptions, 'maxAgeSeconds' | 'disabled' | 'sensors'>;
 }
 
 export interface Pipeline {
@@ -68,6 +68,7 @@ export async function openPipeline(options: PipelineOptions = {}): Promise<Pipel
     const createWindower = () =>
       new Windower({
         ...options.window,
+        logger,
         audioSeconds: audio?.clipSeconds !== undefined ? audio.clipSeconds * (audio.liveClips ?? 1) : 2,
         imuSeconds: imu?.windowSeconds ?? 5,
         imuSamples: imu?.samples ?? 2000,

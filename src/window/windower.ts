@@ -3,9 +3,11 @@
  *
  * A modality is present in a snapshot only when its newest data is no older than its maxAge: stale data is
  * absent, not reused, so the matcher never mistakes a dead sensor for a quiet one. Each modality listens to
- * one sensor (the first one seen, or the one named in `sensors`); samples from other sensors of the same
- * modality are counted and skipped rather than interleaved into one stream.
+ * one sensor (the first one seen, or the one named in `sensors`, config `window.sensors`); samples from
+ * other sensors of the same modality are counted and skipped rather than interleaved into one stream, and
+ * each such sensor is logged once, naming the key that picks it.
  */
+import { silentLogger, type Logger } from '../core/log.js';
 import { SENSOR_MODALITIES, type ModalityWindows, type Sample, type SensorModality, type Snapshot, type StampNs } from '../core/types.js';
 import { AudioBuffer, type AudioBufferStats } from './audio-buffer.js';
 import { FrameBuffer, type FrameBufferStats } from './frame-buffer.js';
@@ -26,6 +28,8 @@ export interface WindowerOptions {
   sensors?: Partial<Record<SensorModality, string>>;
   /** Fraction of an audio/IMU window that must be real data. @default 0.5 */
   minCoverage?: number;
+  /** Says once per ignored sensor that it is ignored. @default silent */
+  logger?: Logger;
 }
 
 export interface WindowerStats {
@@ -59,6 +63,8 @@ export class Windower {
   readonly #thermal = new FrameBuffer<Extract<Sample, { modality: 'thermal' }>>();
   readonly #audio: AudioBuffer;
   readonly #imu: ImuBuffer;
+  readonly #log: Logger;
+  readonly #ignoredSensors = new Set<string>();
   #seq = 0;
   #skipped = perModality(() => 0);
   #present = perModality(() => 0);
@@ -69,7 +75,8 @@ export class Windower {
     this.#maxAgeNs = perModality(() => 0n);
     for (const m of SENSOR_MODALITIES) this.#maxAgeNs[m] = BigInt(Math.round(maxAge[m] * 1e9));
     this.#disabled = new Set(options.disabled ?? []);
-    this.#sensors = { ...options.sensors };
+    this.#sensors = Object.fromEntries(Object.entries(options.sensors ?? {}).filter(([, v]) => v !== undefined));
+    this.#log = options.logger ?? silentLogger();
     this.#audio = new AudioBuffer({ windowSeconds: options.audioSeconds ?? 2, minCoverage: options.minCoverage });
     this.#imu = new ImuBuffer({ windowSeconds: options.imuSeconds ?? 5, count: options.imuSamples ?? 2000, minCoverage: options.minCoverage });
   }
@@ -84,6 +91,14 @@ export class Windower {
     if (chosen === undefined) this.#sensors[m] = sample.sensorId;
     else if (chosen !== sample.sensorId) {
       this.#skipped[m]++;
+      const key = `${m}\u0000${sample.sensorId}`;
+      if (!this.#ignoredSensors.has(key)) {
+        this.#ignoredSensors.add(key);
+        this.#log.info(
+          { modality: m, using: chosen, ignored: sample.sensorId },
+          `second ${m} sensor ${sample.sensorId} ignored: ${m} listens to ${chosen}; set window.sensors.${m} to pick the sensor`,
+        );
+      }
       return;
     }
     switch (sample.modality) {
