@@ -16,7 +16,7 @@ import { decodeAudioToolsAudio, decodeMgonzs13Audio, decodeRosDriversAudio, pars
 import { decodeCompressedDepth, decodeCompressedVision, isCompressedDepthFormat } from './compressed-image.js';
 import { headerStamp, obj, type Fields } from './fields.js';
 import { decodeImage, defaultImageModality } from './image.js';
-import { decodeImu, imuNotProvided } from './imu.js';
+import { decodeImu, imuAbsentFields, imuNotProvided } from './imu.js';
 import { shortTypeName } from './ros-type.js';
 
 export type ConvertResult =
@@ -217,6 +217,11 @@ export class MessageConverter {
         if (mapped !== undefined && mapped !== 'imu') return wrongMapping('IMU readings');
         const missing = imuNotProvided(msg);
         if (missing !== undefined) return { kind: 'skipped', reason: missing };
+        const absent = imuAbsentFields(msg);
+        if (absent.length > 0 && !this.#logged.has(`absent\u0000${topic}`)) {
+          this.#logged.add(`absent\u0000${topic}`);
+          this.#log.info({ topic, type, absent }, `IMU ${topic}: ${absent.join(' and ')} not provided (covariance[0] = -1); fed to the model as zeros`);
+        }
         return { kind: 'sample', sample: decodeImu(msg, topic, stamp) };
       }
       case 'audio_common_msgs/AudioInfo':
