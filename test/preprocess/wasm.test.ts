@@ -175,7 +175,7 @@ describe('WebAssembly kernels', () => {
     it('windows across a real walk (x-io, 400 Hz), before, inside and past its ends, reordered and scaled', () => {
       const rows = readFileSync(mustData('imu/xio_walk/short_walk.csv'), 'utf8').trim().split('\n').slice(1).map((r) => r.split(',').map(Number));
       const csv = ['t,ax,ay,az,gx,gy,gz', ...rows.map((v) => [v[0], v[4], v[5], v[6], v[1], v[2], v[3]].join(','))].join('\n');
-      const walk = parseImuCsv(csv, 'short_walk.csv');
+      const walk = parseImuCsv(csv, 'short_walk.csv', { units: { acc: 'g', gyro: 'deg/s' } });
       const q = { ...p, scale: [1, 2, 0.5, 1, 3, 1], channelOrder: ['gx', 'gy', 'gz', 'ax', 'ay', 'az'] as typeof p.channelOrder };
       const t0 = walk.t[0]!;
       const tEnd = walk.t[walk.t.length - 1]!;
