@@ -3,6 +3,8 @@
 // file in the metadata's order with counts equal to the metadata's, through readBag and `sensebind
 // replay`, whose summary gives the per-topic decoded/skipped/bad counts; broken folders get one clear line.
 import { copyFile, mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import { spawnSync } from 'node:child_process';
+import { existsSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -76,6 +78,19 @@ describe('rosbag2 bag folder', () => {
     expect(out.samples.imu).toBe(876);
     expect(out.topics['/imu/data_raw']).toMatchObject({ type: 'sensor_msgs/msg/Imu', modality: 'imu', received: 876, decoded: 876, skipped: 0, bad: 0 });
     expect(out.clocks).toEqual({});
+  });
+
+  it('sensebind run --bag <folder> (the built CLI): its stop summary gives per-topic counts', () => {
+    if (!existsSync(resolve('dist/cli/commands/run.js'))) throw new Error('run `npm run build` first (npm test does)');
+    const config = join(dir, 'run.yaml');
+    writeFileSync(config, `model: { dir: ${JSON.stringify(resolve('test/fixtures/models/imagebind-tiny'))}, providers: [cpu], cacheDir: ${JSON.stringify(join(dir, 'cache'))} }\n`);
+    const r = spawnSync(process.execPath, [resolve('bin/sensebind.js'), 'run', '--config', config, '--bag', FOLDER, '--speed', '20', '--exit-at-end'], { encoding: 'utf8', timeout: 120_000 });
+    expect(r.status).toBe(0);
+    const out = JSON.parse(r.stdout.trim().split('\n').pop()!);
+    expect(out.sources[`bag:${FOLDER}`]).toMatchObject({
+      decoded: 876,
+      detail: { '/imu/data_raw.decoded': 876, '/imu/data_raw.skipped': 0, '/imu/data_raw.bad': 0 },
+    });
   });
 
   it('broken folders: one line naming what is wrong', async () => {
