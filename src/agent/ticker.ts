@@ -30,7 +30,7 @@ export type BusyPolicy = 'wait' | 'skip';
 export const GAP_HOPS = 8n;
 
 export interface TickerOptions {
-  agent: Agent;
+  agent: Pick<Agent, 'tick'>;
   hopSeconds: number;
   logger: Logger;
   /** What a tick due during a running one does. */
