@@ -19,6 +19,7 @@ export const COMMANDS: Record<string, CommandEntry> = {
   dataset: { summary: 'export training tensors from simulated bags', load: () => import('./commands/dataset.js') },
   eval: { summary: 'score emitted events against a bag\'s ground truth', load: () => import('./commands/eval.js') },
   concepts: { summary: 'list, add, remove, teach concepts in the concept memory', load: () => import('./commands/concepts.js') },
+  search: { summary: 'search the remembered embeddings by text or example (recall)', load: () => import('./commands/search.js') },
   bench: { summary: 'run a benchmark from bench/', load: () => import('./commands/bench.js') },
   doctor: { summary: 'check this machine: Node, ONNX Runtime providers, ROS 2, serial ports, models', load: () => import('./commands/doctor.js') },
   config: { summary: 'print the effective configuration (config print)', load: () => import('./commands/config.js') },

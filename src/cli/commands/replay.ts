@@ -5,6 +5,7 @@ import { SensebindError } from '../../core/errors.js';
 import { numberFlag, parseCommandArgs, type Command } from '../command.js';
 import { PIPELINE_FLAGS, PIPELINE_HELP, pipelineOptions } from '../../eval/cli-flags.js';
 import { openPipeline, parseModalityList, runBag } from '../../eval/run-bag.js';
+import { optionalValue, rememberReplay } from '../../recall/remember.js';
 import { JsonlSink } from '../../sinks/jsonl.js';
 import type { EventSink } from '../../sinks/sink.js';
 
@@ -18,6 +19,8 @@ Options:
   --drop <list>       modalities to remove, e.g. audio,imu (shows tolerance of missing sensors)
   --events <file>     append events to this JSONL file
   --hop <s>           seconds between snapshots (default: config window.hopSeconds)
+  --remember [dir]    write every snapshot's embeddings to a recall store for \`sensebind search\`
+                      (default dir: config recall.dir, else .sensebind/recall)
 ${PIPELINE_HELP}
 Prints a JSON summary on stdout (samples, snapshots, events per concept, timings); logs on stderr.`;
 
@@ -26,12 +29,13 @@ export const command: Command = {
   summary: 'run the whole pipeline on a recorded bag (MCAP, ROS 1 .bag)',
   help: HELP,
   async run(argv, ctx) {
-    const { values, positionals } = parseCommandArgs('replay', argv, {
+    const { values, positionals } = parseCommandArgs('replay', optionalValue(argv, '--remember'), {
       ...PIPELINE_FLAGS,
       speed: { type: 'string' },
       drop: { type: 'string' },
       events: { type: 'string' },
       hop: { type: 'string' },
+      remember: { type: 'string' },
       help: { type: 'boolean' },
     });
     if (values.help === true) {
@@ -54,11 +58,13 @@ export const command: Command = {
       sinks.push(new JsonlSink({ path: eventsPath, fsync: config.sinks.jsonl.fsync }));
     }
     const pipeline = await openPipeline(await pipelineOptions(ctx, values));
+    const recall = values.remember !== undefined ? await rememberReplay(pipeline, bag, values.remember, config.recall, hopSeconds, ctx.logger) : undefined;
     const abort = new AbortController();
     const onSig = () => abort.abort();
     process.once('SIGINT', onSig);
     try {
-      const run = await runBag(pipeline, bag, { speed, drop, hopSeconds, sinks, logger: ctx.logger, signal: abort.signal });
+      const run = await runBag(pipeline, bag, { speed, drop, hopSeconds, sinks, logger: ctx.logger, signal: abort.signal, ...(recall ? { onTick: recall.onTick } : {}) });
+      const remembered = recall ? await recall.finish() : null;
       const perConcept: Record<string, number> = {};
       for (const e of run.summary.events) if (e.type === 'start') perConcept[e.concept.id] = (perConcept[e.concept.id] ?? 0) + 1;
       const out = {
@@ -77,12 +83,14 @@ export const command: Command = {
         eventsFile: eventsPath ?? null,
         bagDamage: run.bag?.damage ?? null,
         aborted: run.summary.aborted,
+        ...(remembered ? { remembered } : {}),
       };
       ctx.stdout.write(`${JSON.stringify(out, null, 2)}\n`);
       return 0;
     } finally {
       process.off('SIGINT', onSig);
       await Promise.all(sinks.map((s) => s.close()));
+      await recall?.finish();
       await pipeline.close();
     }
   },
