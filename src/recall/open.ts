@@ -4,6 +4,9 @@
  * its counters appear in the metrics. Events themselves are not stored: they already go to the sinks.
  */
 import type { RecallConfig } from '../config/recall.js';
+import type { Config } from '../config/schema.js';
+import type { Pipeline } from '../eval/run-bag.js';
+import type { SearchEnv } from './request.js';
 import type { Logger } from '../core/log.js';
 import type { SenseEvent } from '../core/types.js';
 import type { EventSink, SinkStats } from '../sinks/sink.js';
@@ -52,5 +55,16 @@ export function recallSink(writer: RecallWriter): EventSink {
         detail: { observed: s.observed, appends: s.appends, meanAppendMs: Math.round(s.meanAppendMs * 10) / 10, retentionDropped: s.retentionDropped },
       };
     },
+  };
+}
+
+/** What a search in the agent's own process needs: its store, model, concepts and matching settings. */
+export function recallSearchEnv(writer: RecallWriter, pipeline: Pipeline, config: Config): SearchEnv {
+  return {
+    store: writer.store,
+    pipeline,
+    hopSeconds: config.window.hopSeconds,
+    calibration: { textScale: pipeline.runtime.scale('text'), ...config.match.calibration },
+    weights: config.match.fusion.weights,
   };
 }

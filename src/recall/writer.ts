@@ -84,6 +84,11 @@ export class RecallWriter {
     }
   }
 
+  /** The store written to (searches in the same process read it too). */
+  get store(): RecallStore {
+    return this.#store;
+  }
+
   /** Queues one tick's embeddings; never blocks and never throws. */
   observe(tick: SnapshotEmbeddings): void {
     if (this.#closed || tick.present.length === 0) return;

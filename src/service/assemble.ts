@@ -20,6 +20,8 @@ import type { ConceptMatcher } from '../match/matcher.js';
 import { loadConceptFile } from '../memory/concept-file.js';
 import type { ConceptMemory } from '../memory/memory.js';
 import { preprocessWindow } from '../preprocess/index.js';
+import { withRecallSearch } from '../recall/mqtt-search.js';
+import { openRecallWriter, recallSearchEnv, recallSink } from '../recall/open.js';
 import { JsonlSink } from '../sinks/jsonl.js';
 import { createMqttSinkFromConfig } from '../sinks/mqtt/fromConfig.js';
 import { followConceptMemory, memoryCommandHandler } from '../sinks/mqtt/memoryCommands.js';
@@ -156,9 +158,11 @@ export async function assembleService(config: Config, options: AssembleOptions):
     // 3. Sinks, clips, governor, agent.
     const sinks: EventSink[] = [];
     if (config.sinks.jsonl.path !== '') sinks.push(new JsonlSink({ path: config.sinks.jsonl.path, fsync: config.sinks.jsonl.fsync }));
+    const recall = await openRecallWriter(config.recall, { modelId: runtime.modelId, embeddingDim: runtime.manifest.embeddingDim }, logger.child({ stage: 'recall' }), () => clips?.currentClip());
+    if (recall) sinks.push(recallSink(recall)), opened.push(() => recall.close());
     const mqtt = await createMqttSinkFromConfig(config.mqtt, config.robot.id, {
       logger,
-      commands: memoryCommandHandler(memory),
+      commands: withRecallSearch(memoryCommandHandler(memory), recall && recallSearchEnv(recall, pipeline, config)),
       concepts: () => memory.concepts(),
       onDelivered: (seconds) => hooks.delivered('mqtt', seconds),
     });
@@ -204,7 +208,7 @@ export async function assembleService(config: Config, options: AssembleOptions):
       maxAgeSeconds: config.window.maxAgeSeconds,
       hooks: agentHooks(hooks),
       gate: governor,
-      onTick: (r) => memory.observe(r.embeddings),
+      onTick: (r) => (memory.observe(r.embeddings), recall?.observe(r.embeddings)),
     });
     if (metrics) {
       metrics.watchStage('embed', () => runtime.stats());
