@@ -233,8 +233,8 @@ export class LanceRecallStore implements RecallStore {
     if (span === undefined) return { droppedRows: 0, reason: 'none' };
     let dropped = 0;
     let reason: RetentionResult['reason'] = 'none';
-    const ageCut = span.newest - BigInt(Math.round(limits.maxAgeSeconds * 1e9));
-    if (span.oldest < ageCut) {
+    const ageCut = Number.isFinite(limits.maxAgeSeconds) ? span.newest - BigInt(Math.round(limits.maxAgeSeconds * 1e9)) : undefined;
+    if (ageCut !== undefined && span.oldest < ageCut) {
       const n = await this.#deleteBefore(ageCut);
       this.#stats.droppedByAge += n;
       dropped += n;
