@@ -16,12 +16,13 @@
  * Deleted and compacted-away files are freed by Lance's cleanup of old versions.
  */
 import { mkdir, readFile, readdir, rename, stat, writeFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import type * as lancedb from '@lancedb/lancedb';
-import * as arrow from 'apache-arrow';
+import type * as arrowTypes from 'apache-arrow';
 import { SensebindError, errorMessage } from '../core/errors.js';
 import { SENSOR_MODALITIES, type SensorModality, type StampNs } from '../core/types.js';
-import { halfToFloat32 } from '../embed/float16.js';
+import { float32ToHalf, halfToFloat32 } from '../embed/float16.js';
 import {
   maskModalities,
   modalityMask,
@@ -63,6 +64,13 @@ interface Meta {
 const META = 'recall.json';
 
 /**
+ * apache-arrow through require: LanceDB's CommonJS build checks `instanceof` against the CommonJS copy of
+ * the module, and an ESM import would be a second copy whose tables it rejects. Building Arrow columns
+ * directly (fp16 bits in one Uint16Array) costs ~1 ms per 1000 rows; row objects cost ~100x that.
+ */
+const arrow = createRequire(import.meta.url)('apache-arrow') as typeof arrowTypes;
+
+/**
  * LanceDB's native logger prints every warning (deprecations, k-means notes) to stderr and reads its level
  * once, when the module loads: set a quiet default first (LANCEDB_LOG=warn or debug brings them back).
  */
@@ -82,7 +90,7 @@ export class LanceRecallStore implements RecallStore {
   readonly #db: lancedb.Connection;
   readonly #o: Required<Omit<LanceRecallStoreOptions, 'dir' | 'modelId' | 'dim' | 'create'>>;
   readonly #tables = new Map<SensorModality, lancedb.Table>();
-  readonly #schema: arrow.Schema;
+  readonly #schema: arrowTypes.Schema;
   /** Modalities whose table has a vector index (queried with nprobes/refine; exact search otherwise). */
   readonly #indexed = new Set<SensorModality>();
   #stats = { droppedByAge: 0, droppedBySize: 0, appends: 0 };
@@ -143,22 +151,49 @@ export class LanceRecallStore implements RecallStore {
 
   async append(moments: readonly RecallMoment[]): Promise<void> {
     if (moments.length === 0) return;
-    const rows = new Map<SensorModality, Record<string, unknown>[]>();
+    const byModality = new Map<SensorModality, RecallMoment[]>();
+    const masks = new Map<RecallMoment, number>();
     for (const mo of moments) {
       const present = SENSOR_MODALITIES.filter((m) => mo.vectors[m] !== undefined);
-      const mask = modalityMask(present);
+      masks.set(mo, modalityMask(present));
       for (const m of present) {
         const v = mo.vectors[m] as Float32Array;
         if (v.length !== this.dim) throw new SensebindError('INPUT', `recall store ${this.dir}: ${m} vector at ${mo.stamp} has ${v.length} values, the store holds dim ${this.dim}`);
-        let list = rows.get(m);
-        if (list === undefined) rows.set(m, (list = []));
-        list.push({ stamp: mo.stamp, present: mask, clip: mo.clip ?? null, vector: Array.from(v) });
+        let list = byModality.get(m);
+        if (list === undefined) byModality.set(m, (list = []));
+        list.push(mo);
       }
     }
     // One commit per modality; modalities commit one after another, so a crash between them leaves a
     // moment with fewer modalities than it had (search treats the rest as absent), never a torn row.
-    for (const [m, list] of rows) await (await this.#table(m)).add(list);
+    for (const [m, list] of byModality) await (await this.#table(m)).add(this.#batch(m, list, masks));
     this.#stats.appends++;
+  }
+
+  /** One modality's rows as an Arrow table: stamps, masks, clips, and every vector's fp16 bits in one buffer. */
+  #batch(m: SensorModality, list: readonly RecallMoment[], masks: Map<RecallMoment, number>): arrowTypes.Table {
+    const n = list.length;
+    const dim = this.dim;
+    const stamps = new BigInt64Array(n);
+    const present = new Int32Array(n);
+    const halves = new Uint16Array(n * dim);
+    const clips: (string | null)[] = new Array(n);
+    list.forEach((mo, i) => {
+      stamps[i] = mo.stamp;
+      present[i] = masks.get(mo) as number;
+      clips[i] = mo.clip ?? null;
+      halves.set(float32ToHalf(mo.vectors[m] as Float32Array), i * dim);
+    });
+    const fields = this.#schema.fields;
+    const vectorType = fields[3]!.type as arrowTypes.FixedSizeList;
+    const children = [
+      arrow.makeData({ type: new arrow.Int64(), length: n, data: stamps }),
+      arrow.makeData({ type: new arrow.Int32(), length: n, data: present }),
+      arrow.vectorFromArray(clips, new arrow.Utf8()).data[0] as arrowTypes.Data<arrowTypes.Utf8>,
+      arrow.makeData({ type: vectorType, length: n, child: arrow.makeData({ type: new arrow.Float16(), length: n * dim, data: halves }) }),
+    ];
+    const struct = arrow.makeData({ type: new arrow.Struct(fields), length: n, children });
+    return new arrow.Table(this.#schema, [new arrow.RecordBatch(this.#schema, struct)]);
   }
 
   async nearest(modality: SensorModality, vector: Float32Array, k: number, range: TimeRange = {}): Promise<RecallHit[]> {
@@ -179,7 +214,7 @@ export class LanceRecallStore implements RecallStore {
       for (let i = 0; i < unique.length; i += LOOKUP_CHUNK) {
         const list = unique.slice(i, i + LOOKUP_CHUNK).join(', ');
         const table = await t.query().where(`stamp IN (${list})`).select(['stamp', 'present', 'clip', 'vector']).toArrow();
-        this.#collect(m, table as unknown as arrow.Table, byStamp);
+        this.#collect(m, table as unknown as arrowTypes.Table, byStamp);
       }
     }
     return [...byStamp.values()].sort((a, b) => (a.stamp < b.stamp ? -1 : a.stamp > b.stamp ? 1 : 0));
@@ -193,7 +228,7 @@ export class LanceRecallStore implements RecallStore {
         .where(`stamp >= ${stamp - toleranceNs} AND stamp <= ${stamp + toleranceNs}`)
         .select(['stamp', 'present', 'clip', 'vector'])
         .toArrow();
-      this.#collect(m, table as unknown as arrow.Table, byStamp);
+      this.#collect(m, table as unknown as arrowTypes.Table, byStamp);
     }
     let best: StoredMoment | undefined;
     for (const mo of byStamp.values()) if (best === undefined || abs(mo.stamp - stamp) < abs(best.stamp - stamp)) best = mo;
@@ -201,7 +236,7 @@ export class LanceRecallStore implements RecallStore {
   }
 
   /** Adds the rows of one modality's result table to `byStamp`. */
-  #collect(m: SensorModality, table: arrow.Table, byStamp: Map<StampNs, StoredMoment>): void {
+  #collect(m: SensorModality, table: arrowTypes.Table, byStamp: Map<StampNs, StoredMoment>): void {
     const dim = this.dim;
     for (const batch of table.batches) {
       const stamps = batch.getChild('stamp');
@@ -211,7 +246,7 @@ export class LanceRecallStore implements RecallStore {
       if (stamps === null || present === null || clip === null || vec === null) continue;
       for (const data of vec.data) {
         // FixedSizeList<Float16>: the child holds the raw half bits of every row, dim per row.
-        const child = data.children[0] as arrow.Data<arrow.Float16>;
+        const child = data.children[0] as arrowTypes.Data<arrowTypes.Float16>;
         const bits = child.values as Uint16Array;
         for (let r = 0; r < data.length; r++) {
           const stamp = BigInt(stamps.get(r) as bigint);
@@ -302,7 +337,7 @@ export class LanceRecallStore implements RecallStore {
     let oldest: StampNs | undefined;
     let newest: StampNs | undefined;
     for (const t of this.#tables.values()) {
-      const table = (await t.query().select(['stamp']).toArrow()) as unknown as arrow.Table;
+      const table = (await t.query().select(['stamp']).toArrow()) as unknown as arrowTypes.Table;
       const col = table.getChild('stamp');
       if (col === null) continue;
       for (const data of col.data) {
