@@ -83,7 +83,7 @@ export const command: Command = {
           { store, pipeline, hopSeconds: config.window.hopSeconds, calibration: { textScale: pipeline.runtime.scale('text'), ...config.match.calibration }, weights: config.match.fusion.weights },
           parsed.data,
         );
-        ctx.stdout.write(values.json === true ? `${JSON.stringify(result, null, 2)}\n` : formatResult(result, (modalities ?? []) as SensorModality[]));
+        ctx.stdout.write(values.json === true ? `${JSON.stringify(result, null, 2)}\n` : formatResult(result));
         return 0;
       } finally {
         await store.close();
@@ -94,7 +94,7 @@ export const command: Command = {
   },
 };
 
-function formatResult(r: SearchResponse, _modalities: SensorModality[]): string {
+function formatResult(r: SearchResponse): string {
   if (r.ranges.length === 0) return `no remembered moment matches (${r.scored} scored)\n`;
   const lines = r.ranges.map((g, i) => {
     const at = g.startTime ?? `${(Number(BigInt(g.start)) / 1e9).toFixed(1)} s`;
