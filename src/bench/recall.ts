@@ -266,6 +266,7 @@ async function quality(dir: string, bags: string[], cacheDir: string): Promise<u
     for (const t of run.truth) truth.push({ label: t.label, start: t.start + offset, end: t.end + offset });
   }
   await writer.flush(600_000);
+  await writer.maintain(); // what `run` does every recall.maintainMinutes and replay --remember at its end
   const replaySeconds = (performance.now() - t0) / 1000;
   const state = pipeline.memory.state;
   const conditions: { name: string; modalities: SensorModality[] }[] = [{ name: 'all', modalities: MODS }, ...MODS.map((m) => ({ name: `-${m}`, modalities: MODS.filter((x) => x !== m) }))];

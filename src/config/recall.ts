@@ -16,8 +16,8 @@ export const recallSchema = z
     flushSeconds: z.number().positive().max(10).default(0.5),
     /** Moments queued for the store at most; beyond, the oldest queued are dropped (counted). */
     maxQueue: z.number().int().positive().default(20000),
-    /** Minutes between retention, compaction and indexing runs. */
-    maintainMinutes: z.number().positive().default(5),
+    /** Minutes between retention, compaction and indexing runs (each flush adds a small file per modality; reads slow down until compaction merges them). */
+    maintainMinutes: z.number().positive().default(1),
   })
   .prefault({});
 

@@ -28,7 +28,7 @@ export interface RecallWriterOptions {
   maxQueue?: number;
   /** Retention limits applied by `maintain`; none when absent. */
   retention?: RetentionLimits;
-  /** Seconds between retention/compaction/index runs; 0 = only on close. @default 300 */
+  /** Seconds between retention/compaction/index runs; 0 = only on close. @default 60 */
   maintainSeconds?: number;
   /** The recording of a moment (an open event clip, or `<bag>@<s>`), read at `observe` time. */
   clipOf?: (stamp: bigint) => string | undefined;
@@ -67,7 +67,7 @@ export class RecallWriter {
   #stats = { observed: 0, written: 0, failed: 0, appends: 0, meanAppendMs: 0, maintenanceRuns: 0, maintenanceErrors: 0, retentionDropped: 0 };
 
   constructor(options: RecallWriterOptions) {
-    const { store, logger, flushSeconds = 0.5, batchSize = 2000, maxQueue = 20_000, maintainSeconds = 300 } = options;
+    const { store, logger, flushSeconds = 0.5, batchSize = 2000, maxQueue = 20_000, maintainSeconds = 60 } = options;
     this.#store = store;
     this.#log = logger;
     this.#flushMs = flushSeconds * 1000;
@@ -167,7 +167,8 @@ export class RecallWriter {
     clearInterval(this.#maintainTimer);
     await this.flush(deadlineMs);
     await this.#maintaining;
-    if (this.#retention !== undefined) await this.maintain();
+    // Compacts what this run appended (and applies retention), so the next reader finds few files.
+    await this.maintain();
     await this.#store.close();
   }
 
