@@ -328,7 +328,9 @@ export class LanceRecallStore implements RecallStore {
       }
       const numPartitions = Math.max(16, Math.min(1024, Math.round(Math.sqrt(rows))));
       const numSubVectors = this.dim % 8 === 0 ? this.dim / 8 : this.dim % 4 === 0 ? this.dim / 4 : 1;
-      await t.createIndex('vector', { config: (await loadLance()).Index.ivfPq({ numPartitions, numSubVectors, distanceType: 'cosine' }) });
+      // Fewer training samples and k-means rounds than LanceDB's defaults (256 per partition, 50): on a
+      // robot's CPU the index is built while the agent runs, and consecutive snapshots are near-duplicates.
+      await t.createIndex('vector', { config: (await loadLance()).Index.ivfPq({ numPartitions, numSubVectors, distanceType: 'cosine', sampleRate: 64, maxIterations: 20 }) });
       this.#indexed.add(m);
     }
   }
