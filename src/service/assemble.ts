@@ -148,6 +148,7 @@ export async function assembleService(config: Config, options: AssembleOptions):
     const pipeline = await openPipeline(pipelineOptions);
     opened.push(() => pipeline.close());
     const { runtime, memory, matcher } = pipeline;
+    opened.push(memory.followFile()); // edits saved by other processes (CLI, a second agent) reach this matcher
     const failures = await runtime.load();
     for (const [m, why] of Object.entries(failures)) logger.error({ modality: m, err: why }, 'modality unavailable; it will be treated as missing');
     const usable = runtime.modalities().filter((m): m is SensorModality => m !== 'text');
