@@ -212,7 +212,7 @@ export async function assembleService(config: Config, options: AssembleOptions):
       metrics.watchStage('matcher', () => matcher.stats());
       if (pool) {
         metrics.watchStage('preprocess', () => pool.stats());
-        metrics.watchQueue('preprocess', () => ({ depth: pool.stats().inFlight, dropped: 0 }));
+        metrics.watchQueue('preprocess', () => ({ depth: pool.stats().inFlight, dropped: pool.stats().dropped }));
       }
     }
 
