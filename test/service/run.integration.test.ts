@@ -30,6 +30,10 @@ const CONCEPTS = join(ROOT, 'test/service/fixtures/concepts-eager.yaml');
 
 let dir: string;
 let bag: string;
+/** /metrics of the running agent, once events flowed (linted by promtool below). */
+let scraped = '';
+const HAVE_PROMTOOL = spawnSync('promtool', ['--version']).status === 0;
+if (!HAVE_PROMTOOL) console.warn('run.integration.test.ts: the promtool check is skipped: promtool not found (apt-get install prometheus; .ci/run does)');
 let broker: LocalBroker;
 let observer: MqttClient;
 const mqttMessages: Array<{ topic: string; payload: string }> = [];
@@ -151,6 +155,7 @@ describe('sensebind run (child process)', () => {
         throw new Error(`${(err as Error).message}; missing: ${wanted.filter((re) => !re.test(metrics)).join(', ')}`);
       });
       for (const re of wanted) expect(metrics).toMatch(re);
+      scraped = metrics;
       const received = Number(/sensebind_source_received_total\{source="bag:[^"]+"\} (\d+)/.exec(metrics)?.[1]);
 
       // SIGHUP: a concept added to the file reaches the matcher; the bag source keeps streaming meanwhile.
@@ -228,4 +233,14 @@ describe('sensebind run (child process)', () => {
     expect(replayed.samples.imu).toBeGreaterThan(0);
     expect(replayed.snapshots).toBeGreaterThan(0);
   }, 180_000);
+
+  it.skipIf(!HAVE_PROMTOOL)('its /metrics passes `promtool check metrics` (exit 0, no lint findings)', () => {
+    expect(scraped).toMatch(/sensebind_events_total\{/);
+    const check = spawnSync('promtool', ['check', 'metrics'], { input: scraped, encoding: 'utf8' });
+    expect(`${check.stdout}${check.stderr}`).toBe('');
+    expect(check.status).toBe(0);
+    expect(scraped).toContain('# TYPE sensebind_event_loop_lag_seconds summary');
+    expect(scraped).toMatch(/sensebind_event_loop_lag_seconds_count [1-9]/);
+    expect(scraped).not.toMatch(/^nodejs_active_\w+_total/m);
+  });
 });
