@@ -77,7 +77,7 @@ describe('a live agent and the CLI on one state file', () => {
     child.stderr!.on('data', (d: Buffer) => (log += d.toString()));
     const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
     try {
-      await until('the agent to start', () => log.includes('pipeline assembled'));
+      await until('the agent to start', () => log.includes('"msg":"agent built"'));
       expect(existsSync(state)).toBe(true);
 
       const added = await runCli(['--config', config, 'concepts', 'add', 'added_live', '--prompt', 'a door opening', '--concepts', concepts]);

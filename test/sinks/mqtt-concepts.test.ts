@@ -9,7 +9,8 @@ import { emptyState } from '../../src/memory/state.js';
 import type { SenseEvent } from '../../src/core/types.js';
 import { MqttSink } from '../../src/sinks/mqtt.js';
 import { LocalBroker } from '../../src/sinks/mqtt/localBroker.js';
-import { followConceptMemory, memoryCommandHandler } from '../../src/sinks/mqtt/memoryCommands.js';
+import { silentLogger } from '../../src/core/log.js';
+import { ConceptControl } from '../../src/pipeline/control.js';
 import { conceptStatePayloadSchema } from '../../src/sinks/mqtt/schemas.js';
 import { Collector, until } from './mqtt-helpers/events.js';
 
@@ -26,15 +27,17 @@ function memoryWith(ids: string[]): ConceptMemory {
   return new ConceptMemory({ ...state, concepts: ids.map((id) => resolveConcept({ id }, BUILTIN_DEFAULTS)) });
 }
 
+/** Wired as the built agent wires it (src/pipeline/build.ts): commands and change-following through the control plane. */
 function sinkFor(robot: string, memory: ConceptMemory): { sink: MqttSink; stop: () => void } {
+  const control = new ConceptControl(memory, { conceptFile: '', logger: silentLogger() });
   const sink = new MqttSink({
     url: broker.url,
     robot,
-    commands: memoryCommandHandler(memory),
+    commands: control.mqttHandler(),
     concepts: () => memory.concepts(),
     homeAssistant: { discoveryPrefix: `ha_${robot}` },
   });
-  return { sink, stop: followConceptMemory(sink, memory) };
+  return { sink, stop: control.follow(() => sink.conceptsChanged()) };
 }
 
 function event(type: SenseEvent['type'], id: string, label: string, seq: number): SenseEvent {
