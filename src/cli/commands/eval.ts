@@ -89,7 +89,7 @@ export const command: Command = {
       } catch (err) {
         throw new SensebindError('INPUT', `sensebind eval: cannot read --events ${values.events}: ${errorMessage(err)}`);
       }
-      const events = parseJsonlEvents(text);
+      const events = parseJsonlEvents(text, `--events ${values.events}`);
       const t = await truthOf(bag);
       const durationSeconds = t.first !== undefined && t.last !== undefined ? Number(t.last - t.first) / 1e9 : 0;
       const run: ScoredRun = { events, truth: t.truth, durationSeconds };
