@@ -10,12 +10,12 @@
  * edit acknowledged by any process is never overwritten by another's stale copy. `followFile` lets a
  * running agent pick up other processes' edits without waiting for its own next commit.
  */
+import { unwatchFile, watchFile } from 'node:fs';
 import { SENSOR_MODALITIES, type SensorModality, type SnapshotEmbeddings, type StampNs } from '../core/types.js';
-import { SensebindError } from '../core/errors.js';
+import { SensebindError, errorMessage } from '../core/errors.js';
 import type { Logger } from '../core/log.js';
 import { BUILTIN_DEFAULTS, type ConceptDef, type ConceptDefaults } from './concept.js';
 import { loadConceptFile } from './concept-file.js';
-import { watchFile, unwatchFile } from 'node:fs';
 import { fileStamp, loadState, saveState } from './persist.js';
 import { withFileLock, type FileLockOptions } from './file-lock.js';
 import { emptyState, type MemoryState, type ModalityVectorLists, type ModalityVectors } from './state.js';
@@ -36,7 +36,7 @@ export interface ConceptMemoryOptions {
   maxExemplars?: number;
   /** Seconds of recent snapshots kept for `teach` without a bag. @default 10 */
   recentSeconds?: number;
-  /** Lock settings for the state file (tests shorten them). */
+  /** Lock settings for the state file. @default FileLock's (stale after 30 s without refresh, give up after 120 s) */
   lock?: FileLockOptions;
 }
 
@@ -150,7 +150,7 @@ export class ConceptMemory {
           if (stamp !== undefined && stamp !== this.#diskStamp) return this.commit((s) => s);
           return undefined;
         })
-        .catch((err: unknown) => this.#logger?.warn({ file, err: err instanceof Error ? err.message : String(err) }, 'concept memory: re-reading the state file failed; keeping the current concepts'));
+        .catch((err: unknown) => this.#logger?.warn({ file, err: errorMessage(err) }, 'concept memory: re-reading the state file failed; keeping the current concepts'));
     };
     watchFile(file, { interval: intervalMs, persistent: false }, onChange);
     return () => unwatchFile(file, onChange);
@@ -246,20 +246,6 @@ export class ConceptMemory {
     }
     const dim = firstDim(byConcept) ?? old?.dim ?? 0;
     return { ...next, prototypes: { modelId: builder.modelId, dim, byConcept } };
-  }
-
-  /** Persists the current state (e.g. after opening from a concept file). */
-  async save(): Promise<void> {
-    const file = this.#stateFile;
-    if (file === undefined) throw new SensebindError('USAGE', 'concept memory: no state file configured');
-    await withFileLock(
-      file,
-      async () => {
-        await saveState(file, this.#state);
-        this.#diskStamp = await fileStamp(file);
-      },
-      this.#lock,
-    );
   }
 
   /** Called by the matcher for each snapshot: keeps the last `recentSeconds` for `teach`. */
