@@ -499,11 +499,11 @@ export class MqttSink implements EventSink {
       const key = JSON.stringify(content);
       if (key !== this.#lastList && this.#publishLive(this.topics.concepts, JSON.stringify(list), { qos: 1, retain: true })) this.#lastList = key;
     }
-    this.#publishDiscovery(false);
+    this.#publishDiscovery('changed');
   }
 
-  /** `force`: Home Assistant restarted and needs it again even if unchanged. */
-  #publishDiscovery(force: boolean): void {
+  /** 'always': Home Assistant restarted and needs it again even if unchanged. */
+  #publishDiscovery(when: 'changed' | 'always'): void {
     const ha = this.#opts.homeAssistant;
     if (!ha) return;
     const eventTypes = [...new Set(this.#concepts.filter((c) => c.enabled && c.background !== true).map((c) => c.label))];
@@ -516,14 +516,14 @@ export class MqttSink implements EventSink {
         softwareVersion: this.#softwareVersion,
       }),
     );
-    if (!force && payload === this.#lastDiscovery) return;
+    if (when === 'changed' && payload === this.#lastDiscovery) return;
     if (this.#publishLive(haDiscoveryTopic(ha.discoveryPrefix, this.#opts.robot), payload, { qos: 1, retain: true })) this.#lastDiscovery = payload;
   }
 
   #onMessage(topic: string, payload: Buffer, packet: IPublishPacket): void {
     const ha = this.#opts.homeAssistant;
     if (ha && topic === `${ha.discoveryPrefix}/status`) {
-      if (payload.toString() === 'online') this.#publishDiscovery(true);
+      if (payload.toString() === 'online') this.#publishDiscovery('always');
       return;
     }
     if (topic === this.topics.commands && this.#opts.commands) {
