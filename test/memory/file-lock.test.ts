@@ -78,20 +78,21 @@ describe('FileLock', () => {
 
   it('a live holder keeps its lock fresh past staleMs', async () => {
     const target = join(dir, 'live');
+    // Margins for a loaded machine: the holder refreshes every 500 ms, a waiter calls 2 s without refresh stale.
     const result = await withFileLock(
       target,
       async () => {
-        await new Promise((r) => setTimeout(r, 400));
-        // Another waiter with the same short staleMs must not break it.
-        return FileLock.acquire(target, { staleMs: 200, timeoutMs: 300, isAlive: () => true }).then(
+        await new Promise((r) => setTimeout(r, 3000));
+        // Another waiter with the same staleMs must not break it (isAlive: a holder on this host is never dead here).
+        return FileLock.acquire(target, { staleMs: 2000, timeoutMs: 2500, isAlive: () => true }).then(
           () => 'broken',
           (err: Error) => err.message,
         );
       },
-      { staleMs: 200 },
+      { staleMs: 2000 },
     );
     expect(result).toMatch(/held by process/);
-  });
+  }, 15_000);
 
   it('names the lock file when it cannot be created', async () => {
     const file = join(dir, 'a-file');
