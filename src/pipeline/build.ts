@@ -101,6 +101,8 @@ export async function buildAgent(pipeline: Pipeline, config: Config, options: Bu
   const opened: Array<() => Promise<void> | void> = [];
   try {
     const { runtime, memory, matcher, control } = pipeline;
+    const stopFollowing = memory.followFile(); // edits saved by other processes (CLI, a second agent) reach this matcher
+    opened.push(stopFollowing);
     runtime.setTimingHooks(metrics);
     const failures = await runtime.load();
     for (const [m, why] of Object.entries(failures)) logger.error({ modality: m, err: why }, 'modality unavailable; it will be treated as missing');
@@ -215,7 +217,7 @@ export async function buildAgent(pipeline: Pipeline, config: Config, options: Bu
       const pool = pipeline.pool;
       if (pool) {
         metrics.watchStage('preprocess', () => pool.stats());
-        metrics.watchQueue('preprocess', () => ({ depth: pool.stats().inFlight, dropped: 0 }));
+        metrics.watchQueue('preprocess', () => ({ depth: pool.stats().inFlight, dropped: pool.stats().dropped }));
       }
     }
     const service = new Service({
@@ -268,6 +270,7 @@ export async function buildAgent(pipeline: Pipeline, config: Config, options: Bu
       },
       bagSummary: () => bag?.summary(),
       async close() {
+        stopFollowing();
         metrics?.close();
         await ros2?.close();
       },
