@@ -43,10 +43,15 @@ export interface EmbedGate {
   observe?(modality: SensorModality, seconds: number, hopSeconds: number): void;
 }
 
+/** What happened to each present modality at one snapshot (the live view's gate states). */
+export type EmbedState = 'embedded' | 'reused' | 'rate-cap' | 'degraded' | 'failed' | 'unsupported';
+
 export interface TickResult {
   snapshot: Snapshot;
   embeddings: SnapshotEmbeddings;
   match: MatchOutput;
+  /** Per present modality: embedded, reused, held back by the gate, failed or unsupported. */
+  embedStates: Partial<Record<SensorModality, EmbedState>>;
 }
 
 export interface AgentOptions {
@@ -114,7 +119,8 @@ export class Agent {
     for (const m of snapshot.present) ages[m] = wstats.ageSeconds[m];
     this.#hooks.snapshot(snapshot.present, ages);
 
-    const results = await Promise.all(snapshot.present.map((m) => this.#embedOne(m, snapshot)));
+    const embedStates: Partial<Record<SensorModality, EmbedState>> = {};
+    const results = await Promise.all(snapshot.present.map((m) => this.#embedOne(m, snapshot, embedStates)));
     const embeddings: Partial<Record<SensorModality, Embedding>> = {};
     snapshot.present.forEach((m, i) => {
       const e = results[i];
@@ -130,7 +136,7 @@ export class Agent {
     };
     const match = this.#o.matcher.process(se);
     await this.#emit(match.events);
-    const result = { snapshot, embeddings: se, match };
+    const result = { snapshot, embeddings: se, match, embedStates };
     this.#o.onTick?.(result);
     return result;
   }
@@ -147,9 +153,10 @@ export class Agent {
     return structuredClone(this.#stats);
   }
 
-  async #embedOne(m: SensorModality, snapshot: Snapshot): Promise<Embedding | undefined> {
+  async #embedOne(m: SensorModality, snapshot: Snapshot, states: Partial<Record<SensorModality, EmbedState>>): Promise<Embedding | undefined> {
     if (!this.#supported.has(m)) {
       this.#stats.unsupported[m]++;
+      states[m] = 'unsupported';
       return undefined;
     }
     const window = snapshot.windows[m]!;
@@ -157,11 +164,13 @@ export class Agent {
     const cached = this.#cache.get(m);
     if (cached && frameStamp !== undefined && cached.frameStamp === frameStamp) {
       this.#stats.reused[m]++;
+      states[m] = 'reused';
       return cached.embedding;
     }
     const verdict = this.#o.gate?.allow(m, snapshot.stamp) ?? true;
     if (verdict !== true) {
       this.#hooks.skipped(m, verdict);
+      states[m] = verdict;
       const maxAge = this.#o.maxAgeSeconds?.[m] ?? 1;
       if (cached && Number(snapshot.stamp - cached.embedding.stamp) / 1e9 <= maxAge) {
         this.#stats.reused[m]++;
@@ -178,9 +187,11 @@ export class Agent {
       if (!embedding) return undefined;
       this.#cache.set(m, { embedding, frameStamp });
       this.#stats.embedded[m]++;
+      states[m] = 'embedded';
       return embedding;
     } catch (err) {
       this.#stats.embedErrors[m]++;
+      states[m] = 'failed';
       const msg = errorMessage(err);
       const key = `${m}:${msg}`;
       if (!this.#loggedErrors.has(key)) {

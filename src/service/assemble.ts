@@ -20,6 +20,7 @@ import type { ConceptMatcher } from '../match/matcher.js';
 import { loadConceptFile } from '../memory/concept-file.js';
 import type { ConceptMemory } from '../memory/memory.js';
 import { preprocessWindow } from '../preprocess/index.js';
+import { startLiveFeed, type ScoreRecorder } from '../live/feed.js';
 import { JsonlSink } from '../sinks/jsonl.js';
 import { createMqttSinkFromConfig } from '../sinks/mqtt/fromConfig.js';
 import { followConceptMemory, memoryCommandHandler } from '../sinks/mqtt/memoryCommands.js';
@@ -47,6 +48,8 @@ export interface AssembleOptions {
   alwaysMetrics?: boolean;
   /** Sinks built outside (ROS 2 events, which share the ROS 2 node with the source). @default [] */
   extraSinks?: EventSink[];
+  /** Take every snapshot's concept scores (the ROS 2 `~/scores` topic). @default [] */
+  scoreRecorders?: ScoreRecorder[];
 }
 
 export interface Assembled {
@@ -192,6 +195,8 @@ export async function assembleService(config: Config, options: AssembleOptions):
       logger: logger.child({ stage: 'governor' }),
     });
     for (const m of SENSOR_MODALITIES) metrics?.setRateCap(m, svc.limits.embedRateHz[m]);
+    const live = await startLiveFeed(config.live, { hopSeconds: config.window.hopSeconds, recorders: [clips, ...(options.scoreRecorders ?? [])], logger });
+    if (live) opened.push(() => live.close());
     const pool = PreprocessPool.create(svc.limits.preprocessWorkers, logger.child({ stage: 'preprocess' }));
     if (pool) opened.push(() => pool.close());
     const agent = new Agent({
@@ -204,11 +209,15 @@ export async function assembleService(config: Config, options: AssembleOptions):
       maxAgeSeconds: config.window.maxAgeSeconds,
       hooks: agentHooks(hooks),
       gate: governor,
-      onTick: (r) => memory.observe(r.embeddings),
+      onTick: (r) => {
+        memory.observe(r.embeddings);
+        live?.onTick(r);
+      },
     });
     if (metrics) {
       metrics.watchStage('embed', () => runtime.stats());
       metrics.watchStage('matcher', () => matcher.stats());
+      if (live) metrics.watchStage('live', () => live.stats());
       if (pool) {
         metrics.watchStage('preprocess', () => pool.stats());
         metrics.watchQueue('preprocess', () => ({ depth: pool.stats().inFlight, dropped: 0 }));
@@ -234,7 +243,7 @@ export async function assembleService(config: Config, options: AssembleOptions):
       { model: runtime.modelId, modalities: usable, providers: Object.fromEntries(usable.map((m) => [m, runtime.provider(m)])), concepts: memory.concepts().length },
       'pipeline assembled',
     );
-    return { service, runtime, memory, matcher, metrics, clips, governor, sinks, agent, close: () => pool?.close() ?? Promise.resolve() };
+    return { service, runtime, memory, matcher, metrics, clips, governor, sinks, agent, close: async () => void (await Promise.all([pool?.close(), live?.close()])) };
   } catch (err) {
     for (const close of opened.reverse()) {
       try {

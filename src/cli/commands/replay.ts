@@ -5,6 +5,7 @@ import { SensebindError } from '../../core/errors.js';
 import { numberFlag, parseCommandArgs, type Command } from '../command.js';
 import { PIPELINE_FLAGS, PIPELINE_HELP, pipelineOptions } from '../../eval/cli-flags.js';
 import { openPipeline, parseModalityList, runBag } from '../../eval/run-bag.js';
+import { startLiveFeed, type LiveFeed } from '../../live/feed.js';
 import { JsonlSink } from '../../sinks/jsonl.js';
 import type { EventSink } from '../../sinks/sink.js';
 
@@ -54,11 +55,13 @@ export const command: Command = {
       sinks.push(new JsonlSink({ path: eventsPath, fsync: config.sinks.jsonl.fsync }));
     }
     const pipeline = await openPipeline(await pipelineOptions(ctx, values));
+    let live: LiveFeed | undefined;
     const abort = new AbortController();
     const onSig = () => abort.abort();
     process.once('SIGINT', onSig);
     try {
-      const run = await runBag(pipeline, bag, { speed, drop, hopSeconds, sinks, logger: ctx.logger, signal: abort.signal });
+      live = await startLiveFeed(config.live, { hopSeconds, logger: ctx.logger });
+      const run = await runBag(pipeline, bag, { speed, drop, hopSeconds, sinks, logger: ctx.logger, signal: abort.signal, onTick: (r) => live?.onTick(r) });
       const perConcept: Record<string, number> = {};
       for (const e of run.summary.events) if (e.type === 'start') perConcept[e.concept.id] = (perConcept[e.concept.id] ?? 0) + 1;
       const out = {
@@ -77,12 +80,14 @@ export const command: Command = {
         eventsFile: eventsPath ?? null,
         bagDamage: run.bag?.damage ?? null,
         aborted: run.summary.aborted,
+        ...(live ? { live: live.stats() } : {}),
       };
       ctx.stdout.write(`${JSON.stringify(out, null, 2)}\n`);
       return 0;
     } finally {
       process.off('SIGINT', onSig);
       await Promise.all(sinks.map((s) => s.close()));
+      await live?.close();
       await pipeline.close();
     }
   },

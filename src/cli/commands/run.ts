@@ -12,6 +12,7 @@ import type { ServiceClock } from '../../service/lifecycle.js';
 import { applyConceptCommand } from '../../memory/commands.js';
 import { subscribeConceptCommands } from '../../ros2/concept-commands.js';
 import { Ros2Session } from '../../ros2/session.js';
+import { Ros2ScoresPublisher } from '../../live/ros2-scores.js';
 import { Ros2EventSink } from '../../sinks/ros2.js';
 import type { EventSink } from '../../sinks/sink.js';
 import { BagSource } from '../../sources/bag.js';
@@ -95,6 +96,7 @@ export const command: Command = {
     }
     sources.push(...createSerialSources(config.serial, { logger: logger.child({ source: 'serial' }) }));
     const extraSinks: EventSink[] = [];
+    const scoreRecorders: Ros2ScoresPublisher[] = [];
     let ros2: Ros2Session | undefined;
     if (config.ros2.enabled) {
       ros2 = new Ros2Session({
@@ -105,6 +107,7 @@ export const command: Command = {
       });
       if (config.ros2.topics.length > 0) sources.push(new Ros2Source({ config: config.ros2, session: ros2, logger: logger.child({ source: 'ros2' }) }));
       extraSinks.push(new Ros2EventSink({ config: config.ros2, session: ros2, logger: logger.child({ sink: 'ros2' }) }));
+      if (config.ros2.scoresTopic !== '') scoreRecorders.push(new Ros2ScoresPublisher({ topic: config.ros2.scoresTopic, session: ros2, logger: logger.child({ ros2: 'scores' }) }));
     }
     if (sources.length === 0) {
       throw new SensebindError('USAGE', 'sensebind run: no source: give --bag <file>, or configure serial ports or ROS 2 topics (docs/config.md)');
@@ -117,6 +120,7 @@ export const command: Command = {
       ...(values.concepts !== undefined ? { conceptFile: values.concepts } : {}),
       ...(values['concepts-state'] !== undefined ? { conceptStateFile: values['concepts-state'] } : {}),
       extraSinks,
+      scoreRecorders,
     });
     const { service } = assembled;
     if (ros2 && config.ros2.conceptsTopic !== '') {
