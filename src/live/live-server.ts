@@ -104,12 +104,20 @@ export class LiveServer {
     return bound;
   }
 
-  /** Closes every viewer and the listener. */
-  async close(): Promise<void> {
+  /**
+   * Closes every viewer (a close handshake, so a reading viewer gets what was sent; a stalled one is cut
+   * after `graceMs`) and the listener.
+   */
+  async close(graceMs = 1000): Promise<void> {
     const wss = this.#wss;
     this.#wss = undefined;
     if (!wss) return;
-    for (const client of wss.clients) client.terminate();
+    const closed = [...wss.clients].map((ws) => new Promise<void>((resolve) => (ws.readyState === ws.CLOSED ? resolve() : ws.once('close', () => resolve()))));
+    for (const ws of wss.clients) ws.close(1001, 'sensebind stopping');
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([Promise.all(closed), new Promise<void>((resolve) => (timer = setTimeout(resolve, graceMs)))]);
+    clearTimeout(timer);
+    for (const ws of wss.clients) ws.terminate();
     await new Promise<void>((resolve) => wss.close(() => resolve()));
   }
 
