@@ -20,7 +20,7 @@ import type { ConceptMatcher } from '../match/matcher.js';
 import { loadConceptFile } from '../memory/concept-file.js';
 import type { ConceptMemory } from '../memory/memory.js';
 import { preprocessWindow } from '../preprocess/index.js';
-import { startLiveFeed, type ScoreRecorder } from '../live/feed.js';
+import { startLiveFeed, type LiveFeed, type ScoreRecorder } from '../live/feed.js';
 import { JsonlSink } from '../sinks/jsonl.js';
 import { createMqttSinkFromConfig } from '../sinks/mqtt/fromConfig.js';
 import { followConceptMemory, memoryCommandHandler } from '../sinks/mqtt/memoryCommands.js';
@@ -62,6 +62,8 @@ export interface Assembled {
   governor: EmbedGovernor;
   sinks: EventSink[];
   agent: Agent;
+  /** The live view and score recorders (undefined when neither is on). */
+  live: LiveFeed | undefined;
   /** Stops the preprocessing workers (after the service has stopped). */
   close(): Promise<void>;
 }
@@ -243,7 +245,7 @@ export async function assembleService(config: Config, options: AssembleOptions):
       { model: runtime.modelId, modalities: usable, providers: Object.fromEntries(usable.map((m) => [m, runtime.provider(m)])), concepts: memory.concepts().length },
       'pipeline assembled',
     );
-    return { service, runtime, memory, matcher, metrics, clips, governor, sinks, agent, close: async () => void (await Promise.all([pool?.close(), live?.close()])) };
+    return { service, runtime, memory, matcher, metrics, clips, governor, sinks, agent, live, close: async () => void (await Promise.all([pool?.close(), live?.close()])) };
   } catch (err) {
     for (const close of opened.reverse()) {
       try {
