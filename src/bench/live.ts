@@ -9,7 +9,9 @@
  *
  * The scene is rendered once (--loop seconds) and replayed with shifted stamps (LoopSource), so rendering
  * does not compete with the agent. Options: --seconds <per phase, 60> --stall <30> --stall-after <8>
- * --width <640> --height <480> --loop <20> --model <dir> --out <report.json>
+ * --long-stall <s: one more phase with a longer stall, 0 = none> --width <640> --height <480> --loop <20>
+ * --model <dir> --out <report.json>. A stalled viewer first fills the kernel's socket buffers (about 4 MB
+ * on Linux loopback) before its outbox drops anything, so drops need a long stall or a fast stream.
  */
 import { spawn } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -72,6 +74,7 @@ export async function main(argv: string[]): Promise<void> {
     options: {
       seconds: { type: 'string', default: '60' },
       stall: { type: 'string', default: '30' },
+      'long-stall': { type: 'string', default: '0' },
       'stall-after': { type: 'string', default: '8' },
       width: { type: 'string', default: '640' },
       height: { type: 'string', default: '480' },
@@ -92,14 +95,17 @@ export async function main(argv: string[]): Promise<void> {
       const s = simItemToSample(item);
       if (s) samples.push(s);
     }
+    const stallAfter = Number(values['stall-after']);
+    const stalled = (s: number) => ({ name: `reading viewer + viewer stalled ${s} s`, viewers: [[], ['--stall-after', String(stallAfter), '--stall-for', String(s)]], seconds: Math.max(seconds, stallAfter + s + 20) });
     const phases = [
-      { name: 'no viewer', viewers: [] as string[][] },
-      { name: 'one reading viewer', viewers: [[]] },
-      { name: `reading viewer + viewer stalled ${values.stall} s`, viewers: [[], ['--stall-after', String(values['stall-after']), '--stall-for', String(values.stall)]] },
+      { name: 'no viewer', viewers: [] as string[][], seconds },
+      { name: 'one reading viewer', viewers: [[]], seconds },
+      stalled(Number(values.stall)),
+      ...(Number(values['long-stall']) > 0 ? [stalled(Number(values['long-stall']))] : []),
     ];
     const results = [];
     for (const phase of phases) {
-      log(`phase "${phase.name}": ${seconds} s at speed 1`);
+      log(`phase "${phase.name}": ${phase.seconds} s at speed 1`);
       const port = await freePort();
       const config = parseConfig(
         {
@@ -110,7 +116,7 @@ export async function main(argv: string[]): Promise<void> {
         },
         'live bench',
       );
-      const source = new LoopSource('sim', { samples, loopNs: BigInt(Math.round(loopSeconds * 1e9)), speed: 1, loops: Math.ceil(seconds / loopSeconds) });
+      const source = new LoopSource('sim', { samples, loopNs: BigInt(Math.round(loopSeconds * 1e9)), speed: 1, loops: Math.ceil(phase.seconds / loopSeconds) });
       const assembled = await assembleService(config, { logger: createLogger({ level: 'warn', format: 'json' }), sources: [source], clock: 'samples', alwaysMetrics: true });
       const { service, agent, governor } = assembled;
       // Instrument: wall time of every tick (the agent's own method, timed from outside).
@@ -173,7 +179,7 @@ export async function main(argv: string[]): Promise<void> {
       bench: 'live',
       machine: `${process.platform}/${process.arch}, ${cpus().length} cores (${cpus()[0]?.model ?? '?'}), node ${process.versions.node}`,
       loadavgAtEnd: loadavg().map((x) => round(x, 2)),
-      secondsPerPhase: seconds,
+      secondsPerPhase: phases.map((p) => p.seconds),
       camera: `${values.width}x${values.height}`,
       phases: results,
     };
