@@ -130,6 +130,17 @@ export async function main(argv: string[]): Promise<void> {
           durations.push(performance.now() - t0);
         }
       };
+      // And the part of each tick the live view takes (synchronous: building and queueing messages).
+      const feedMs: number[] = [];
+      const feed = assembled.live;
+      if (feed) {
+        const onTick = feed.onTick.bind(feed);
+        feed.onTick = (r) => {
+          const t0 = performance.now();
+          onTick(r);
+          feedMs.push(performance.now() - t0);
+        };
+      }
       const viewers = phase.viewers.map((args) => startViewer(`ws://127.0.0.1:${port}`, args));
       const lag = new LoopLagMonitor();
       const t0 = performance.now();
@@ -161,6 +172,10 @@ export async function main(argv: string[]): Promise<void> {
         skippedTicks: governor.stats().skippedTicks,
         events: a.events,
         tickMs: { p50: round(percentile(sorted, 50)), p99: round(percentile(sorted, 99)), max: round(sorted.at(-1) ?? 0), firstTwo: durations.slice(0, 2).map((d) => round(d)) },
+        liveFeedMs: (() => {
+          const f = [...feedMs].sort((x, y) => x - y);
+          return { p50: round(percentile(f, 50), 2), p99: round(percentile(f, 99), 2), max: round(f.at(-1) ?? 0, 2) };
+        })(),
         ticksOverHop: sorted.filter((d) => d > config.window.hopSeconds * 1000).length,
         loopLagMs: { p99Max: round(Math.max(0, ...lagP99)), max: round(Math.max(0, ...lagMax)) },
         live: l && {

@@ -20,7 +20,9 @@ Options:
   --events <file>     append events to this JSONL file
   --hop <s>           seconds between snapshots (default: config window.hopSeconds)
 ${PIPELINE_HELP}
-Prints a JSON summary on stdout (samples, snapshots, events per concept, timings); logs on stderr.`;
+With live.port set in the config, serves the live view (Foxglove WebSocket, docs/live.md) while it runs.
+Prints a JSON summary on stdout (samples, snapshots, events per concept, timings, live-view counters);
+logs on stderr.`;
 
 export const command: Command = {
   name: 'replay',
