@@ -1,5 +1,5 @@
 /**
- * `sensebind bench live`: what a stalled viewer costs the agent. The service pipeline (assembleService,
+ * `sensebind bench live`: what a stalled viewer costs the agent. The service pipeline (buildAgent,
  * as `sensebind run` builds it) runs on simulated sensors at real time (speed 1) with the live view on,
  * three times: no viewer; one reading viewer; one reading viewer plus one that stops reading its socket
  * for --stall seconds. The viewers are the Foxglove protocol library's client in their own processes
@@ -7,6 +7,7 @@
  * due is skipped, counted by the ticker), tick wall time (p50/p99/max), event-loop lag, events, and the live
  * server's per-viewer bytes and drops.
  *
+ * The agent is the one `sensebind run` builds (pipeline/build.ts, 'replayed' mode).
  * The scene is rendered once (--loop seconds) and replayed with shifted stamps (LoopSource), so rendering
  * does not compete with the agent. Options: --seconds <per phase, 60> --stall <30> --stall-after <8>
  * --long-stall <s: one more phase with a longer stall, 0 = none> --width <640> --height <480> --loop <20>
@@ -23,7 +24,9 @@ import { parseArgs } from 'node:util';
 import { parseConfig } from '../config/load.js';
 import { createLogger } from '../core/log.js';
 import type { Sample } from '../core/types.js';
-import { assembleService } from '../service/assemble.js';
+import { buildAgent } from '../pipeline/build.js';
+import { openPipeline } from '../pipeline/open.js';
+import { pipelineOptionsFromConfig } from '../pipeline/options.js';
 import { LoopLagMonitor } from '../service/loop-lag.js';
 import { LoopSource } from '../service/loop-source.js';
 import { createSimulation } from '../sim/simulator.js';
@@ -117,19 +120,12 @@ export async function main(argv: string[]): Promise<void> {
         'live bench',
       );
       const source = new LoopSource('sim', { samples, loopNs: BigInt(Math.round(loopSeconds * 1e9)), speed: 1, loops: Math.ceil(phase.seconds / loopSeconds) });
-      const assembled = await assembleService(config, { logger: createLogger({ level: 'warn', format: 'json' }), sources: [source], clock: 'samples', alwaysMetrics: true });
-      const { service, agent, governor } = assembled;
-      // Instrument: wall time of every tick (the agent's own method, timed from outside).
+      const logger = createLogger({ level: 'warn', format: 'json' });
+      const pipeline = await openPipeline(pipelineOptionsFromConfig(config, {}), { logger });
+      // Wall time of every tick, as the ticker measures it.
       const durations: number[] = [];
-      const tick = agent.tick.bind(agent);
-      agent.tick = async (t) => {
-        const t0 = performance.now();
-        try {
-          return await tick(t);
-        } finally {
-          durations.push(performance.now() - t0);
-        }
-      };
+      const assembled = await buildAgent(pipeline, config, { mode: { kind: 'replayed', sources: [source] }, logger, alwaysMetrics: true, onTick: (_r, ms) => durations.push(ms) });
+      const { service, agent } = assembled;
       // And the part of each tick the live view takes (synchronous: building and queueing messages).
       const feedMs: number[] = [];
       const feed = assembled.live;
@@ -157,11 +153,12 @@ export async function main(argv: string[]): Promise<void> {
       clearInterval(timer);
       await service.stop('live bench phase done');
       const l = assembled.live?.stats().live;
+      const ticker = service.ticker();
       lag.stop();
       const wall = (performance.now() - t0) / 1000;
       const a = agent.stats();
       await assembled.close();
-      await assembled.runtime.close();
+      await pipeline.close();
       const viewerResults = await Promise.all(viewers);
       // The first ticks load the ONNX sessions' kernels; they are reported apart.
       const sorted = durations.slice(2).sort((x, y) => x - y);
@@ -169,7 +166,8 @@ export async function main(argv: string[]): Promise<void> {
         phase: phase.name,
         wallSeconds: round(wall),
         ticks: a.ticks,
-        skippedTicks: governor.stats().skippedTicks,
+        tickerTicks: ticker.ticks,
+        skippedTicks: ticker.skipped,
         events: a.events,
         tickMs: { p50: round(percentile(sorted, 50)), p99: round(percentile(sorted, 99)), max: round(sorted.at(-1) ?? 0), firstTwo: durations.slice(0, 2).map((d) => round(d)) },
         liveFeedMs: (() => {
