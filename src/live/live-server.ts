@@ -113,6 +113,7 @@ export class LiveServer {
     this.#wss = undefined;
     if (!wss) return;
     const closed = [...wss.clients].map((ws) => new Promise<void>((resolve) => (ws.readyState === ws.CLOSED ? resolve() : ws.once('close', () => resolve()))));
+    for (const viewer of this.#viewers) viewer.flush();
     for (const ws of wss.clients) ws.close(1001, 'sensebind stopping');
     let timer: NodeJS.Timeout | undefined;
     await Promise.race([Promise.all(closed), new Promise<void>((resolve) => (timer = setTimeout(resolve, graceMs)))]);

@@ -55,6 +55,7 @@ export class ViewerSocket {
   #sent = 0;
   #sentBytes = 0;
   #dropped = 0;
+  #scheduled = false;
   readonly #onDrop: (n: number) => void;
 
   constructor(ws: WebSocket, name: string, onDrop: (n: number) => void, options: ViewerSocketOptions = {}) {
@@ -135,6 +136,18 @@ export class ViewerSocket {
         this.#framesHead = 0;
       }
     }
+    // Writing happens after the caller's turn (the agent's tick), all of a tick's frames in one corked write.
+    if (!this.#scheduled) {
+      this.#scheduled = true;
+      setImmediate(() => {
+        this.#scheduled = false;
+        this.#pump();
+      });
+    }
+  }
+
+  /** Hands queued frames to the socket now (before a close frame, which would overtake them). */
+  flush(): void {
     this.#pump();
   }
 
@@ -161,6 +174,18 @@ export class ViewerSocket {
   }
 
   #pump(): void {
+    // ws has no batch send; corking its TCP socket (an internal of ws, absent = no batching) turns the
+    // frames of one pump into one write instead of one system call each.
+    const socket = (this.#ws as unknown as { _socket?: { cork(): void; uncork(): void } })._socket;
+    socket?.cork();
+    try {
+      this.#pumpFrames();
+    } finally {
+      socket?.uncork();
+    }
+  }
+
+  #pumpFrames(): void {
     while (this.#inFlight < this.#windowBytes && this.#ws.readyState === this.#ws.OPEN) {
       const data = this.#next();
       if (data === undefined) return;
