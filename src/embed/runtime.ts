@@ -14,8 +14,6 @@ import { join } from 'node:path';
 import { SensebindError, errorMessage } from '../core/errors.js';
 import { silentLogger, type Logger } from '../core/log.js';
 import { MODALITIES, SENSOR_MODALITIES, type Embedding, type Modality, type SensorModality, type StampNs, type TaggedWindow } from '../core/types.js';
-import { resolveBundled } from '../config/paths.js';
-import type { Config } from '../config/schema.js';
 import { preprocessText, preprocessWindow, type WindowParams } from '../preprocess/index.js';
 import type { Tensor } from '../preprocess/tensor.js';
 import { sha256File } from './hash.js';
@@ -123,12 +121,6 @@ export class EmbeddingRuntime {
     const hashMemo = cacheDir === null ? undefined : join(cacheDir, 'verified-hashes.json');
     const loaded = await loadManifest(modelDir, { verifyHashes, hashMemo });
     return new EmbeddingRuntime(loaded, options);
-  }
-
-  /** open() with the `model` section of the config (dir, looked up in the package too; providers, threads, cacheDir). */
-  static fromConfig(config: Pick<Config, 'model'>, options: Omit<EmbeddingRuntimeOptions, 'providers' | 'cacheDir' | 'intraOpThreads' | 'interOpThreads'> = {}): Promise<EmbeddingRuntime> {
-    const m = config.model;
-    return EmbeddingRuntime.open(resolveBundled(m.dir), { ...options, providers: m.providers, cacheDir: m.cacheDir, intraOpThreads: m.intraOpThreads, interOpThreads: m.interOpThreads });
   }
 
   /** Where preprocessing and inference timings go from now on (the agent being built owns the metrics). */

@@ -8,7 +8,7 @@
  * `/sensebind/scores.concepts[:]{id=="glass_breaking"}.smoothed`.
  */
 import type { EmbedState, TickResult } from '../agent/agent.js';
-import { SENSOR_MODALITIES, type AudioWindow, type ConceptTrace, type ImuWindow, type SensorModality, type StampNs } from '../core/types.js';
+import { SENSOR_MODALITIES, type AudioWindow, type ConceptTrace, type GateReason, type ImuWindow, type SensorModality, type StampNs } from '../core/types.js';
 
 export interface Time {
   sec: number;
@@ -40,7 +40,8 @@ export interface ScoresMessage {
   concepts: ConceptScoreRow[];
 }
 
-export type ModalityStateName = EmbedState | 'absent';
+/** `gated`: fresh data without signal (silence, frozen frame, IMU at rest), see `gate`; `absent`: no fresh data. */
+export type ModalityStateName = EmbedState | 'gated' | 'absent';
 
 export interface ModalitiesMessage {
   timestamp: Time;
@@ -48,7 +49,7 @@ export interface ModalitiesMessage {
   present: SensorModality[];
   missing: SensorModality[];
   /** One row per sensor modality, in a fixed order. */
-  modalities: { name: SensorModality; present: boolean; evidence: boolean; state: ModalityStateName }[];
+  modalities: { name: SensorModality; present: boolean; evidence: boolean; state: ModalityStateName; gate: GateReason | null }[];
 }
 
 export interface ImuMessage {
@@ -114,12 +115,10 @@ export function modalitiesMessage(result: TickResult): ModalitiesMessage {
     seq: snapshot.seq,
     present: [...snapshot.present],
     missing: [...snapshot.missing],
-    modalities: SENSOR_MODALITIES.map((name) => ({
-      name,
-      present: present.has(name),
-      evidence: evidence.has(name),
-      state: embedStates[name] ?? 'absent',
-    })),
+    modalities: SENSOR_MODALITIES.map((name) => {
+      const gate = snapshot.gated?.[name] ?? null;
+      return { name, present: present.has(name), evidence: evidence.has(name), state: embedStates[name] ?? (gate !== null ? 'gated' : 'absent'), gate };
+    }),
   };
 }
 

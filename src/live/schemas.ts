@@ -6,7 +6,7 @@
  * reads the live stream and a clip alike.
  */
 import { CompressedImage } from '@foxglove/schemas/jsonschema.js';
-import { SENSOR_MODALITIES } from '../core/types.js';
+import { GATE_REASONS, SENSOR_MODALITIES } from '../core/types.js';
 
 type JsonSchema = Record<string, unknown>;
 
@@ -54,7 +54,7 @@ export const SCORES_SCHEMA: JsonSchema = {
 
 export const MODALITIES_SCHEMA: JsonSchema = {
   title: 'sensebind.Modalities',
-  description: 'Which modalities are present, which gave evidence, and what the embed gate did with each',
+  description: 'Which modalities are present, which gave evidence, what the embed gate did with each, and which an evidence gate held back',
   type: 'object',
   properties: {
     timestamp: time,
@@ -69,9 +69,10 @@ export const MODALITIES_SCHEMA: JsonSchema = {
           name: modalityName,
           present: { type: 'boolean' },
           evidence: { type: 'boolean' },
-          state: { type: 'string', enum: ['embedded', 'reused', 'rate-cap', 'degraded', 'failed', 'unsupported', 'absent'] },
+          state: { type: 'string', enum: ['embedded', 'reused', 'rate-cap', 'degraded', 'failed', 'unsupported', 'gated', 'absent'] },
+          gate: { type: ['string', 'null'], enum: [...GATE_REASONS, null], description: 'why fresh data carried no evidence (evidence gate)' },
         },
-        required: ['name', 'present', 'evidence', 'state'],
+        required: ['name', 'present', 'evidence', 'state', 'gate'],
       },
     },
   },

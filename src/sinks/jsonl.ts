@@ -100,15 +100,29 @@ export class JsonlSink implements EventSink {
 }
 
 /** Reads a JSONL event file back (tests, eval); a torn last line (crash mid-write) is skipped. */
-export function parseJsonlEvents(text: string): SenseEvent[] {
+export function parseJsonlEvents(text: string, source = 'events file'): SenseEvent[] {
   const out: SenseEvent[] = [];
-  for (const line of text.split('\n')) {
+  const lines = text.split('\n');
+  const last = lines.findLastIndex((l) => l.trim() !== '');
+  for (let i = 0; i <= last; i++) {
+    const line = lines[i]!;
     if (line.trim() === '') continue;
+    let value: unknown;
     try {
-      out.push(JSON.parse(line) as SenseEvent);
+      value = JSON.parse(line);
     } catch {
-      // torn write at the end of the file
+      // A torn write can only be the last line (a crash mid-append); anywhere else the file is not ours.
+      if (i === last) continue;
+      throw new SensebindError('INPUT', `${source}: line ${i + 1} is not JSON (not a sensebind events file?)`);
     }
+    if (!isEvent(value)) throw new SensebindError('INPUT', `${source}: line ${i + 1} is not a sensebind event (expected v: 1, id, type start|update|end, concept, start)`);
+    out.push(value);
   }
   return out;
+}
+
+function isEvent(v: unknown): v is SenseEvent {
+  if (typeof v !== 'object' || v === null) return false;
+  const e = v as Partial<Record<keyof SenseEvent, unknown>>;
+  return e.v === 1 && typeof e.id === 'string' && (e.type === 'start' || e.type === 'update' || e.type === 'end') && typeof e.concept === 'object' && e.concept !== null && typeof e.start === 'string';
 }

@@ -274,9 +274,8 @@ describe('broken model files', () => {
     await rt.close();
   });
 
-  it('opens from the config model section and splits large batches at maxBatch', async () => {
-    const config = parseConfig({ model: { dir: TINY, providers: ['cpu'], intraOpThreads: 1, cacheDir: await mkdtemp(join(tmpdir(), 'sensebind-cache-')) } }, 'test');
-    const rt = await EmbeddingRuntime.fromConfig(config, { maxBatch: 2 });
+  it('splits large batches at maxBatch', async () => {
+    const rt = await EmbeddingRuntime.open(TINY, { providers: ['cpu'], intraOpThreads: 1, cacheDir: await mkdtemp(join(tmpdir(), 'sensebind-cache-')), maxBatch: 2 });
     const windows = await Promise.all([1, 4, 7, 11, 15].map((s) => imuWindow(`${DATA}/imu/xio_walk/short_walk.csv`, s)));
     const out = await rt.embedWindows(tagged('imu', windows), 0n);
     expect(out).toHaveLength(5);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { ConceptTrace } from '../../src/core/types.js';
-import { audioLevelMessage, imuMessages, scoresMessage, scoresRosMessage } from '../../src/live/messages.js';
+import { audioLevelMessage, imuMessages, modalitiesMessage, scoresMessage, scoresRosMessage } from '../../src/live/messages.js';
 
 const trace = (id: string, smoothed: number, active = false): ConceptTrace => ({
   conceptId: id, label: id, fused: smoothed, smoothed, on: 0.3, off: 0.1, active, modalityScores: { audio: smoothed },
@@ -55,5 +55,21 @@ describe('live messages', () => {
     expect(all[10]).toEqual({ timestamp: { sec: 1, nsec: 0 }, acc: { x: 10, y: 110, z: 210 }, gyro: { x: 310, y: 410, z: 510 } });
     expect(imuMessages(w, 700_000_000n).map((m) => m.acc.x)).toEqual([8, 9, 10]);
     expect(imuMessages(w, -1n, 5).map((m) => m.acc.x)).toEqual([0, 2, 4, 6, 8, 10]);
+  });
+
+  it('modalities: embed state per present modality, the evidence gate for a held-back one, absent otherwise', () => {
+    const m = modalitiesMessage({
+      snapshot: { seq: 4, stamp: 2_000_000_000n, windows: {}, present: ['vision', 'audio'], missing: ['depth', 'thermal', 'imu'], gated: { imu: 'at-rest' } },
+      embeddings: { seq: 4, stamp: 2_000_000_000n, present: ['vision'], missing: ['audio', 'depth', 'thermal', 'imu'], embeddings: {} },
+      match: { events: [], top: [] },
+      embedStates: { vision: 'reused', audio: 'rate-cap' },
+    });
+    expect(m.modalities).toEqual([
+      { name: 'vision', present: true, evidence: true, state: 'reused', gate: null },
+      { name: 'audio', present: true, evidence: false, state: 'rate-cap', gate: null },
+      { name: 'depth', present: false, evidence: false, state: 'absent', gate: null },
+      { name: 'thermal', present: false, evidence: false, state: 'absent', gate: null },
+      { name: 'imu', present: false, evidence: false, state: 'gated', gate: 'at-rest' },
+    ]);
   });
 });
