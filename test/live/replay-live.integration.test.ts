@@ -6,14 +6,21 @@
  * Checks: every channel delivers valid messages; at each event start the viewer sees, the concept's
  * smoothed fused score (what the on-threshold is compared with) is at or above `on` and it crossed from
  * below since the concept's previous event; the reading viewer gets every tick despite the stalled one.
+ * And `sensebind run --bag` with clips on: every event clip holds the score stream (sensebind_msgs CDR)
+ * from its pre-roll, below the on-threshold before the start and at or above it at the start.
  * Needs `npm run build` first (`npm test` does it).
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, open, readdir, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { McapIndexedReader } from '@mcap/core';
+import { FileHandleReadable } from '@mcap/nodejs';
+import { loadDecompressHandlers } from '@mcap/support';
+import { parse as parseMsg } from '@foxglove/rosmsg';
+import { MessageReader } from '@foxglove/rosmsg2-serialization';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 const ROOT = resolve(import.meta.dirname, '../..');
@@ -126,5 +133,45 @@ describe('sensebind replay --speed 1 with the live view', () => {
     // Events the viewer saw from before their crossing (the first may start before a viewer connects).
     expect(crossings).toBeGreaterThan(0);
     expect(Object.values(summary.events.started).reduce((a, n) => a + n, 0)).toBeGreaterThanOrEqual(starts.length);
+  }, 180_000);
+
+  it('sensebind run --bag: each event clip holds the scores from its pre-roll on, crossing the on-threshold at the start', async () => {
+    const clips = join(dir, 'clips');
+    const config = join(dir, 'clips.yaml');
+    await writeFile(config, `service:\n  clips: { dir: ${clips}, preRollSeconds: 3, postRollSeconds: 1 }\n`);
+    const r = await run([CLI, '--config', config, 'run', '--bag', bag, '--speed', '4', '--exit-at-end']);
+    expect(r.code, r.stderr).toBe(0);
+    const files = (await readdir(clips)).filter((f) => f.endsWith('.mcap'));
+    expect(files.length).toBeGreaterThan(0);
+    for (const file of files) {
+      const handle = await open(join(clips, file), 'r');
+      try {
+        const reader = await McapIndexedReader.Initialize({ readable: new FileHandleReadable(handle), decompressHandlers: await loadDecompressHandlers() });
+        const decoders = new Map([...reader.schemasById.values()].map((sc) => [sc.id, new MessageReader(parseMsg(new TextDecoder().decode(sc.data), { ros2: true }))]));
+        const channels = [...reader.channelsById.values()];
+        const scoresChannel = channels.find((c) => c.topic === '/sensebind/scores');
+        expect(scoresChannel, file).toBeDefined();
+        expect(reader.schemasById.get(scoresChannel!.schemaId)!.name).toBe('sensebind_msgs/msg/ConceptScores');
+        let start: { concept: { id: string }; start: string } | undefined;
+        for await (const m of reader.readMessages({ topics: ['/sensebind/events'] })) {
+          const e = JSON.parse((decoders.get(channels.find((c) => c.id === m.channelId)!.schemaId)!.readMessage(m.data) as { data: string }).data) as { type: string; concept: { id: string }; start: string };
+          if (e.type === 'start') start ??= e;
+        }
+        expect(start, file).toBeDefined();
+        const rows: { t: bigint; smoothed: number; on: number }[] = [];
+        for await (const m of reader.readMessages({ topics: ['/sensebind/scores'] })) {
+          const msg = decoders.get(scoresChannel!.schemaId)!.readMessage(m.data) as { concepts: { id: string; smoothed: number; on: number }[] };
+          const c = msg.concepts.find((x) => x.id === start!.concept.id)!;
+          rows.push({ t: m.logTime, smoothed: c.smoothed, on: c.on });
+        }
+        const at = rows.findIndex((x) => x.t === BigInt(start!.start));
+        expect(at, `${file}: scores at the event start`).toBeGreaterThan(0);
+        expect(rows[at]!.smoothed).toBeGreaterThanOrEqual(rows[at]!.on);
+        // The pre-roll shows the score below the threshold before it crossed.
+        expect(rows.slice(0, at).some((x) => x.smoothed < x.on), file).toBe(true);
+      } finally {
+        await handle.close();
+      }
+    }
   }, 180_000);
 });
