@@ -4,7 +4,9 @@ import { existsSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import type { ImuSample, ImuWindow } from '../../src/core/types.js';
 import { parseConfig } from '../../src/config/load.js';
-import { openPipeline, runBag } from '../../src/eval/run-bag.js';
+import { openPipeline } from '../../src/pipeline/open.js';
+import { pipelineOptionsFromConfig } from '../../src/pipeline/options.js';
+import { runBag } from '../../src/pipeline/run-bag.js';
 import {
   determinant,
   gravityAlignment,
@@ -90,10 +92,11 @@ describe('mounting rotations', () => {
 describe.skipIf(!haveBag)('upside-down Phidgets board through the pipeline', () => {
   async function tippingScores(imuMounting: string): Promise<number[]> {
     // The board is turned by hand the whole time (never at rest), so the at-rest gate stays out of this.
-    const pipeline = await openPipeline({ providers: ['cpu'], cacheDir: null, window: { imuMounting } });
+    const config = parseConfig({ model: { providers: ['cpu'] }, window: { imuMounting } }, 'test');
+    const pipeline = await openPipeline({ ...pipelineOptionsFromConfig(config), cacheDir: null });
     const scores: number[] = [];
     try {
-      await runBag(pipeline, PHIDGETS, {
+      await runBag(pipeline, config, PHIDGETS, {
         onTick: (t) => {
           if (t.snapshot.windows.imu === undefined) return;
           const s = t.match.top.find((c) => c.conceptId === 'tipping_over');

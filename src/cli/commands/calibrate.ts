@@ -1,9 +1,10 @@
 // `sensebind calibrate`: per-concept thresholds from the robot's own event-free recordings, for a target
 // false-event rate, stored in the concept memory state (src/eval/calibrate.ts explains the method).
 import { SensebindError } from '../../core/errors.js';
-import { numberFlag, parseCommandArgs, type Command } from '../command.js';
-import { PIPELINE_FLAGS, PIPELINE_HELP, pipelineOptions } from '../../eval/cli-flags.js';
-import { openPipeline, runBag } from '../../eval/run-bag.js';
+import { hopFlag, numberFlag, parseCommandArgs, type Command } from '../command.js';
+import { PIPELINE_FLAGS, PIPELINE_HELP, pipelineOptions } from '../pipeline-flags.js';
+import { openPipeline } from '../../pipeline/open.js';
+import { runBag } from '../../pipeline/run-bag.js';
 import { calibrateThresholds, formatCalibrationTable, parseRate, traceScores } from '../../eval/calibrate.js';
 import { loadConceptFile } from '../../memory/concept-file.js';
 import type { SnapshotEmbeddings } from '../../core/types.js';
@@ -52,24 +53,24 @@ export const command: Command = {
     const margin = numberFlag('calibrate', 'margin', values.margin, 0.02);
     if (!(margin >= 0 && margin < 0.5)) throw new SensebindError('USAGE', `sensebind calibrate: --margin must be in [0, 0.5), got ${margin}`);
     const config = await ctx.loadConfig();
-    const hopSeconds = numberFlag('calibrate', 'hop', values.hop, config.window.hopSeconds);
+    const hopSeconds = hopFlag('calibrate', values.hop, config.window.hopSeconds);
     const options = await pipelineOptions(ctx, values);
     const dryRun = values['dry-run'] === true;
     if (!dryRun && options.stateFile === undefined) {
       throw new SensebindError('USAGE', 'sensebind calibrate: the thresholds go into the concept memory state: give --state <file>, set match.stateFile, or use --dry-run');
     }
-    const floors = new Map((await loadConceptFile(options.conceptFile ?? 'concepts/default.yaml')).concepts.map((c) => [c.id, c.thresholds.on]));
-    const pipeline = await openPipeline(options);
+    const floors = new Map((await loadConceptFile(options.conceptFile)).concepts.map((c) => [c.id, c.thresholds.on]));
+    const pipeline = await openPipeline(options, { logger: ctx.logger });
     try {
       const recordings: { bag: string; snapshots: SnapshotEmbeddings[]; durationSeconds: number }[] = [];
       for (const bag of positionals) {
-        const r = await runBag(pipeline, bag, { collect: true, hopSeconds, logger: ctx.logger });
+        const r = await runBag(pipeline, config, bag, { collect: true, hopSeconds, logger: ctx.logger });
         recordings.push({ bag, snapshots: r.snapshots, durationSeconds: r.summary.durationSeconds });
         ctx.logger.info({ bag, seconds: Math.round(r.summary.durationSeconds), snapshots: r.snapshots.length }, 'recording embedded');
       }
       const state = pipeline.memory.state;
       // The matcher the agent runs: openPipeline gives it the model's text logit scale.
-      const matcher = { ...options.matcher, calibration: { textScale: pipeline.runtime.scale('text'), ...options.matcher?.calibration } };
+      const matcher = { ...options.matcher, calibration: { textScale: pipeline.runtime.scale('text'), ...options.matcher.calibration } };
       const rows = calibrateThresholds(traceScores(recordings, state, matcher), state, matcher, { ratePerHour, margin, floors });
       if (!dryRun) {
         const byId = new Map(rows.map((r) => [r.id, r.after]));
