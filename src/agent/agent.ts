@@ -116,7 +116,8 @@ export class Agent {
     this.#stats.ticks++;
     const ages: Partial<Record<SensorModality, number>> = {};
     const wstats = this.#o.windower.stats();
-    for (const m of snapshot.present) ages[m] = wstats.ageSeconds[m];
+    // Gated modalities (live sensor, no signal) report their age too: a still robot's IMU is not stale.
+    for (const m of [...snapshot.present, ...(Object.keys(snapshot.gated ?? {}) as SensorModality[])]) ages[m] = wstats.ageSeconds[m];
     this.#hooks.snapshot(snapshot.present, ages);
 
     const windows = taggedWindows(snapshot.windows);

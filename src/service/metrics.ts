@@ -303,11 +303,9 @@ export class MetricsRegistry implements StageHooks {
   // StageHooks: called on hot paths; prom-client updates are a map lookup and an add.
   snapshot(present: readonly SensorModality[], ages: Partial<Record<SensorModality, number>>): void {
     this.#snapshots.inc();
-    for (const m of present) {
-      this.#modalitySnapshots.inc({ modality: m });
-      const age = ages[m];
-      if (age !== undefined) this.#modalityAge.set({ modality: m }, age);
-    }
+    for (const m of present) this.#modalitySnapshots.inc({ modality: m });
+    // Ages of every live modality, present or gated by the evidence gates (no signal is not stale).
+    for (const [m, age] of Object.entries(ages)) if (age !== undefined) this.#modalityAge.set({ modality: m }, age);
   }
 
   preprocessed(modality: SensorModality, seconds: number): void {
