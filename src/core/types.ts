@@ -107,6 +107,10 @@ export interface ModalityWindows {
   imu?: ImuWindow;
 }
 
+/** Why a modality whose sensor was live carried no evidence (src/window/evidence-gates.ts). */
+export const GATE_REASONS = ['silent', 'stationary-noise', 'black', 'no-return', 'frozen', 'at-rest'] as const;
+export type GateReason = (typeof GATE_REASONS)[number];
+
 /**
  * One modality's window tagged with its modality: a switch on `modality` narrows `window`, so windows
  * travel through the embedder and preprocessing typed, without casts (mcap's tagged-record style).
@@ -123,10 +127,6 @@ export function taggedWindows(windows: ModalityWindows): TaggedWindow[] {
   if (windows.imu) out.push({ modality: 'imu', window: windows.imu });
   return out;
 }
-
-/** Why a modality whose sensor was live carried no evidence (src/window/evidence-gates.ts). */
-export const GATE_REASONS = ['silent', 'stationary-noise', 'black', 'no-return', 'frozen', 'at-rest'] as const;
-export type GateReason = (typeof GATE_REASONS)[number];
 
 /** What the agent knows at time `stamp`: a window per present modality; the others are listed as missing. */
 export interface Snapshot {

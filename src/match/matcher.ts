@@ -200,9 +200,11 @@ export class ConceptMatcher implements SnapshotMatcher {
     const gatedScores = this.#o.fusion?.gatedScores ?? GATED_DEFAULT_SCORES;
     for (const m of SENSOR_MODALITIES) {
       const reason = input.gated?.[m];
-      const fixed = reason === undefined ? undefined : gatedScores[reason];
       const stage = this.#stages.get(m);
-      if (fixed === undefined || stage === undefined || input.embeddings[m] !== undefined) continue;
+      if (reason === undefined || stage === undefined || input.embeddings[m] !== undefined) continue;
+      stage.calibration.countGated();
+      const fixed = gatedScores[reason];
+      if (fixed === undefined) continue;
       stages.push({ m, stage, w: weights[m] ?? 1, fixed });
       this.#stats.gatedVotes[m] = (this.#stats.gatedVotes[m] ?? 0) + 1;
     }
