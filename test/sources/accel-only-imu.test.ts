@@ -10,7 +10,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Ros2McapWriter } from '../../src/bag/mcap-writer.js';
 import { toRosTime } from '../../src/bag/ros-time.js';
 import { createLogger } from '../../src/core/log.js';
-import { openPipeline, runBag } from '../../src/eval/run-bag.js';
+import { parseConfig } from '../../src/config/load.js';
+import { openPipeline } from '../../src/pipeline/open.js';
+import { pipelineOptionsFromConfig } from '../../src/pipeline/options.js';
+import { runBag } from '../../src/pipeline/run-bag.js';
 import { mustData } from '../helpers/data.js';
 
 const TOPIC = '/tag/imu';
@@ -57,10 +60,11 @@ describe('accelerometer-only IMU (REP-145: gyro covariance[0] = -1)', () => {
       },
     });
     const logger = createLogger({ level: 'info', format: 'json', destination });
-    const pipeline = await openPipeline({ modelDir: 'models/bind-mini', providers: ['cpu'], cacheDir: join(dir, 'cache') });
+    const config = parseConfig({ robot: { id: 'accel' }, model: { providers: ['cpu'], cacheDir: join(dir, 'cache') } }, 'test');
+    const pipeline = await openPipeline(pipelineOptionsFromConfig(config), { logger });
     let imuEmbedded = 0;
     try {
-      const run = await runBag(pipeline, bag, { hopSeconds: 0.5, logger, onTick: (r) => (imuEmbedded += r.embeddings.embeddings.imu !== undefined ? 1 : 0) });
+      const run = await runBag(pipeline, config, bag, { hopSeconds: 0.5, logger, onTick: (r) => (imuEmbedded += r.embeddings.embeddings.imu !== undefined ? 1 : 0) });
       expect(run.summary.samples.imu).toBe(rows.length);
       expect(run.bag!.topics[TOPIC]).toMatchObject({ decoded: rows.length, skipped: 0, bad: 0, modality: 'imu' });
       // The 5 s IMU window needs half its span covered: from about 2.5 s into the 10 s recording on.
