@@ -32,8 +32,8 @@ export interface PipelineOptions {
   /** Persisted memory state (taught exemplars, run-time edits); wins over conceptFile when present. */
   stateFile?: string | undefined;
   matcher: MatcherOptions;
-  /** Max ages, disabled modalities and the sensor per modality for the windower; window lengths come from the model. */
-  window: Pick<WindowerOptions, 'maxAgeSeconds' | 'disabled' | 'sensors'>;
+  /** Max ages, disabled modalities, gates, IMU mounting and the sensor per modality for the windower; window lengths come from the model. */
+  window: Pick<WindowerOptions, 'maxAgeSeconds' | 'disabled' | 'gates' | 'imuMounting' | 'sensors'>;
   /** Per-topic clock check of bag replay (config ros2.clock). */
   clock: NonNullable<ReadBagOptions['clock']>;
   /** Seconds between snapshots. */
@@ -57,10 +57,16 @@ export function pipelineOptionsFromConfig(config: Config, overrides: PipelineOve
     matcher: {
       robot: config.robot.id,
       calibration: { ...config.match.calibration },
-      fusion: { weights: { ...config.match.fusion.weights } },
+      fusion: { weights: { ...config.match.fusion.weights }, gatedScores: { ...config.match.fusion.gatedScores } },
       lifecycle: { ...config.match.lifecycle },
     },
-    window: { maxAgeSeconds: { ...config.window.maxAgeSeconds }, disabled: [...config.window.disabled], sensors: { ...config.window.sensors } },
+    window: {
+      maxAgeSeconds: { ...config.window.maxAgeSeconds },
+      disabled: [...config.window.disabled],
+      gates: structuredClone(config.window.gates),
+      imuMounting: structuredClone(config.window.imuMounting),
+      sensors: { ...config.window.sensors },
+    },
     clock: { mode: config.ros2.clock.policy, toleranceSeconds: config.ros2.clock.toleranceSeconds },
     hopSeconds: config.window.hopSeconds,
     preprocessWorkers: config.service.limits.preprocessWorkers,
