@@ -26,7 +26,7 @@ export interface Pipeline {
   readonly control: ConceptControl;
   readonly pool: PreprocessPool | undefined;
   /** A fresh windower with the model's window lengths (one per run: buffers must not carry over). */
-  createWindower(logger?: Logger): Windower;
+  createWindower(): Windower;
   /** Releases the matcher, the workers and the ONNX sessions, in reverse order of opening. */
   close(): Promise<void>;
 }
@@ -69,10 +69,10 @@ export async function openPipeline(options: PipelineOptions, open: OpenPipelineO
       matcher,
       control,
       pool,
-      createWindower: (windowLogger?: Logger) =>
+      createWindower: () =>
         new Windower({
           ...options.window,
-          logger: windowLogger ?? logger,
+          logger,
           audioSeconds: audio !== undefined ? audio.clipSeconds * audio.liveClips : 2,
           imuSeconds: imu?.windowSeconds ?? 5,
           imuSamples: imu?.samples ?? 2000,

@@ -8,7 +8,6 @@ import type { Config } from '../config/schema.js';
 import type { ConverterOptions, TopicMapping } from '../decode/converter.js';
 import type { ProviderName } from '../embed/providers.js';
 import type { MatcherOptions } from '../match/options.js';
-import type { ReadBagOptions } from '../sources/bag.js';
 import type { WindowerOptions } from '../window/windower.js';
 
 /** CLI overrides of the config's model and concept files (--model, --concepts, --state). */
@@ -32,10 +31,8 @@ export interface PipelineOptions {
   /** Persisted memory state (taught exemplars, run-time edits); wins over conceptFile when present. */
   stateFile?: string | undefined;
   matcher: MatcherOptions;
-  /** Max ages, disabled modalities, gates, IMU mounting and the sensor per modality for the windower; window lengths come from the model. */
-  window: Pick<WindowerOptions, 'maxAgeSeconds' | 'disabled' | 'gates' | 'imuMounting' | 'sensors'>;
-  /** Per-topic clock check of bag replay (config ros2.clock). */
-  clock: NonNullable<ReadBagOptions['clock']>;
+  /** Max ages and disabled modalities for the windower; window lengths come from the model. */
+  window: Pick<WindowerOptions, 'maxAgeSeconds' | 'disabled' | 'sensors' | 'gates' | 'imuMounting'>;
   /** Seconds between snapshots. */
   hopSeconds: number;
   /** Worker threads for preprocessing (0 = main thread). */
@@ -63,11 +60,10 @@ export function pipelineOptionsFromConfig(config: Config, overrides: PipelineOve
     window: {
       maxAgeSeconds: { ...config.window.maxAgeSeconds },
       disabled: [...config.window.disabled],
+      sensors: { ...config.window.sensors },
       gates: structuredClone(config.window.gates),
       imuMounting: structuredClone(config.window.imuMounting),
-      sensors: { ...config.window.sensors },
     },
-    clock: { mode: config.ros2.clock.policy, toleranceSeconds: config.ros2.clock.toleranceSeconds },
     hopSeconds: config.window.hopSeconds,
     preprocessWorkers: config.service.limits.preprocessWorkers,
     converter: converterOptionsFromConfig(config),

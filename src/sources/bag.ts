@@ -184,6 +184,11 @@ export class BagSource implements SampleSource {
     await this.#loop;
   }
 
+  /** The bag's summary once it has been read to its end (or its damage), undefined before. */
+  summary(): BagSummary | undefined {
+    return this.#summary;
+  }
+
   stats(): SourceStats {
     const detail: Record<string, number | string | boolean> = {};
     const topics = this.#summary?.topics ?? {};

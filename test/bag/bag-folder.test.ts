@@ -87,8 +87,10 @@ describe('rosbag2 bag folder', () => {
     const r = spawnSync(process.execPath, [resolve('bin/sensebind.js'), 'run', '--config', config, '--bag', FOLDER, '--speed', '20', '--exit-at-end'], { encoding: 'utf8', timeout: 120_000 });
     expect(r.status).toBe(0);
     const out = JSON.parse(r.stdout.trim().split('\n').pop()!);
-    expect(out.bag['/imu/data_raw']).toMatchObject({ modality: 'imu', decoded: 876, skipped: 0, bad: 0 });
-    expect(out.bagClocks).toEqual({});
+    expect(out.sources[`bag:${FOLDER}`]).toMatchObject({
+      decoded: 876,
+      detail: { '/imu/data_raw.decoded': 876, '/imu/data_raw.skipped': 0, '/imu/data_raw.bad': 0 },
+    });
   });
 
   it('broken folders: one line naming what is wrong', async () => {

@@ -60,8 +60,8 @@ describe('accelerometer-only IMU (REP-145: gyro covariance[0] = -1)', () => {
       },
     });
     const logger = createLogger({ level: 'info', format: 'json', destination });
-    const config = parseConfig({ robot: { id: 'accel' }, model: { providers: ['cpu'], cacheDir: join(dir, 'cache') } }, 'test');
-    const pipeline = await openPipeline(pipelineOptionsFromConfig(config), { logger });
+    const config = parseConfig({ model: { providers: ['cpu'], cacheDir: join(dir, 'cache') } }, 'test');
+    const pipeline = await openPipeline(pipelineOptionsFromConfig(config));
     let imuEmbedded = 0;
     try {
       const run = await runBag(pipeline, config, bag, { hopSeconds: 0.5, logger, onTick: (r) => (imuEmbedded += r.embeddings.embeddings.imu !== undefined ? 1 : 0) });

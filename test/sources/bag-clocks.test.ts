@@ -13,7 +13,7 @@ import type { SenseEvent } from '../../src/core/types.js';
 import { parseConfig } from '../../src/config/load.js';
 import { openPipeline } from '../../src/pipeline/open.js';
 import { pipelineOptionsFromConfig } from '../../src/pipeline/options.js';
-import { runBag, type BagRun } from '../../src/pipeline/run-bag.js';
+import { runBag, type BagRun, type BagRunOptions } from '../../src/pipeline/run-bag.js';
 import { writeSimulationBag, type WriteBagOptions } from '../../src/sim/bag.js';
 import { DEFAULT_SIM_TOPICS } from '../../src/sim/ros-messages.js';
 import { DEFAULT_START_STAMP, createSimulation } from '../../src/sim/simulator.js';
@@ -33,7 +33,7 @@ async function bag(name: string, headerStamp?: WriteBagOptions['headerStamp']): 
   return path;
 }
 
-async function replayLogged(path: string, policy: 'map' | 'refuse' = 'map') {
+async function replayLogged(path: string, clock?: BagRunOptions['clock']) {
   const lines: { level: number; msg: string; topic?: string; offsetSeconds?: number }[] = [];
   const destination = new Writable({
     write(chunk, _e, cb) {
@@ -43,11 +43,11 @@ async function replayLogged(path: string, policy: 'map' | 'refuse' = 'map') {
   });
   const logger = createLogger({ level: 'info', format: 'json', destination });
   // A fresh pipeline per replay: the matcher's event state must not carry over from another bag.
-  const config = parseConfig({ robot: { id: 'clocks' }, model: { providers: ['cpu'], cacheDir: join(dir, 'cache') }, ros2: { clock: { policy } } }, 'test');
-  const pipeline = await openPipeline(pipelineOptionsFromConfig(config), { logger });
+  const config = parseConfig({ model: { providers: ['cpu'], cacheDir: join(dir, 'cache') } }, 'test');
+  const pipeline = await openPipeline(pipelineOptionsFromConfig(config));
   try {
     const t0 = performance.now();
-    const run = await runBag(pipeline, config, path, { hopSeconds: 0.5, logger });
+    const run = await runBag(pipeline, config, path, { hopSeconds: 0.5, logger, ...(clock !== undefined ? { clock } : {}) });
     const wall = (performance.now() - t0) / 1000;
     await new Promise((r) => setImmediate(r));
     return { run, lines, wall };
@@ -109,7 +109,7 @@ describe('topics on different clocks in a bag', () => {
   });
 
   it('policy refuse: the audio topic an hour behind is skipped with a warning; the rest replays', async () => {
-    const { run, lines } = await replayLogged(await bag('refuse', (role, t) => (role === 'audio' ? t - HOUR : t)), 'refuse');
+    const { run, lines } = await replayLogged(await bag('refuse', (role, t) => (role === 'audio' ? t - HOUR : t)), { mode: 'refuse' });
     expect(run.summary.samples.audio).toBe(0);
     expect(run.summary.samples.vision).toBe(baseline.summary.samples.vision);
     const audio = run.bag!.topics[DEFAULT_SIM_TOPICS.audio]!;

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/config/load.js';
-import { createLogger } from '../../src/core/log.js';
+import { createLogger, silentLogger } from '../../src/core/log.js';
 import type { Sample } from '../../src/core/types.js';
 import { pipelineOptionsFromConfig } from '../../src/pipeline/options.js';
 import { readBag } from '../../src/sources/bag.js';
@@ -59,7 +59,7 @@ describe('a second sensor of one modality', () => {
 
   it('window.sensors.vision picks the other camera, from the config file through to the windower', async () => {
     const config = parseConfig({ window: { sensors: { vision: TOPICS.cam1 } } }, 'robot.yaml');
-    const sensors = pipelineOptionsFromConfig(config).window!.sensors as Record<string, string>;
+    const sensors = pipelineOptionsFromConfig(config).window.sensors as Record<string, string>;
     const { w, lines } = windowerLogged(sensors);
     await new Promise((r) => setImmediate(r));
     expect(w.stats().sensors.vision).toBe(TOPICS.cam1);

@@ -81,13 +81,13 @@ export const command: Command = {
         samples: run.summary.samples,
         dropped: run.summary.dropped,
         topics: run.bag?.topics ?? {},
+        clocks: run.bag?.clocks ?? {},
         events: { messages: run.summary.events.length, started: perConcept },
         truths: run.truth.length,
         matcher: pipeline.matcher.stats(),
         eventsFile: values.events ?? (config.sinks.jsonl.path !== '' ? config.sinks.jsonl.path : null),
         lostEvents: run.summary.lostEvents,
         bagDamage: run.bag?.damage ?? null,
-        clocks: run.bag?.clocks ?? {},
         aborted: run.summary.aborted,
       };
       ctx.stdout.write(`${JSON.stringify(out, null, 2)}\n`);
