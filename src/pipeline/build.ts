@@ -69,7 +69,7 @@ export interface BuildOptions {
   configPath?: string;
   /** After every tick, with its duration in ms. */
   onTick?: (result: TickResult, ms: number) => void;
-  /** Bag mode: how topics whose stamps run on another clock are handled (src/core/topic-clocks.ts). @default map, 5 s */
+  /** Bag mode: how topics whose stamps run on another clock are handled (src/core/topic-clocks.ts). @default config ros2.clock (map, 5 s) */
   bagClock?: ReadBagOptions['clock'];
   /** Ground-truth records of a simulator bag, as the replay reaches them. */
   onTruth?: (item: Extract<BagItem, { kind: 'truth' }>) => void;
@@ -175,7 +175,7 @@ export async function buildAgent(pipeline: Pipeline, config: Config, options: Bu
         ...pipeline.options.converter,
         speed: mode.speed,
         logger: logger.child({ source: 'bag' }),
-        ...(options.bagClock !== undefined ? { clock: options.bagClock } : {}),
+        clock: options.bagClock ?? { mode: config.ros2.clock.policy, toleranceSeconds: config.ros2.clock.toleranceSeconds },
         ...(options.onTruth ? { onTruth: options.onTruth } : {}),
       });
       sources.push(bag);
