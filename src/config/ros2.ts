@@ -62,6 +62,19 @@ export const ros2Schema = z
     classificationTopic: z.string().default('~/classification'),
     /** Concept commands in (std_msgs/String with a JSON command, see docs/ros2.md); empty = off. */
     conceptsTopic: z.string().default('~/concepts'),
+    /**
+     * Node time from /clock (as `ros2 bag play --clock` or a simulator publishes it) instead of the wall
+     * clock; the ROS parameter `--ros-args -p use_sim_time:=true` turns it on too.
+     */
+    useSimTime: z.boolean().default(false),
+    /**
+     * A topic whose header stamps are further than `stampToleranceSeconds` from the node's clock (a device
+     * boot clock, a recording's stamps without use_sim_time): map = shift that topic's stamps onto the node
+     * clock, keeping their spacing (default); receive = use the receive time; keep = use them as they are
+     * (the windows then stay empty). Always said once per topic, naming the offset.
+     */
+    stampPolicy: z.enum(['map', 'receive', 'keep']).default('map'),
+    stampToleranceSeconds: z.number().positive().default(5),
   })
   .prefault({});
 

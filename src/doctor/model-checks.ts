@@ -9,15 +9,15 @@ import { errorMessage } from '../core/errors.js';
 import { resolveBundled } from '../config/paths.js';
 import { MODALITIES } from '../core/types.js';
 import { loadManifest } from '../embed/manifest.js';
-import { probeProviders } from '../embed/providers.js';
+import { probeProvider, type ProviderProbe, type ProviderProbeFn } from '../embed/providers.js';
 import type { Check, CheckResult } from './checks.js';
 
 /** One line per configured provider; a provider that does not load is a warning while a later one does. */
-export const checkProviders: Check = async (config) => {
+export const providersCheck = (probe: ProviderProbeFn = probeProvider): Check => async (config) => {
   const chain = config.model.providers;
-  let probes;
+  const probes: ProviderProbe[] = [];
   try {
-    probes = await probeProviders(chain);
+    for (const p of chain) probes.push(await probe(p));
   } catch (err) {
     return { name: 'providers', status: 'fail', detail: `onnxruntime-node cannot probe providers: ${errorMessage(err)}` };
   }
@@ -32,6 +32,8 @@ export const checkProviders: Check = async (config) => {
   }
   return results;
 };
+
+export const checkProviders: Check = providersCheck();
 
 /** Size of the graph plus its external data files. */
 function mib(paths: string[]): string {

@@ -52,6 +52,14 @@ export interface ThreadOptions {
   interOpThreads?: number;
 }
 
+/** Whether a provider can run at all on this machine; a parameter so GPU and CPU-only machines test both outcomes. */
+export type ProviderProbeFn = (provider: ProviderName) => Promise<ProviderProbe>;
+
+export interface SessionCreateOptions extends ThreadOptions {
+  /** @default probeProvider (a real session on a tiny graph, cached per process) */
+  probe?: ProviderProbeFn;
+}
+
 export function sessionOptions(provider: ProviderName, threads: ThreadOptions = {}): InferenceSession.SessionOptions {
   const { intraOpThreads = 0, interOpThreads = 0 } = threads;
   return {
@@ -122,12 +130,12 @@ export interface OpenedSession {
  * Creates a session for the graph at `path` with the first provider of `providers` that loads it.
  * Throws SensebindError('MODEL') naming the file and every provider's reason when none does.
  */
-export async function openSession(path: string, providers: readonly ProviderName[], threads: ThreadOptions = {}): Promise<OpenedSession> {
+export async function openSession(path: string, providers: readonly ProviderName[], threads: SessionCreateOptions = {}): Promise<OpenedSession> {
   if (providers.length === 0) throw new SensebindError('CONFIG', 'model.providers is empty: name at least one of tensorrt, cuda, webgpu, cpu');
   const ort = await loadOrt();
   const attempts: ProviderAttempt[] = [];
   for (const provider of providers) {
-    const probe = await probeProvider(provider);
+    const probe = await (threads.probe ?? probeProvider)(provider);
     if (!probe.ok) {
       attempts.push({ provider, ok: false, reason: `not available on this machine: ${probe.reason ?? 'unknown'}`, ms: 0 });
       continue;

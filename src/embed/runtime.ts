@@ -20,7 +20,7 @@ import { preprocessText, preprocessWindow, type WindowOf } from '../preprocess/i
 import type { Tensor } from '../preprocess/tensor.js';
 import { sha256File } from './hash.js';
 import { loadManifest, type LoadedManifest, type Manifest } from './manifest.js';
-import { DEFAULT_PROVIDERS, type ProviderAttempt, type ProviderName, type ThreadOptions } from './providers.js';
+import { DEFAULT_PROVIDERS, type ProviderAttempt, type ProviderName, type SessionCreateOptions } from './providers.js';
 import { ModalitySession, type ModalityStats } from './session.js';
 import { TextEmbeddingCache, type TextCacheStats } from './text-cache.js';
 
@@ -28,7 +28,7 @@ const DEFAULT_CACHE_DIR = '.sensebind/cache';
 /** Spare window tensors kept per modality (two default batches). */
 const MAX_SPARE = 32;
 
-export interface EmbeddingRuntimeOptions extends ThreadOptions {
+export interface EmbeddingRuntimeOptions extends SessionCreateOptions {
   /** Execution providers tried in order for every graph. @default ['tensorrt','cuda','webgpu','cpu'] */
   providers?: readonly ProviderName[];
   /** Folder of the text embedding cache and of remembered graph hashes; null = neither. @default '.sensebind/cache' */
@@ -67,7 +67,7 @@ export class EmbeddingRuntime {
   readonly #spare = new Map<SensorModality, Float32Array[]>();
 
   private constructor(loaded: LoadedManifest, options: EmbeddingRuntimeOptions) {
-    const { providers = DEFAULT_PROVIDERS, cacheDir = DEFAULT_CACHE_DIR, logger = silentLogger(), maxBatch, warmup, intraOpThreads, interOpThreads } = options;
+    const { providers = DEFAULT_PROVIDERS, cacheDir = DEFAULT_CACHE_DIR, logger = silentLogger(), maxBatch, warmup, intraOpThreads, interOpThreads, probe } = options;
     this.loaded = loaded;
     this.manifest = loaded.manifest;
     this.modelId = loaded.modelId;
@@ -91,6 +91,7 @@ export class EmbeddingRuntime {
           ...(warmup !== undefined ? { warmup } : {}),
           ...(intraOpThreads !== undefined ? { intraOpThreads } : {}),
           ...(interOpThreads !== undefined ? { interOpThreads } : {}),
+          ...(probe !== undefined ? { probe } : {}),
         }),
       );
     }

@@ -17,10 +17,10 @@ import type { Tensor } from '../preprocess/tensor.js';
 import { float32ToHalf, halfToFloat32 } from './float16.js';
 import { planItems, shapeText, splitOutput, stackItems, type GraphItem } from './layout.js';
 import type { LoadedModality } from './manifest.js';
-import { describeAttempts, loadOrt, openSession, type OpenedSession, type ProviderAttempt, type ProviderName, type ThreadOptions } from './providers.js';
+import { describeAttempts, loadOrt, openSession, type OpenedSession, type ProviderAttempt, type ProviderName, type SessionCreateOptions } from './providers.js';
 import { meanNormalized } from './vector.js';
 
-export interface ModalitySessionOptions extends ThreadOptions {
+export interface ModalitySessionOptions extends SessionCreateOptions {
   /** Execution providers, tried in order. */
   providers: readonly ProviderName[];
   /** Length every output must have (manifest embeddingDim). */
@@ -66,7 +66,7 @@ interface Job {
 export class ModalitySession {
   readonly modality: Modality;
   readonly #loaded: LoadedModality;
-  readonly #options: Required<Omit<ModalitySessionOptions, keyof ThreadOptions>> & ThreadOptions;
+  readonly #options: Required<Omit<ModalitySessionOptions, keyof SessionCreateOptions>> & SessionCreateOptions;
   readonly #where: string;
   #session: InferenceSession | undefined;
   #opening: Promise<InferenceSession> | undefined;

@@ -12,6 +12,8 @@ export interface RclnodejsTransportOptions {
   node?: string;
   /** @default '' (root) */
   namespace?: string;
+  /** Loads and initialises rclnodejs. @default the real package (loadRclnodejs) */
+  load?: () => Promise<Rclnodejs>;
 }
 
 export function resolveTopicName(topic: string, nodeName: string, namespace: string): string {
@@ -39,8 +41,8 @@ export class RclnodejsTransport implements Ros2Transport {
 
   /** Loads rclnodejs and creates the node; throws SensebindError('UNAVAILABLE') without ROS 2. */
   static async create(options: RclnodejsTransportOptions = {}): Promise<RclnodejsTransport> {
-    const { node = 'sensebind', namespace = '' } = options;
-    const rcl = await loadRclnodejs();
+    const { node = 'sensebind', namespace = '', load = loadRclnodejs } = options;
+    const rcl = await load();
     let n: RclNode;
     try {
       n = new rcl.Node(node, namespace);
@@ -83,7 +85,11 @@ export class RclnodejsTransport implements Ros2Transport {
   publisher(topic: string, type: string, qos: QosProfile): Ros2Publisher {
     const resolved = this.resolveTopic(topic);
     try {
-      return this.#node.createPublisher(type, resolved, { qos: this.#qos(qos) });
+      const pub = this.#node.createPublisher(type, resolved, { qos: this.#qos(qos) });
+      return {
+        publish: (message) => pub.publish(message),
+        waitForAllAcked: pub.waitForAllAcked === undefined ? undefined : (timeoutMs) => pub.waitForAllAcked!(BigInt(Math.round(timeoutMs * 1e6))),
+      };
     } catch (err) {
       throw new SensebindError('UNAVAILABLE', `cannot publish ${type} on ${resolved} (is its package installed?): ${errorMessage(err)}`, { cause: err });
     }

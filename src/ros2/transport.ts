@@ -11,6 +11,8 @@ export type { QosProfile };
 
 export interface Ros2Publisher {
   publish(message: object): void;
+  /** Blocks until reliable subscribers acknowledged everything published, or `timeoutMs`; false on timeout. */
+  waitForAllAcked?(timeoutMs: number): boolean;
 }
 
 export interface Ros2Subscription {

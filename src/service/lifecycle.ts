@@ -19,7 +19,7 @@ import { MonotonicClock, type Clock } from '../core/clock.js';
 import { errorMessage } from '../core/errors.js';
 import type { Logger } from '../core/log.js';
 import type { Sample, StampNs } from '../core/types.js';
-import type { EventSink } from '../sinks/sink.js';
+import { droppedBySink, type EventSink } from '../sinks/sink.js';
 import type { SampleSource } from '../sources/source.js';
 import type { ClipRecorder } from './clips.js';
 import type { EmbedGovernor } from './governor.js';
@@ -58,6 +58,8 @@ export interface StopSummary {
   seconds: number;
   /** What the stop was still waiting for when the deadline passed. */
   waitingFor?: string;
+  /** Events each sink dropped during the run (a stop that lost events is not clean). */
+  lost?: Record<string, number>;
 }
 
 /** Ticks an agent on sample stamps: before a sample stamped t is pushed, every tick due at or before t fires. */
@@ -281,6 +283,11 @@ export class Service {
     if (outcome === 'timeout') {
       logger.error({ waitingFor: this.#stage, deadlineSeconds: stopDeadlineSeconds }, 'stop deadline passed; exiting without a clean stop');
       return { reason, clean: false, seconds, waitingFor: this.#stage };
+    }
+    const lost = droppedBySink(this.#o.sinks);
+    if (Object.keys(lost).length > 0) {
+      logger.error({ reason, dropped: lost }, 'stopped, but sinks dropped events: not a clean stop');
+      return { reason, clean: false, seconds, waitingFor: 'events dropped by sinks', lost };
     }
     logger.info({ reason, seconds: Number(seconds.toFixed(3)), endedEvents: outcome, lateSamples: this.#late, agent: this.#o.agent.stats() }, 'stopped cleanly');
     return { reason, clean: true, seconds };

@@ -7,6 +7,7 @@ import { createLogger } from '../../src/core/log.js';
 import { parseConfig } from '../../src/config/load.js';
 import { MODALITIES } from '../../src/core/types.js';
 import { EmbeddingRuntime } from '../../src/embed/runtime.js';
+import { probeProvider, type ProviderProbeFn } from '../../src/embed/providers.js';
 import { sha256File } from '../../src/embed/hash.js';
 import { dot, norm, normalized } from '../../src/embed/vector.js';
 import { preprocessFile } from '../../src/preprocess/index.js';
@@ -192,29 +193,56 @@ describe('text embedding cache', () => {
   });
 });
 
+// Which providers exist is a property of the machine; the probe is injected so both outcomes (a GPU
+// provider missing, a provider present) are tested on CPU-only machines and on robots with a GPU alike.
+const noGpu: ProviderProbeFn = async (provider) =>
+  provider === 'cpu' ? probeProvider('cpu') : { provider, ok: false, reason: `${provider} libraries not found (test probe)`, ms: 0 };
+
 describe('execution providers', () => {
-  it('falls back to CPU when webgpu and cuda are asked for on a machine without them, and says why', async () => {
+  it('falls back to CPU when the GPU providers are not there, and says why', async () => {
     const { logger, lines } = captureLogger();
-    const rt = await EmbeddingRuntime.open(TINY, { providers: ['tensorrt', 'cuda', 'webgpu', 'cpu'], cacheDir: null, logger });
+    const rt = await EmbeddingRuntime.open(TINY, { providers: ['tensorrt', 'cuda', 'webgpu', 'cpu'], cacheDir: null, logger, probe: noGpu });
     const [e] = await rt.embedWindows('imu', [await imuWindow(`${DATA}/imu/xio_walk/short_walk.csv`, 1)], 0n);
     expectUnit(e!.vector);
     expect(rt.provider('imu')).toBe('cpu');
     const attempts = rt.providerAttempts('imu');
     expect(attempts.map((a) => [a.provider, a.ok])).toEqual([['tensorrt', false], ['cuda', false], ['webgpu', false], ['cpu', true]]);
-    for (const a of attempts.slice(0, 3)) expect(a.reason).toMatch(/not available on this machine: .+/);
+    for (const a of attempts.slice(0, 3)) expect(a.reason).toMatch(/not available on this machine: \w+ libraries not found \(test probe\)/);
     const loaded = lines.map((l) => JSON.parse(l) as { msg: string; provider?: string }).find((l) => l.msg.startsWith('imu graph loaded'));
     expect(loaded?.provider).toBe('cpu');
     expect(loaded?.msg).toMatch(/imu graph loaded on cpu \(tensorrt: .*cuda: .*webgpu: .*\)/);
     await rt.close();
   });
 
+  it('uses the first provider that is there (a GPU machine: its provider first, nothing tried after it)', async () => {
+    const probed: string[] = [];
+    const firstIsCpu: ProviderProbeFn = async (provider) => (probed.push(provider), provider === 'cpu' ? probeProvider('cpu') : { provider, ok: false, reason: 'absent', ms: 0 });
+    const rt = await EmbeddingRuntime.open(TINY, { providers: ['cpu', 'cuda'], cacheDir: null, probe: firstIsCpu });
+    await rt.embedWindows('imu', [await imuWindow(`${DATA}/imu/xio_walk/short_walk.csv`, 1)], 0n);
+    expect(rt.providerAttempts('imu').map((a) => [a.provider, a.ok])).toEqual([['cpu', true]]);
+    expect(probed).toEqual(['cpu']);
+    await rt.close();
+  });
+
   it('fails the modality with every provider\'s reason when no provider of the chain loads', async () => {
-    const rt = await EmbeddingRuntime.open(TINY, { providers: ['cuda', 'webgpu'], cacheDir: null });
+    const rt = await EmbeddingRuntime.open(TINY, { providers: ['cuda', 'webgpu'], cacheDir: null, probe: noGpu });
     const err = await rt.embedWindows('imu', [await imuWindow(`${DATA}/imu/xio_walk/short_walk.csv`, 1)], 0n).catch((e: unknown) => e);
     expect((err as Error).message).toMatch(/imu\.onnx with any execution provider \(cuda, webgpu\): cuda: not available.*; webgpu: not available/);
     expect(rt.modalities()).not.toContain('imu');
     expect(rt.failures().imu).toBe((err as Error).message);
     await rt.close();
+  });
+
+  it('the real probe agrees with what a session does on this machine, whatever it has', async () => {
+    for (const provider of ['cuda', 'cpu'] as const) {
+      const probe = await probeProvider(provider);
+      const rt = await EmbeddingRuntime.open(TINY, { providers: [provider], cacheDir: null });
+      const got = await rt.embedWindows('imu', [await imuWindow(`${DATA}/imu/xio_walk/short_walk.csv`, 1)], 0n).then(() => 'ok', () => 'failed');
+      // A probe that loads may still refuse a model; one that does not load never runs it.
+      if (!probe.ok) expect(got).toBe('failed');
+      if (provider === 'cpu') expect([probe.ok, got]).toEqual([true, 'ok']);
+      await rt.close();
+    }
   });
 });
 
