@@ -33,6 +33,11 @@ export interface RclNode {
   spin(timeoutMs?: number): void;
   destroy(): void;
   getRMWImplementationIdentifier?(): string;
+  setParameter(parameter: object): unknown;
+  hasParameter(name: string): boolean;
+  getParameter(name: string): { value: unknown };
+  countPublishers(topic: string): number;
+  getPublishersInfoByTopic(topic: string, noDemangle?: boolean): Array<{ node_name: string; node_namespace: string; qos_profile?: { reliability?: number; durability?: number } }>;
 }
 
 export interface Rclnodejs {

@@ -14,6 +14,8 @@ export interface RclnodejsTransportOptions {
   namespace?: string;
   /** Loads and initialises rclnodejs. @default the real package (loadRclnodejs) */
   load?: () => Promise<Rclnodejs>;
+  /** Sets the node's use_sim_time parameter (node time from /clock). @default false (or `-p use_sim_time:=true`) */
+  useSimTime?: boolean;
 }
 
 export function resolveTopicName(topic: string, nodeName: string, namespace: string): string {
@@ -30,22 +32,36 @@ export class RclnodejsTransport implements Ros2Transport {
   #node: RclNode;
   #name: string;
   #namespace: string;
+  #simTime: boolean;
+  #simNow = 0n;
 
   private constructor(rcl: Rclnodejs, node: RclNode, name: string, namespace: string) {
     this.#rcl = rcl;
     this.#node = node;
     this.#name = name;
     this.#namespace = namespace;
-    this.description = `rclnodejs (ROS 2 ${process.env['ROS_DISTRO'] ?? 'unknown distro'})`;
+    // Read once: use_sim_time is a start-up setting (config, launch file or --ros-args -p).
+    this.#simTime = node.hasParameter('use_sim_time') && node.getParameter('use_sim_time').value === true;
+    if (this.#simTime) {
+      // Our own /clock subscription, best effort: rclnodejs' TimeSource subscribes reliable, which never
+      // matches the best-effort /clock that rosbag2 and rclcpp's ClockQoS publish.
+      node.createSubscription('rosgraph_msgs/msg/Clock', '/clock', { qos: this.#qos({ reliability: 'best_effort', depth: 1 }) }, (message) => {
+        const c = (message as { clock?: { sec?: number; nanosec?: number } }).clock;
+        if (c !== undefined) this.#simNow = BigInt(c.sec ?? 0) * 1_000_000_000n + BigInt(c.nanosec ?? 0);
+      });
+    }
+    this.description = `rclnodejs (ROS 2 ${process.env['ROS_DISTRO'] ?? 'unknown distro'}${this.#simTime ? ', use_sim_time' : ''})`;
   }
 
   /** Loads rclnodejs and creates the node; throws SensebindError('UNAVAILABLE') without ROS 2. */
   static async create(options: RclnodejsTransportOptions = {}): Promise<RclnodejsTransport> {
-    const { node = 'sensebind', namespace = '', load = loadRclnodejs } = options;
+    const { node = 'sensebind', namespace = '', load = loadRclnodejs, useSimTime = false } = options;
     const rcl = await load();
     let n: RclNode;
     try {
       n = new rcl.Node(node, namespace);
+      // rclnodejs' TimeSource follows this parameter: it subscribes /clock and the node clock reads it.
+      if (useSimTime) n.setParameter(new rcl.Parameter('use_sim_time', rcl.ParameterType.PARAMETER_BOOL, true));
       n.spin();
     } catch (err) {
       throw new SensebindError('UNAVAILABLE', `cannot create ROS 2 node ${namespace}/${node}: ${errorMessage(err)}`, { cause: err });
@@ -108,6 +124,10 @@ export class RclnodejsTransport implements Ros2Transport {
               : ParameterType.PARAMETER_DOUBLE;
       this.#node.declareParameter(new Parameter(name, type, type === ParameterType.PARAMETER_INTEGER ? BigInt(value as number) : value));
     }
+  }
+
+  rosTime(): { now: bigint; simTime: boolean } {
+    return { now: this.#simTime ? this.#simNow : BigInt(Date.now()) * 1_000_000n, simTime: this.#simTime };
   }
 
   async close(): Promise<void> {

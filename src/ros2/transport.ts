@@ -35,5 +35,10 @@ export interface Ros2Transport {
   /** Creates a publisher; throws SensebindError('UNAVAILABLE') when the type is not installed. */
   publisher(topic: string, type: string, qos: QosProfile): Ros2Publisher;
   declareParameters(values: Record<string, ParameterValue>): void;
+  /**
+   * The node's ROS time in ns since the epoch: the last /clock message when use_sim_time is on (0 before
+   * the first), else the system clock. Absent on transports without a ROS clock (loopback).
+   */
+  rosTime?(): { now: bigint; simTime: boolean };
   close(): Promise<void>;
 }

@@ -31,6 +31,7 @@ import { EmbedGovernor } from './governor.js';
 import { NO_HOOKS, type StageHooks } from './hooks.js';
 import { PreprocessPool } from './preprocess-pool.js';
 import { Service, type ServiceClock } from './lifecycle.js';
+import type { Clock } from '../core/clock.js';
 import { MetricsRegistry } from './metrics.js';
 
 export interface AssembleOptions {
@@ -47,6 +48,8 @@ export interface AssembleOptions {
   alwaysMetrics?: boolean;
   /** Sinks built outside (ROS 2 events, which share the ROS 2 node with the source). @default [] */
   extraSinks?: EventSink[];
+  /** The live clock (the ROS 2 node's time, /clock under use_sim_time). @default MonotonicClock */
+  wallClock?: Clock;
 }
 
 export interface Assembled {
@@ -221,6 +224,7 @@ export async function assembleService(config: Config, options: AssembleOptions):
       sinks,
       hopSeconds: config.window.hopSeconds,
       clock,
+      ...(options.wallClock ? { wallClock: options.wallClock } : {}),
       stopDeadlineSeconds: svc.stopDeadlineSeconds,
       logger,
       ...(metrics ? { metrics } : {}),

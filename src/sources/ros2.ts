@@ -5,20 +5,21 @@
  * and IMU messages queue (bounded) because a gap in a continuous stream is worse than latency.
  * Without ROS 2 the source logs why once, reports connected=false, and the agent runs its other sources.
  */
-import { MonotonicClock, type Clock } from '../core/clock.js';
+import type { Clock } from '../core/clock.js';
 import { errorMessage } from '../core/errors.js';
 import { silentLogger, type Logger } from '../core/log.js';
 import type { Ros2Config, Ros2TopicConfig } from '../config/ros2.js';
 import { MessageConverter, type TopicMapping } from '../decode/converter.js';
 import { shortTypeName } from '../decode/ros-type.js';
 import type { Ros2Session } from '../ros2/session.js';
+import { StampGuard } from '../ros2/stamp-guard.js';
 import type { Ros2Subscription, Ros2Transport } from '../ros2/transport.js';
 import { emptySourceStats, type SampleSink, type SampleSource, type SourceStats } from './source.js';
 
 export interface Ros2SourceOptions {
   config: Ros2Config;
   session: Ros2Session;
-  /** Receive stamps (used when a header stamp is zero). @default MonotonicClock */
+  /** Receive stamps (used when a header stamp is zero, and to judge header stamps). @default the session's node clock */
   clock?: Clock;
   /** Most audio/IMU messages waiting per topic before drops. @default 256 */
   maxQueue?: number;
@@ -54,14 +55,17 @@ export class Ros2Source implements SampleSource {
   #discovery: NodeJS.Timeout | undefined;
   #stopped = false;
   #unavailable: string | undefined;
+  #guard: StampGuard;
+  #beforeClock = 0;
 
   constructor(options: Ros2SourceOptions) {
     this.#config = options.config;
     this.#session = options.session;
-    this.#clock = options.clock ?? new MonotonicClock();
+    this.#log = options.logger ?? silentLogger();
+    this.#clock = options.clock ?? options.session.clock;
+    this.#guard = new StampGuard(options.config.stampPolicy, options.config.stampToleranceSeconds, this.#log);
     this.#maxQueue = options.maxQueue ?? 256;
     this.#discoveryMs = (options.discoverySeconds ?? 2) * 1000;
-    this.#log = options.logger ?? silentLogger();
   }
 
   async start(onSample: SampleSink): Promise<void> {
@@ -135,6 +139,12 @@ export class Ros2Source implements SampleSource {
   #receive(state: TopicState, message: unknown): void {
     if (this.#stopped) return;
     this.#stats.received++;
+    if (!this.#session.clock.started) {
+      // use_sim_time before the first /clock: ROS time is 0, nothing can be aged or stamped yet
+      this.#stats.skipped++;
+      if (this.#beforeClock++ === 0) this.#log.warn({ topic: state.topic }, 'use_sim_time is on and no /clock yet: messages are skipped until time starts (ros2 bag play --clock)');
+      return;
+    }
     const stamp = this.#clock.now();
     if (state.busy) {
       if (state.frames && state.queue.length > 0) {
@@ -163,6 +173,7 @@ export class Ros2Source implements SampleSource {
       switch (result.kind) {
         case 'sample':
           this.#stats.decoded++;
+          result.sample.stamp = this.#guard.adjust(state.topic, result.sample.stamp, next.stamp);
           try {
             this.#onSample?.(result.sample);
           } catch (err) {
@@ -206,6 +217,8 @@ export class Ros2Source implements SampleSource {
       detail[`${topic}.bad`] = c.bad;
     }
     for (const s of this.#states.values()) if (s.dropped > 0) detail[`${s.topic}.dropped`] = s.dropped;
+    Object.assign(detail, this.#guard.stats());
+    if (this.#beforeClock > 0) detail['beforeClock'] = this.#beforeClock;
     return { ...this.#stats, detail };
   }
 }

@@ -45,8 +45,11 @@ describe('Ros2Source over a bag played into the loopback transport', () => {
     const transport = new LoopbackTransport();
     // types: cam0 from the graph (advertised before the source starts), the others from config
     transport.advertise(TOPICS.cam0, 'sensor_msgs/msg/Image');
+    // The bag is played as fast as it reads, so its stamps are kept as recorded (the default policy would
+    // map them onto the wall clock: test/ros2/stamp-guard.test.ts).
     const config = ros2Schema.parse({
       enabled: true,
+      stampPolicy: 'keep',
       topics: [
         { name: TOPICS.cam0 },
         { name: TOPICS.imu, type: 'sensor_msgs/msg/Imu', modality: 'imu' },

@@ -100,6 +100,7 @@ export const command: Command = {
       ros2 = new Ros2Session({
         node: config.ros2.node,
         namespace: config.ros2.namespace,
+        useSimTime: config.ros2.useSimTime,
         parameters: { robot_id: config.robot.id, model_dir: config.model.dir },
         logger: logger.child({ ros2: config.ros2.node }),
       });
@@ -117,6 +118,7 @@ export const command: Command = {
       ...(values.concepts !== undefined ? { conceptFile: values.concepts } : {}),
       ...(values['concepts-state'] !== undefined ? { conceptStateFile: values['concepts-state'] } : {}),
       extraSinks,
+      ...(ros2 ? { wallClock: ros2.clock } : {}),
     });
     const { service } = assembled;
     if (ros2 && config.ros2.conceptsTopic !== '') {
