@@ -12,6 +12,10 @@ import { silentLogger } from '../../src/core/log.js';
 import type { Sample, SenseEvent } from '../../src/core/types.js';
 import { assembleService } from '../../src/service/assemble.js';
 import { LoopSource } from '../../src/service/loop-source.js';
+import { ros2Schema } from '../../src/config/ros2.js';
+import type { EventSink } from '../../src/sinks/sink.js';
+import { Ros2EventSink } from '../../src/sinks/ros2.js';
+import { sessionWithoutRos2 } from '../helpers/ros2-absent.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 let dir: string;
@@ -33,7 +37,7 @@ function sensors(): Sample[] {
   return out;
 }
 
-async function build(options: { deadline?: number } = {}) {
+async function build(options: { deadline?: number; extraSinks?: EventSink[] } = {}) {
   const config = parseConfig(
     {
       log: { level: 'silent' },
@@ -49,6 +53,7 @@ async function build(options: { deadline?: number } = {}) {
     sources: [source],
     clock: 'samples',
     conceptFile: join(ROOT, 'test/service/fixtures/concepts-eager.yaml'),
+    ...(options.extraSinks ? { extraSinks: options.extraSinks } : {}),
   });
   return { ...assembled, source, eventsFile: config.sinks.jsonl.path };
 }
@@ -113,4 +118,15 @@ describe('Service', () => {
     await s.close();
     await s.runtime.close();
   }, 60_000);
+
+  it('a stop after a sink dropped events is not clean, and names the sink (ROS 2 events output without ROS 2)', async () => {
+    const ros2 = new Ros2EventSink({ config: ros2Schema.parse({ enabled: true }), session: sessionWithoutRos2() });
+    const s = await build({ extraSinks: [ros2] });
+    await s.service.start();
+    while (s.agent.stats().events === 0) await new Promise((r) => setTimeout(r, 50));
+    const summary = await s.service.stop('test');
+    expect(ros2.stats().dropped).toBeGreaterThan(0);
+    expect(summary).toMatchObject({ clean: false, lost: { ros2: ros2.stats().dropped } });
+    await s.close();
+  });
 });
