@@ -1,7 +1,7 @@
 /**
  * The `ros2` config section (issue 7). ROS 2 is off until `enabled` is true, so sensebind runs (serial,
- * bag replay) on machines without ROS 2. Sensor subscriptions default to SensorDataQoS (best effort,
- * keep last 5): a best-effort subscriber matches both reliable and best-effort publishers (REP-2003).
+ * bag replay) on machines without ROS 2. Sensor subscriptions default to best effort (as SensorDataQoS)
+ * with a keep-last depth sized for the type (src/ros2/qos-depth.ts): a best-effort subscriber matches both reliable and best-effort publishers (REP-2003).
  * Reference: docs/config.md ("ros2"); how to run on a robot: docs/ros2.md.
  */
 import { z } from 'zod';
@@ -15,8 +15,12 @@ export const ros2QosSchema = z
     reliability: z.enum(['best_effort', 'reliable']).default('best_effort'),
     /** transient_local also receives the last message published before sensebind started (latched). */
     durability: z.enum(['volatile', 'transient_local']).default('volatile'),
-    /** keep-last queue depth. */
-    depth: z.number().int().positive().default(5),
+    /**
+     * keep-last queue depth; absent = sized for the message type (docs/ros2.md): 400 for IMU (2 s at
+     * 200 Hz), 100 for audio chunks, 5 for images (only the newest frame is used), 10 otherwise. The
+     * queue must hold what arrives while the event loop is busy, or DDS discards the oldest unseen.
+     */
+    depth: z.number().int().positive().optional(),
   })
   .prefault({});
 

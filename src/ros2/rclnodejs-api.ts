@@ -33,6 +33,8 @@ export interface RclNode {
   spin(timeoutMs?: number): void;
   destroy(): void;
   getRMWImplementationIdentifier?(): string;
+  /** Expands `~` and the namespace and applies `--ros-args -r` remaps (rcl_node_resolve_name). */
+  resolveTopicName?(name: string): string;
   setParameter(parameter: object): unknown;
   hasParameter(name: string): boolean;
   getParameter(name: string): { value: unknown };

@@ -5,7 +5,7 @@
 import { SensebindError, errorMessage } from '../core/errors.js';
 import { loadRclnodejs } from './load-rclnodejs.js';
 import type { RclNode, Rclnodejs } from './rclnodejs-api.js';
-import type { ParameterValue, QosProfile, Ros2Publisher, Ros2Subscription, Ros2Transport } from './transport.js';
+import type { ParameterValue, PublisherQos, QosProfile, Ros2Publisher, Ros2Subscription, Ros2Transport } from './transport.js';
 
 export interface RclnodejsTransportOptions {
   /** @default 'sensebind' */
@@ -69,8 +69,16 @@ export class RclnodejsTransport implements Ros2Transport {
     return new RclnodejsTransport(rcl, n, node, namespace);
   }
 
+  /** As rcl resolves it: the node's actual name and namespace (a launch file's __ns) and every remap rule. */
   resolveTopic(topic: string): string {
-    return resolveTopicName(topic, this.#name, this.#namespace);
+    if (this.#node.resolveTopicName !== undefined) {
+      try {
+        return this.#node.resolveTopicName(topic);
+      } catch {
+        // an invalid name: rcl will say so when it is subscribed
+      }
+    }
+    return resolveTopicName(topic, this.#node.name?.() ?? this.#name, this.#node.namespace?.() ?? this.#namespace);
   }
 
   async topicTypes(): Promise<Map<string, string>> {
@@ -124,6 +132,19 @@ export class RclnodejsTransport implements Ros2Transport {
               : ParameterType.PARAMETER_DOUBLE;
       this.#node.declareParameter(new Parameter(name, type, type === ParameterType.PARAMETER_INTEGER ? BigInt(value as number) : value));
     }
+  }
+
+  publishersQos(topic: string): PublisherQos[] {
+    const Q = this.#rcl.QoS;
+    return this.#node.getPublishersInfoByTopic(this.resolveTopic(topic)).map((p) => ({
+      node: `${p.node_namespace === '/' ? '' : p.node_namespace}/${p.node_name}`,
+      reliability:
+        p.qos_profile?.reliability === Q.ReliabilityPolicy.RMW_QOS_POLICY_RELIABILITY_RELIABLE ? 'reliable'
+        : p.qos_profile?.reliability === Q.ReliabilityPolicy.RMW_QOS_POLICY_RELIABILITY_BEST_EFFORT ? 'best_effort' : 'other',
+      durability:
+        p.qos_profile?.durability === Q.DurabilityPolicy.RMW_QOS_POLICY_DURABILITY_VOLATILE ? 'volatile'
+        : p.qos_profile?.durability === Q.DurabilityPolicy.RMW_QOS_POLICY_DURABILITY_TRANSIENT_LOCAL ? 'transient_local' : 'other',
+    }));
   }
 
   rosTime(): { now: bigint; simTime: boolean } {

@@ -20,6 +20,13 @@ export interface Ros2Subscription {
   close(): void;
 }
 
+export interface PublisherQos {
+  /** The publishing node, /namespace/name. */
+  node: string;
+  reliability: 'reliable' | 'best_effort' | 'other';
+  durability: 'volatile' | 'transient_local' | 'other';
+}
+
 /** Values of node parameters sensebind declares (read-only settings, for `ros2 param get`). */
 export type ParameterValue = string | number | boolean;
 
@@ -40,5 +47,7 @@ export interface Ros2Transport {
    * the first), else the system clock. Absent on transports without a ROS clock (loopback).
    */
   rosTime?(): { now: bigint; simTime: boolean };
+  /** The offered QoS of every publisher of `topic` in the graph (to explain a subscription that never matches). */
+  publishersQos?(topic: string): PublisherQos[];
   close(): Promise<void>;
 }

@@ -109,3 +109,24 @@ export async function startPeer(spec: Record<string, unknown>, env: NodeJS.Proce
 export function startSensebind(args: string[], env: NodeJS.ProcessEnv, cwd = ROOT): LiveProcess {
   return new LiveProcess(process.execPath, [CLI, ...args], env, cwd);
 }
+
+/** A TCP port free on 127.0.0.1 now (for --metrics-port). */
+export async function freePort(): Promise<number> {
+  const { createServer } = await import('node:net');
+  return new Promise((resolvePort, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const port = (server.address() as { port: number }).port;
+      server.close(() => resolvePort(port));
+    });
+  });
+}
+
+/** sensebind_source_detail{source="ros2"} as key -> value, from a running node's /metrics. */
+export async function ros2SourceDetail(port: number): Promise<Map<string, number>> {
+  const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+  const out = new Map<string, number>();
+  for (const m of text.matchAll(/^sensebind_source_detail\{source="ros2",key="([^"]+)"\} (\S+)$/gm)) out.set(m[1]!, Number(m[2]));
+  return out;
+}

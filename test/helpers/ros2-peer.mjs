@@ -3,8 +3,10 @@
 // processes it does not share anything with but the ROS graph. Started by test/helpers/ros2-live.ts with
 // one JSON argument:
 //   {"mode":"sub","topics":[{"name","type","qos"?}]}                 prints {"topic","t","msg"} per message
-//   {"mode":"pub","topics":[{"name","type","kind","rate","count","qos"?,"stampOffset"?}],"waitFor"?}
+//   {"mode":"pub","topics":[{"name","type","kind","rate","count","qos"?,"stampOffset"?,"skipEvery"?}],
+//    "waitFor"?: topic | "all", "matchSeconds"?}
 //   {"mode":"play","bag":"x.mcap","speed":1,"qos"?,"waitFor"?,"shiftToNow"?}  a bag's messages at their pace
+//   {"mode":"graph","topics":[names]}   prints the graph's topics and the publisher count of each named one
 // Every line on stdout is JSON; {"ready":true} once the node's endpoints exist. Exits on SIGTERM/SIGINT,
 // or after a publisher/player has sent everything ({"done":{...counts}}).
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -112,7 +114,9 @@ if (spec.mode === 'sub') {
   const counts = {};
   const pubs = spec.topics.map((t) => ({ t, pub: node.createPublisher(t.type, t.name, { qos: qos(t.qos) }) }));
   out({ ready: true });
-  if (spec.waitFor) await waitForSubscriber(spec.waitFor);
+  if (spec.waitFor === 'all') for (const t of spec.topics) await waitForSubscriber(t.name);
+  else if (spec.waitFor) await waitForSubscriber(spec.waitFor);
+  await sleep((spec.matchSeconds ?? 0) * 1000); // discovery matched the readers, not only saw them
   await Promise.race([
     stopping,
     Promise.all(
@@ -120,10 +124,12 @@ if (spec.mode === 'sub') {
         counts[t.name] = 0;
         const period = 1000 / t.rate;
         const t0 = performance.now();
+        const stamp0 = nowNs(); // stamps on the nominal schedule, as a driver stamps at acquisition
         for (let i = 0; i < t.count; i++) {
           const wait = t0 + i * period - performance.now();
           if (wait > 0) await sleep(wait);
-          const stamp = nowNs() + BigInt(Math.round((t.stampOffset ?? 0) * 1e9));
+          if (t.skipEvery && (i + 1) % t.skipEvery === 0) continue; // a hole in the stream's stamps
+          const stamp = stamp0 + BigInt(Math.round((i * period) / 1000 * 1e9)) + BigInt(Math.round((t.stampOffset ?? 0) * 1e9));
           pub.publish(makeMessage(t.kind, i, stamp, t));
           counts[t.name]++;
         }
@@ -169,6 +175,10 @@ if (spec.mode === 'sub') {
   }
   await sleep((spec.lingerSeconds ?? 0.5) * 1000);
   out({ done: counts });
+  await finish();
+} else if (spec.mode === 'graph') {
+  await sleep((spec.waitSeconds ?? 1.5) * 1000);
+  out({ ready: true, topics: node.getTopicNamesAndTypes(), publishers: Object.fromEntries((spec.topics ?? []).map((t) => [t, node.countPublishers(t)])) });
   await finish();
 } else {
   process.stderr.write(`ros2-peer: unknown mode ${spec.mode}\n`);
