@@ -107,36 +107,47 @@ describe.skipIf(!live.available)('sensor topics over real DDS', () => {
     }
   }, 120_000);
 
-  it('--ros-args namespace and remap, and concept commands on ~/concepts change the running memory', async () => {
+  it('--ros-args namespace and remap, a topic whose type comes from the graph once it appears, concept commands on ~/concepts, doctor', async () => {
     const port = await freePort();
-    const config = await writeConfig('ns.yaml', ['  topics:', '    - { name: imu, type: sensor_msgs/msg/Imu }']);
+    const config = await writeConfig('ns.yaml', ['  topics:', '    - { name: imu }']);
     const node = startSensebind(['run', '--config', config, '--metrics-port', String(port), '--ros-args', '-r', '__ns:=/robot7', '-r', 'imu:=/drivers/imu_raw'], env, dir);
-    let pub: LiveProcess | undefined;
+    let imu: LiveProcess | undefined;
+    let commands: LiveProcess | undefined;
     try {
       await node.until('sensebind running', () => (node.stderr.includes('"msg":"sensebind running"') ? true : undefined), 60_000);
-      expect(node.stderr).toMatch(/"topic":"\/drivers\/imu_raw","type":"sensor_msgs\/msg\/Imu".*"msg":"subscribed"/);
-      const matcherConcepts = async () => Number(/sensebind_stage_stat\{stage="matcher",key="concepts"\} (\d+)/.exec(await (await fetch(`http://127.0.0.1:${port}/metrics`)).text())?.[1]);
-      const before = await matcherConcepts();
-      pub = await startPeer({
-        mode: 'pub',
-        waitFor: '/robot7/sensebind/concepts',
-        topics: [
-          { name: '/drivers/imu_raw', type: 'sensor_msgs/msg/Imu', kind: 'imu', rate: 100, count: 100, qos: { reliability: 'best_effort' } },
-          { name: '/robot7/sensebind/concepts', type: 'std_msgs/msg/String', kind: 'string', rate: 1, count: 1, data: { op: 'add', concept: { id: 'kettle_whistle', label: 'kettle whistling', prompts: ['a kettle whistling'] } } },
-        ],
-      }, env);
-      await pub.until('the publisher to finish', () => pub!.json<{ done?: unknown }>().find((l) => l.done)?.done, 30_000);
-      await node.until('the concept command applied', () => (node.stderr.includes('"msg":"concept command (ROS 2)"') ? true : undefined), 20_000);
-      expect(await matcherConcepts()).toBe(before + 1);
-      expect((await ros2SourceDetail(port)).get('/drivers/imu_raw.decoded')).toBe(100);
+      expect(node.stderr).toMatch(/"topics":\["\/drivers\/imu_raw"\].*waiting for these topics to appear in the ROS graph/);
       // the events publisher is in the node's namespace, in the graph before any event (there were none)
       const graph = await startPeer({ mode: 'graph', topics: ['/robot7/sensebind/events', '/sensebind/events'] }, env);
       expect(graph.json<{ publishers?: Record<string, number> }>().find((l) => l.publishers)?.publishers).toEqual({ '/robot7/sensebind/events': 1, '/sensebind/events': 0 });
       await graph.exited;
+      // The IMU appears late: its type is read from the graph, then sensebind subscribes (the peer waits for that).
+      imu = await startPeer({ mode: 'pub', waitFor: '/drivers/imu_raw', matchSeconds: 0.5, topics: [{ name: '/drivers/imu_raw', type: 'sensor_msgs/msg/Imu', kind: 'imu', rate: 100, count: 100, qos: { reliability: 'best_effort' } }] }, env);
+      await imu.until('the IMU publisher to finish', () => imu!.json<{ done?: unknown }>().find((l) => l.done)?.done, 30_000);
+      expect(node.stderr).toMatch(/"topic":"\/drivers\/imu_raw","type":"sensor_msgs\/msg\/Imu".*"msg":"subscribed"/);
+      expect((await ros2SourceDetail(port)).get('/drivers/imu_raw.decoded')).toBe(100);
+
+      const matcherConcepts = async () => Number(/sensebind_stage_stat\{stage="matcher",key="concepts"\} (\d+)/.exec(await (await fetch(`http://127.0.0.1:${port}/metrics`)).text())?.[1]);
+      const before = await matcherConcepts();
+      commands = await startPeer({
+        mode: 'pub',
+        waitFor: '/robot7/sensebind/concepts',
+        matchSeconds: 0.5,
+        topics: [{ name: '/robot7/sensebind/concepts', type: 'std_msgs/msg/String', kind: 'string', rate: 1, count: 1, data: { op: 'add', concept: { id: 'kettle_whistle', label: 'kettle whistling', prompts: ['a kettle whistling'] } } }],
+      }, env);
+      await node.until('the concept command applied', () => (node.stderr.includes('"msg":"concept command (ROS 2)"') ? true : undefined), 20_000);
+      expect(node.stderr).toMatch(/"command":"add","reply":\{"ok":true/);
+      expect(await matcherConcepts()).toBe(before + 1);
       expect(await node.stop('SIGINT'), node.stderr.slice(-2000)).toBe(0);
     } finally {
-      await pub?.stop();
+      await imu?.stop();
+      await commands?.stop();
       await node.stop('SIGKILL');
     }
+
+    const doctor = startSensebind(['doctor', '--json'], env, dir);
+    await doctor.exited;
+    const ros2 = (JSON.parse(doctor.lines.join('\n')) as Array<{ name: string; status: string; detail: string }>).find((r) => r.name === 'ros2');
+    expect(ros2).toMatchObject({ status: 'ok' });
+    expect(ros2!.detail).toMatch(new RegExp(`^rclnodejs loads; ROS 2 ${process.env['ROS_DISTRO']}, RMW rmw_\\w+, ROS_DOMAIN_ID=${env['ROS_DOMAIN_ID']}, discovery LOCALHOST, CYCLONEDDS_URI set$`));
   }, 120_000);
 });
