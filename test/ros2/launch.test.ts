@@ -1,4 +1,5 @@
 /** The launch file and the example robot config fit each other and the config schema. */
+import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
@@ -26,6 +27,11 @@ describe('launch/', () => {
     const config = configSchema.parse(parseYaml(await readFile('launch/robot.example.yaml', 'utf8')));
     const relative = [...config.ros2.topics.map((t) => t.name), ...config.ros2.topics.map((t) => t.audioInfoTopic).filter(Boolean)];
     for (const name of relative) expect(remapped, name).toContain(name);
+    // launch does not split a substituted cmd (shell="false"): the command must be one path that exists
+    const sensebind = /<arg name="sensebind" default="([^"]+)"/.exec(xml)![1]!;
+    expect(sensebind).not.toMatch(/\s/);
+    expect(existsSync(sensebind.replace('$(dirname)', 'launch'))).toBe(true);
+    expect(cmd).toMatch(/-p use_sim_time:=\$\(var use_sim_time\)/);
     // every <arg> used is declared
     const declared = new Set([...xml.matchAll(/<arg name="([^"]+)"/g)].map((m) => m[1]));
     for (const [, used] of xml.matchAll(/\$\(var ([^)]+)\)/g)) expect(declared.has(used!), used).toBe(true);
