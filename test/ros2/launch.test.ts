@@ -15,7 +15,8 @@ describe('launch/', () => {
       ['imu', 'imu'],
       ['audio', 'audio'],
     ]);
-    expect(config.ros2.topics.every((t) => t.qos.reliability === 'best_effort' && t.qos.depth === 5)).toBe(true);
+    // best effort (matches every publisher); depth left to the per-type default (src/ros2/qos-depth.ts)
+    expect(config.ros2.topics.every((t) => t.qos.reliability === 'best_effort' && t.qos.depth === undefined)).toBe(true);
   });
 
   it('sensebind.launch.xml remaps every relative topic of the example config', async () => {
