@@ -5,7 +5,7 @@
 //   {"mode":"sub","topics":[{"name","type","qos"?}]}                 prints {"topic","t","msg"} per message
 //   {"mode":"pub","topics":[{"name","type","kind","rate","count","qos"?,"stampOffset"?,"skipEvery"?}],
 //    "waitFor"?: topic | "all", "matchSeconds"?}
-//   {"mode":"play","bag":"x.mcap","speed":1,"qos"?,"waitFor"?,"shiftToNow"?}  a bag's messages at their pace
+//   {"mode":"play","bag":"x.mcap","speed":1,"qos"?,"topicQos"?:{topic:qos},"waitFor"?,"shiftToNow"?}  a bag's messages at their pace
 //   {"mode":"graph","topics":[names]}   prints the graph's topics and the publisher count of each named one
 // Every line on stdout is JSON; {"ready":true} once the node's endpoints exist. Exits on SIGTERM/SIGINT,
 // or after a publisher/player has sent everything ({"done":{...counts}}).
@@ -147,7 +147,9 @@ if (spec.mode === 'sub') {
   let shift = 0n;
   out({ ready: true });
   if (spec.waitFor) await waitForSubscriber(spec.waitFor);
+  await sleep((spec.matchSeconds ?? 0) * 1000);
   const wall0 = performance.now();
+  out({ started: Date.now() });
   let stopped = false;
   void stopping.then(() => (stopped = true));
   for await (const record of readBagRecords(spec.bag)) {
@@ -161,7 +163,7 @@ if (spec.mode === 'sub') {
     const type = record.type.includes('/msg/') ? record.type : record.type.replace('/', '/msg/');
     let pub = pubs.get(record.topic);
     if (pub === undefined) {
-      pub = node.createPublisher(type, record.topic, { qos: qos(spec.qos) });
+      pub = node.createPublisher(type, record.topic, { qos: qos(spec.topicQos?.[record.topic] ?? spec.qos) });
       pubs.set(record.topic, pub);
       counts[record.topic] = 0;
     }
