@@ -9,8 +9,11 @@ import { errorMessage } from '../core/errors.js';
 import { resolveBundled } from '../config/paths.js';
 import { MODALITIES } from '../core/types.js';
 import { loadManifest } from '../embed/manifest.js';
-import { probeProvider, type ProviderProbe, type ProviderProbeFn } from '../embed/providers.js';
+import { probeProvider, type ProviderName, type ProviderProbe } from '../embed/providers.js';
 import type { Check, CheckResult } from './checks.js';
+
+/** Whether a provider can run here; a parameter so GPU and CPU-only machines test both outcomes. */
+export type ProviderProbeFn = (provider: ProviderName) => Promise<ProviderProbe>;
 
 /** One line per configured provider; a provider that does not load is a warning while a later one does. */
 export const providersCheck = (probe: ProviderProbeFn = probeProvider): Check => async (config) => {

@@ -17,10 +17,10 @@ import type { Tensor } from '../preprocess/tensor.js';
 import { float32ToHalf, halfToFloat32 } from './float16.js';
 import { planItems, shapeText, splitOutput, stackItems, type GraphItem } from './layout.js';
 import type { LoadedModality } from './manifest.js';
-import { describeAttempts, loadOrt, openSession, type OpenedSession, type ProviderAttempt, type ProviderName, type SessionCreateOptions } from './providers.js';
+import { describeAttempts, loadOrt, openSession, type OpenedSession, type ProviderAttempt, type ProviderName, type ThreadOptions } from './providers.js';
 import { meanNormalized } from './vector.js';
 
-export interface ModalitySessionOptions extends SessionCreateOptions {
+export interface ModalitySessionOptions extends ThreadOptions {
   /** Execution providers, tried in order. */
   providers: readonly ProviderName[];
   /** Length every output must have (manifest embeddingDim). */
@@ -55,6 +55,8 @@ export interface ModalityStats {
   lastRunMs: number;
   /** Largest batch one call carried. */
   maxBatchSeen: number;
+  /** ONNX Runtime thread settings the session was created with (0 = the runtime's default). */
+  threads: { intraOp: number; interOp: number };
 }
 
 interface Job {
@@ -66,7 +68,7 @@ interface Job {
 export class ModalitySession {
   readonly modality: Modality;
   readonly #loaded: LoadedModality;
-  readonly #options: Required<Omit<ModalitySessionOptions, keyof SessionCreateOptions>> & SessionCreateOptions;
+  readonly #options: Required<Omit<ModalitySessionOptions, keyof ThreadOptions>> & ThreadOptions;
   readonly #where: string;
   #session: InferenceSession | undefined;
   #opening: Promise<InferenceSession> | undefined;
@@ -74,7 +76,7 @@ export class ModalitySession {
   #queue: Job[] = [];
   #draining = false;
   #closed = false;
-  readonly #stats: ModalityStats = {
+  readonly #stats: Omit<ModalityStats, 'threads'> = {
     state: 'idle', provider: undefined, attempts: [], error: undefined, loadMs: undefined, warmupMs: undefined,
     embeddings: 0, runs: 0, items: 0, failures: 0, runMsAvg: 0, lastRunMs: 0, maxBatchSeen: 0,
   };
@@ -103,7 +105,8 @@ export class ModalitySession {
   }
 
   stats(): ModalityStats {
-    return { ...this.#stats, attempts: [...this.#stats.attempts] };
+    const threads = { intraOp: this.#options.intraOpThreads ?? 0, interOp: this.#options.interOpThreads ?? 0 };
+    return { ...this.#stats, attempts: [...this.#stats.attempts], threads };
   }
 
   /** Loads, checks and warms the session (once; concurrent callers share the work). */

@@ -23,17 +23,3 @@ export interface EventSink {
   close(): Promise<void>;
   stats(): SinkStats;
 }
-
-/** Sinks that dropped events, with how many (a stop after such a loss is not clean). */
-export function droppedBySink(sinks: readonly EventSink[]): Record<string, number> {
-  const out: Record<string, number> = {};
-  for (const s of sinks) {
-    try {
-      const dropped = s.stats().dropped;
-      if (dropped > 0) out[s.name] = dropped;
-    } catch {
-      // a sink whose stats throw is reported elsewhere; it cannot prove a loss here
-    }
-  }
-  return out;
-}

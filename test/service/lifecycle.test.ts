@@ -10,12 +10,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/config/load.js';
 import { silentLogger } from '../../src/core/log.js';
 import type { Sample, SenseEvent } from '../../src/core/types.js';
-import { assembleService } from '../../src/service/assemble.js';
+import { buildAgent } from '../../src/pipeline/build.js';
+import { openPipeline } from '../../src/pipeline/open.js';
+import { pipelineOptionsFromConfig } from '../../src/pipeline/options.js';
 import { LoopSource } from '../../src/service/loop-source.js';
-import { ros2Schema } from '../../src/config/ros2.js';
-import type { EventSink } from '../../src/sinks/sink.js';
-import { Ros2EventSink } from '../../src/sinks/ros2.js';
-import { sessionWithoutRos2 } from '../helpers/ros2-absent.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 let dir: string;
@@ -37,7 +35,7 @@ function sensors(): Sample[] {
   return out;
 }
 
-async function build(options: { deadline?: number; extraSinks?: EventSink[] } = {}) {
+async function build(options: { deadline?: number } = {}) {
   const config = parseConfig(
     {
       log: { level: 'silent' },
@@ -48,14 +46,19 @@ async function build(options: { deadline?: number; extraSinks?: EventSink[] } = 
     'test',
   );
   const source = new LoopSource('loop', { samples: sensors(), loopNs: 4_000_000_000n, speed: 4 });
-  const assembled = await assembleService(config, {
-    logger: silentLogger(),
-    sources: [source],
-    clock: 'samples',
-    conceptFile: join(ROOT, 'test/service/fixtures/concepts-eager.yaml'),
-    ...(options.extraSinks ? { extraSinks: options.extraSinks } : {}),
-  });
-  return { ...assembled, source, eventsFile: config.sinks.jsonl.path };
+  const pipeline = await openPipeline(pipelineOptionsFromConfig(config, { concepts: join(ROOT, 'test/service/fixtures/concepts-eager.yaml') }));
+  const built = await buildAgent(pipeline, config, { mode: { kind: 'replayed', sources: [source] }, logger: silentLogger() });
+  return {
+    service: built.service,
+    agent: built.agent,
+    clips: built.clips,
+    source,
+    eventsFile: config.sinks.jsonl.path,
+    async close() {
+      await built.close();
+      await pipeline.close();
+    },
+  };
 }
 
 beforeAll(async () => {
@@ -88,7 +91,6 @@ describe('Service', () => {
     // A second stop is the same stop.
     await expect(s.service.stop('again')).resolves.toBe(summary);
     await s.close();
-    await s.runtime.close();
   }, 60_000);
 
   it('reports an unclean stop naming what it waited for when the deadline passes', async () => {
@@ -101,7 +103,6 @@ describe('Service', () => {
     expect(summary.waitingFor).toBeTypeOf('string');
     await s.service.stopped;
     await s.close();
-    await s.runtime.close();
   }, 60_000);
 
   it('a second SIGTERM exits at once with 143', async () => {
@@ -116,17 +117,5 @@ describe('Service', () => {
     process.removeAllListeners('SIGTERM');
     process.removeAllListeners('SIGINT');
     await s.close();
-    await s.runtime.close();
   }, 60_000);
-
-  it('a stop after a sink dropped events is not clean, and names the sink (ROS 2 events output without ROS 2)', async () => {
-    const ros2 = new Ros2EventSink({ config: ros2Schema.parse({ enabled: true }), session: sessionWithoutRos2() });
-    const s = await build({ extraSinks: [ros2] });
-    await s.service.start();
-    while (s.agent.stats().events === 0) await new Promise((r) => setTimeout(r, 50));
-    const summary = await s.service.stop('test');
-    expect(ros2.stats().dropped).toBeGreaterThan(0);
-    expect(summary).toMatchObject({ clean: false, lost: { ros2: ros2.stats().dropped } });
-    await s.close();
-  });
 });
