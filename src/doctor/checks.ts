@@ -56,7 +56,7 @@ export function ros2Check(importer: RclImporter = importRclnodejs, environment: 
     const env = ros2Environment(environment);
     try {
       // rclnodejs is an optional dependency that only installs where ROS 2 is sourced.
-      await importWithoutSignals(importer, env.distro);
+      await importWithoutSignals(importer, environment);
     } catch (err) {
       const why = env.distro === undefined ? 'ROS 2 is not sourced (ROS_DISTRO unset)' : errorMessage(err).replace(/^ROS 2 is not available: /, '');
       return { name: 'ros2', status: 'warn', detail: `ROS 2 not available: ${why}; bag replay and serial still work` };

@@ -28,7 +28,8 @@ export const importRclnodejs: RclImporter = async () => {
 
 class Ros2NotSourcedError extends Error {}
 
-export function ros2UnavailableReason(err: unknown, distro: string | undefined = process.env['ROS_DISTRO'] || undefined): string {
+export function ros2UnavailableReason(err: unknown, env: NodeJS.ProcessEnv = process.env): string {
+  const distro = env['ROS_DISTRO'] || undefined;
   const first = errorMessage(err).split('\n')[0] ?? '';
   if (err instanceof Ros2NotSourcedError) return first;
   if (/Cannot find (module|package) 'rclnodejs'/.test(first) || /ERR_MODULE_NOT_FOUND/.test(String((err as { code?: unknown }).code))) {
@@ -42,23 +43,28 @@ export function ros2UnavailableReason(err: unknown, distro: string | undefined =
 const OWNED_SIGNALS = ['SIGINT', 'SIGTERM'] as const;
 
 /**
- * Imports rclnodejs without letting it take SIGINT/SIGTERM: listeners the import added are removed.
- * Throws SensebindError('UNAVAILABLE') with the reason when the import fails.
+ * Imports rclnodejs without letting it take SIGINT: its own handler is removed with its documented
+ * `removeSignalHandlers()` (2.x). Where a version lacks that, the SIGINT/SIGTERM listeners the import
+ * added are removed instead. Throws SensebindError('UNAVAILABLE') with the reason when the import fails.
  */
-export async function importWithoutSignals(importer: RclImporter = importRclnodejs, distro: string | undefined = process.env['ROS_DISTRO'] || undefined): Promise<Rclnodejs> {
+export async function importWithoutSignals(importer: RclImporter = importRclnodejs, env: NodeJS.ProcessEnv = process.env): Promise<Rclnodejs> {
   const before = new Map(OWNED_SIGNALS.map((s) => [s, new Set(process.listeners(s))]));
   let mod: { default?: Rclnodejs } & Rclnodejs;
   try {
     mod = (await importer()) as { default?: Rclnodejs } & Rclnodejs;
   } catch (err) {
-    throw new SensebindError('UNAVAILABLE', `ROS 2 is not available: ${ros2UnavailableReason(err, distro)}`, { cause: err });
-  } finally {
+    throw new SensebindError('UNAVAILABLE', `ROS 2 is not available: ${ros2UnavailableReason(err, env)}`, { cause: err });
+  }
+  const rcl = mod.default ?? mod;
+  if (typeof rcl.removeSignalHandlers === 'function') {
+    rcl.removeSignalHandlers();
+  } else {
+    // Older rclnodejs: its listener is one the import added (a listener sensebind added meanwhile would
+    // go too; rclnodejs 2.x, which sensebind depends on, always has removeSignalHandlers).
     for (const s of OWNED_SIGNALS) {
       for (const l of process.listeners(s)) if (!before.get(s)!.has(l)) process.off(s, l as (...args: unknown[]) => void);
     }
   }
-  const rcl = mod.default ?? mod;
-  rcl.removeSignalHandlers?.();
   return rcl;
 }
 

@@ -21,13 +21,19 @@ export class StreamGaps {
     this.#last = stamp;
     if (last === undefined || stamp <= last) return 0;
     const dt = Number(stamp - last);
-    const period = this.#window.length >= MIN_SPACINGS ? Math.min(...this.#window) : 0;
     this.#window.push(dt);
     if (this.#window.length > WINDOW) this.#window.shift();
-    if (period === 0 || dt < 1.5 * period) return 0;
-    const missing = Math.round(dt / period) - 1;
+    if (this.#window.length < MIN_SPACINGS) return 0;
+    const period = Math.min(...this.#window);
+    // The first spacings are judged once the period is known (a start under load loses the most).
+    const judged = this.#window.length === MIN_SPACINGS ? this.#window : [dt];
+    let missing = 0;
+    for (const d of judged) {
+      if (d < 1.5 * period) continue;
+      missing += Math.round(d / period) - 1;
+      this.#gaps++;
+    }
     this.#lost += missing;
-    this.#gaps++;
     return missing;
   }
 
@@ -42,7 +48,7 @@ export class StreamGaps {
  * then right again; a steady loss is counted only for its first WINDOW messages, and said in the log).
  */
 const WINDOW = 64;
-/** Spacings seen before holes are judged (the first ones may straddle a loss). */
+/** Spacings seen before holes are judged; these first ones are judged together then. */
 const MIN_SPACINGS = 4;
 
 /** The header stamp of a ROS message object in ns, or 0n when it has none. */

@@ -75,15 +75,23 @@ describe.skipIf(!live.available)('sensor topics over real DDS', () => {
         ],
       }, env);
       const sent = (await pub.until('the publisher to finish', () => pub!.json<{ done?: Record<string, number> }>().find((l) => l.done)?.done, 30_000));
-      await new Promise((r) => setTimeout(r, 1000));
-      const d = await ros2SourceDetail(port);
       // Every message is accounted for: decoded, replaced in sensebind's newest-frame slot while another
       // converted (dropped, by design), skipped (audio before its AudioInfo; an ignored topic) or lost
       // before sensebind read it (a hole in the stamps: overwritten in the DDS queue, or never sent). A loss
       // of the very last message leaves no hole, hence the 1. How much is lost at which depth and load is
-      // a figure for bench/, not an assertion here (docs/ros2.md).
+      // a figure for bench/, not an assertion here (docs/ros2.md). On a loaded machine sensebind may still
+      // be working through its queues when the publisher is done: the counts are read once they settle.
+      const checked = ['/cam/rgb', '/cam/bgr', '/cam/jpeg', '/depth/mm', '/depth/m', '/imu', '/mic/audio'];
+      let d = new Map<string, number>();
       const accounted = (topic: string) => ['decoded', 'dropped', 'skipped', 'lost'].reduce((n, k) => n + (d.get(`${topic}.${k}`) ?? 0), 0);
-      for (const topic of ['/cam/rgb', '/cam/bgr', '/cam/jpeg', '/depth/mm', '/depth/m', '/imu', '/mic/audio']) {
+      for (let waited = 0, last = ''; waited < 20_000; waited += 500) {
+        await new Promise((r) => setTimeout(r, 500));
+        d = await ros2SourceDetail(port);
+        const now = JSON.stringify([...checked, '/imu_holes'].map(accounted));
+        if (checked.every((t) => sent[t]! - accounted(t) <= 1) || now === last) break;
+        last = now;
+      }
+      for (const topic of checked) {
         expect(sent[topic]! - accounted(topic), topic).toBeGreaterThanOrEqual(0);
         expect(sent[topic]! - accounted(topic), topic).toBeLessThanOrEqual(1);
         expect(d.get(`${topic}.decoded`), topic).toBeGreaterThan(0);
@@ -134,8 +142,7 @@ describe.skipIf(!live.available)('sensor topics over real DDS', () => {
         matchSeconds: 0.5,
         topics: [{ name: '/robot7/sensebind/concepts', type: 'std_msgs/msg/String', kind: 'string', rate: 1, count: 1, data: { op: 'add', concept: { id: 'kettle_whistle', label: 'kettle whistling', prompts: ['a kettle whistling'] } } }],
       }, env);
-      await node.until('the concept command applied', () => (node.stderr.includes('"msg":"concept command (ROS 2)"') ? true : undefined), 20_000);
-      expect(node.stderr).toMatch(/"command":"add","reply":\{"ok":true/);
+      await node.until('the concept command applied', () => (/"origin":"ros2","op":"add","id":"kettle_whistle".*"msg":"concept command applied"/.test(node.stderr) ? true : undefined), 20_000);
       expect(await matcherConcepts()).toBe(before + 1);
       expect(await node.stop('SIGINT'), node.stderr.slice(-2000)).toBe(0);
     } finally {

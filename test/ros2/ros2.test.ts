@@ -15,25 +15,38 @@ describe('loading rclnodejs', () => {
     expect(err).toBeInstanceOf(SensebindError);
     expect((err as SensebindError).code).toBe('UNAVAILABLE');
     expect((err as Error).message).toMatch(/^ROS 2 is not available: rclnodejs is not installed.*npm ci.*docs\/ros2\.md/);
-    expect(ros2UnavailableReason(new Error("Cannot find package 'rclnodejs'"), undefined)).toMatch(/ROS 2 is not sourced \(ROS_DISTRO unset\): source \/opt\/ros/);
-    expect(ros2UnavailableReason(new Error("Cannot find package 'rclnodejs'"), 'jazzy')).toMatch(/with ROS 2 jazzy sourced, run `npm ci` again/);
-    expect(ros2UnavailableReason(new Error('libfoo.so: cannot open shared object file'), 'jazzy')).toBe('rclnodejs does not load with ROS 2 jazzy: libfoo.so: cannot open shared object file');
+    expect(ros2UnavailableReason(new Error("Cannot find package 'rclnodejs'"), {})).toMatch(/ROS 2 is not sourced \(ROS_DISTRO unset\): source \/opt\/ros/);
+    expect(ros2UnavailableReason(new Error("Cannot find package 'rclnodejs'"), { ROS_DISTRO: 'jazzy' })).toMatch(/with ROS 2 jazzy sourced, run `npm ci` again/);
+    expect(ros2UnavailableReason(new Error('libfoo.so: cannot open shared object file'), { ROS_DISTRO: 'jazzy' })).toBe('rclnodejs does not load with ROS 2 jazzy: libfoo.so: cannot open shared object file');
   });
 
-  it('installed: initialised once, and its SIGINT listener is removed (sensebind owns SIGINT/SIGTERM)', async () => {
+  it('installed: initialised once, its SIGINT handler removed (sensebind owns SIGINT/SIGTERM), sensebind\'s own kept', async () => {
     let inits = 0;
     const theirs = () => undefined;
+    const ours = () => undefined;
     const fake = { init: async () => void inits++, removeSignalHandlers: () => process.off('SIGINT', theirs) };
-    const before = process.listenerCount('SIGINT');
     const load = createRclnodejsLoader(async () => {
       process.on('SIGINT', theirs); // what rclnodejs does at import
-      process.on('SIGTERM', theirs);
+      process.on('SIGINT', ours); // sensebind's service installing its handlers while the import runs
       return { default: fake };
     });
     const [a, b] = await Promise.all([load(), load()]);
     expect(a).toBe(fake);
     expect(b).toBe(fake);
     expect(inits).toBe(1);
+    expect(process.listeners('SIGINT')).not.toContain(theirs);
+    expect(process.listeners('SIGINT')).toContain(ours);
+    process.off('SIGINT', ours);
+  });
+
+  it('an rclnodejs without removeSignalHandlers: the SIGINT/SIGTERM listeners its import added are removed', async () => {
+    const theirs = () => undefined;
+    const before = process.listenerCount('SIGINT');
+    await createRclnodejsLoader(async () => {
+      process.on('SIGINT', theirs);
+      process.on('SIGTERM', theirs);
+      return { init: async () => undefined };
+    })();
     expect(process.listenerCount('SIGINT')).toBe(before);
     expect(process.listeners('SIGTERM')).not.toContain(theirs);
   });

@@ -34,6 +34,14 @@ describe('StreamGaps: middleware loss from header stamp holes', () => {
     expect(g.stats().lost).toBe(kept.at(-1)! + 1 - kept.length);
   });
 
+  it('holes in the very first messages (a start under load) are counted once the period is known', () => {
+    const g = new StreamGaps();
+    const kept = [0, 3, 4, 5, 6, 7, 8, 12, 13];
+    const lost = kept.map((i) => g.push(t0 + BigInt(i) * 66n * MS)).reduce((a, b) => a + b, 0);
+    expect(lost).toBe(2 + 3);
+    expect(g.stats()).toMatchObject({ lost: 5, gaps: 2 });
+  });
+
   it('unstamped and reordered messages teach nothing', () => {
     const g = new StreamGaps();
     expect([g.push(0n), g.push(t0), g.push(t0 - MS), g.push(t0 + 5n * MS)]).toEqual([0, 0, 0, 0]);
