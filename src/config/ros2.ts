@@ -74,10 +74,11 @@ export const ros2Schema = z
     /**
      * A topic whose header stamps are further than `stampToleranceSeconds` from the node's clock (a device
      * boot clock, a recording's stamps without use_sim_time): map = shift that topic's stamps onto the node
-     * clock, keeping their spacing (default); receive = use the receive time; keep = use them as they are
-     * (the windows then stay empty). Always said once per topic, naming the offset.
+     * clock by one fixed offset, keeping their spacing (default); refuse = skip its messages (counted);
+     * keep = use them as they are (the windows then stay empty). Said once per topic with the offset
+     * (the rule of src/core/topic-clocks.ts, as for bags).
      */
-    stampPolicy: z.enum(['map', 'receive', 'keep']).default('map'),
+    stampPolicy: z.enum(['map', 'refuse', 'keep']).default('map'),
     stampToleranceSeconds: z.number().positive().default(5),
   })
   .prefault({});

@@ -9,18 +9,15 @@ import { errorMessage } from '../core/errors.js';
 import { resolveBundled } from '../config/paths.js';
 import { MODALITIES } from '../core/types.js';
 import { loadManifest } from '../embed/manifest.js';
-import { probeProvider, type ProviderName, type ProviderProbe } from '../embed/providers.js';
+import { probeProviders } from '../embed/providers.js';
 import type { Check, CheckResult } from './checks.js';
 
-/** Whether a provider can run here; a parameter so GPU and CPU-only machines test both outcomes. */
-export type ProviderProbeFn = (provider: ProviderName) => Promise<ProviderProbe>;
-
 /** One line per configured provider; a provider that does not load is a warning while a later one does. */
-export const providersCheck = (probe: ProviderProbeFn = probeProvider): Check => async (config) => {
+export const checkProviders: Check = async (config) => {
   const chain = config.model.providers;
-  const probes: ProviderProbe[] = [];
+  let probes;
   try {
-    for (const p of chain) probes.push(await probe(p));
+    probes = await probeProviders(chain);
   } catch (err) {
     return { name: 'providers', status: 'fail', detail: `onnxruntime-node cannot probe providers: ${errorMessage(err)}` };
   }
@@ -35,8 +32,6 @@ export const providersCheck = (probe: ProviderProbeFn = probeProvider): Check =>
   }
   return results;
 };
-
-export const checkProviders: Check = providersCheck();
 
 /** Size of the graph plus its external data files. */
 function mib(paths: string[]): string {

@@ -16,7 +16,7 @@ import { defaultQosDepth } from '../ros2/qos-depth.js';
 import { qosMismatches } from '../ros2/qos-match.js';
 import { StreamGaps, headerStampNs } from '../ros2/stream-gaps.js';
 import type { QosProfile } from '../bag/qos.js';
-import { StampGuard } from '../ros2/stamp-guard.js';
+import { TopicClocks } from '../core/topic-clocks.js';
 import type { Ros2Subscription, Ros2Transport } from '../ros2/transport.js';
 import { emptySourceStats, type SampleSink, type SampleSource, type SourceStats } from './source.js';
 
@@ -65,7 +65,7 @@ export class Ros2Source implements SampleSource {
   #discovery: NodeJS.Timeout | undefined;
   #stopped = false;
   #unavailable: string | undefined;
-  #guard: StampGuard;
+  #clocks: TopicClocks | undefined;
   #qosTimer: NodeJS.Timeout | undefined;
   #beforeClock = 0;
 
@@ -74,7 +74,8 @@ export class Ros2Source implements SampleSource {
     this.#session = options.session;
     this.#log = options.logger ?? silentLogger();
     this.#clock = options.clock ?? options.session.clock;
-    this.#guard = new StampGuard(options.config.stampPolicy, options.config.stampToleranceSeconds, this.#log);
+    const { stampPolicy, stampToleranceSeconds } = options.config;
+    this.#clocks = stampPolicy === 'keep' ? undefined : new TopicClocks({ mode: stampPolicy, toleranceSeconds: stampToleranceSeconds, receiveClock: 'node clock', logger: this.#log });
     this.#maxQueue = options.maxQueue ?? 256;
     this.#discoveryMs = (options.discoverySeconds ?? 2) * 1000;
   }
@@ -98,6 +99,7 @@ export class Ros2Source implements SampleSource {
       topics,
       audioInfoTopics: infoTopics,
       audioFormat: af.enabled ? { channels: af.channels, rate: af.sampleRate, sampleFormat: af.sampleFormat, codingFormat: 'WAVE' } : undefined,
+      ...(this.#clocks ? { stampPolicy: this.#clocks } : {}),
       logger: this.#log,
     });
     this.#stats.connected = true;
@@ -218,7 +220,6 @@ export class Ros2Source implements SampleSource {
       switch (result.kind) {
         case 'sample':
           this.#stats.decoded++;
-          result.sample.stamp = this.#guard.adjust(state.topic, result.sample.stamp, next.stamp);
           try {
             this.#onSample?.(result.sample);
           } catch (err) {
@@ -271,7 +272,10 @@ export class Ros2Source implements SampleSource {
       if (s.mismatched > 0) detail[`${s.topic}.qosMismatch`] = s.mismatched;
     }
     detail['lost'] = lost;
-    Object.assign(detail, this.#guard.stats());
+    for (const [topic, c] of Object.entries(this.#clocks?.report() ?? {})) {
+      detail[`${topic}.clockOffsetSeconds`] = c.offsetSeconds;
+      detail[`${topic}.clockJumps`] = c.jumps;
+    }
     if (this.#beforeClock > 0) detail['beforeClock'] = this.#beforeClock;
     return { ...this.#stats, detail };
   }

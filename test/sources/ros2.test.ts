@@ -46,7 +46,7 @@ describe('Ros2Source over a bag played into the loopback transport', () => {
     // types: cam0 from the graph (advertised before the source starts), the others from config
     transport.advertise(TOPICS.cam0, 'sensor_msgs/msg/Image');
     // The bag is played as fast as it reads, so its stamps are kept as recorded (the default policy would
-    // map them onto the wall clock: test/ros2/stamp-guard.test.ts).
+    // map them onto the wall clock: src/core/topic-clocks.ts).
     const config = ros2Schema.parse({
       enabled: true,
       stampPolicy: 'keep',
