@@ -1,7 +1,8 @@
 /**
  * Writes rosbag2-style MCAP: profile `ros2`, one `ros2msg` schema per type, one `cdr` channel per topic
- * with `offered_qos_profiles` metadata, zstd-compressed chunks with message and chunk indexes, so
- * `ros2 bag play/info`, Foxglove and sensebind's own reader all accept it.
+ * with `offered_qos_profiles` metadata, zstd-compressed chunks with message and chunk indexes, and at the
+ * end the `rosbag2` metadata record rosbag2 itself writes (its bag metadata as YAML, src/bag/rosbag2-metadata.ts),
+ * so `ros2 bag play/info`, Foxglove and sensebind's own reader all accept it.
  *
  * Deterministic: the same calls produce the same bytes (no wall clock, no host name; log and publish
  * time are the caller's stamp), which the simulator relies on (same seed = same bag).
@@ -18,6 +19,7 @@ import * as zstd from '@foxglove/wasm-zstd';
 import { SensebindError, errorMessage } from '../core/errors.js';
 import { messageDefinition } from './msg-defs.js';
 import { offeredQosYaml, type QosProfile } from './qos.js';
+import { rosbag2MetadataYaml } from './rosbag2-metadata.js';
 
 export interface Ros2McapWriterOptions {
   /** Chunk compression. @default 'zstd' */
@@ -30,11 +32,14 @@ export interface Ros2McapWriterOptions {
   definitions?: Record<string, string>;
   /** MCAP header `library` field. @default 'sensebind' */
   library?: string;
+  /** `ros_distro` of the rosbag2 metadata record. @default 'jazzy' (the metadata version written is Jazzy's) */
+  rosDistro?: string;
 }
 
 interface TopicState {
   channelId: number;
   type: string;
+  qos: QosProfile | undefined;
   serializer: MessageWriter;
   sequence: number;
 }
@@ -51,16 +56,20 @@ export class Ros2McapWriter {
   #chain: Promise<void> = Promise.resolve();
   #failure: unknown;
   #closed = false;
+  #rosDistro: string;
+  #first: bigint | undefined;
+  #last: bigint | undefined;
 
-  private constructor(path: string, file: FileHandle, writer: McapWriter, definitions: Record<string, string>) {
+  private constructor(path: string, file: FileHandle, writer: McapWriter, definitions: Record<string, string>, rosDistro: string) {
     this.path = path;
     this.#file = file;
     this.#writer = writer;
     this.#definitions = definitions;
+    this.#rosDistro = rosDistro;
   }
 
   static async open(path: string, options: Ros2McapWriterOptions = {}): Promise<Ros2McapWriter> {
-    const { compression = 'zstd', zstdLevel = 3, chunkSize = 1024 * 1024, definitions = {}, library = 'sensebind' } = options;
+    const { compression = 'zstd', zstdLevel = 3, chunkSize = 1024 * 1024, definitions = {}, library = 'sensebind', rosDistro = 'jazzy' } = options;
     if (compression === 'zstd') await zstd.isLoaded;
     let file: FileHandle;
     try {
@@ -83,7 +92,7 @@ export class Ros2McapWriter {
       await file.close();
       throw new SensebindError('IO', `cannot write bag header to ${path}: ${errorMessage(err)}`, { cause: err });
     }
-    return new Ros2McapWriter(path, file, writer, { ...definitions });
+    return new Ros2McapWriter(path, file, writer, { ...definitions }, rosDistro);
   }
 
   /**
@@ -108,7 +117,7 @@ export class Ros2McapWriter {
     }
     const serializer = this.#serializerFor(type, definition);
     const channelId = this.#nextChannelId++;
-    this.#topics.set(topic, { channelId, type, serializer, sequence: 0 });
+    this.#topics.set(topic, { channelId, type, qos, serializer, sequence: 0 });
     let schemaId = this.#schemas.get(type);
     if (schemaId === undefined) {
       const pending = this.#enqueue(() =>
@@ -146,6 +155,8 @@ export class Ros2McapWriter {
       );
     }
     const sequence = state.sequence++;
+    if (this.#first === undefined || stampNs < this.#first) this.#first = stampNs;
+    if (this.#last === undefined || stampNs > this.#last) this.#last = stampNs;
     await this.#enqueue(() =>
       this.#writer.addMessage({ channelId: state.channelId, sequence, logTime: stampNs, publishTime: stampNs, data }),
     );
@@ -155,7 +166,14 @@ export class Ros2McapWriter {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
+    const serialized = rosbag2MetadataYaml({
+      start: this.#first,
+      end: this.#last,
+      rosDistro: this.#rosDistro,
+      topics: [...this.#topics].map(([name, t]) => ({ name, type: t.type, qos: t.qos, count: t.sequence })),
+    });
     try {
+      await this.#enqueue(() => this.#writer.addMetadata({ name: 'rosbag2', metadata: new Map([['serialized_metadata', serialized]]) }));
       await this.#enqueue(() => this.#writer.end());
     } finally {
       await this.#file.close();

@@ -1,7 +1,7 @@
 /**
  * The `ros2` config section (issue 7). ROS 2 is off until `enabled` is true, so sensebind runs (serial,
- * bag replay) on machines without ROS 2. Sensor subscriptions default to SensorDataQoS (best effort,
- * keep last 5): a best-effort subscriber matches both reliable and best-effort publishers (REP-2003).
+ * bag replay) on machines without ROS 2. Sensor subscriptions default to best effort (as SensorDataQoS)
+ * with a keep-last depth sized for the type (src/ros2/qos-depth.ts): a best-effort subscriber matches both reliable and best-effort publishers (REP-2003).
  * Reference: docs/config.md ("ros2"); how to run on a robot: docs/ros2.md.
  */
 import { z } from 'zod';
@@ -15,8 +15,12 @@ export const ros2QosSchema = z
     reliability: z.enum(['best_effort', 'reliable']).default('best_effort'),
     /** transient_local also receives the last message published before sensebind started (latched). */
     durability: z.enum(['volatile', 'transient_local']).default('volatile'),
-    /** keep-last queue depth. */
-    depth: z.number().int().positive().default(5),
+    /**
+     * keep-last queue depth; absent = sized for the message type (docs/ros2.md): 400 for IMU (2 s at
+     * 200 Hz), 100 for audio chunks, 5 for images (only the newest frame is used), 10 otherwise. The
+     * queue must hold what arrives while the event loop is busy, or DDS discards the oldest unseen.
+     */
+    depth: z.number().int().positive().optional(),
   })
   .prefault({});
 
@@ -76,6 +80,20 @@ export const ros2Schema = z
     scoresTopic: z.string().default('~/scores'),
     /** Concept commands in (std_msgs/String with a JSON command, see docs/ros2.md); empty = off. */
     conceptsTopic: z.string().default('~/concepts'),
+    /**
+     * Node time from /clock (as `ros2 bag play --clock` or a simulator publishes it) instead of the wall
+     * clock; the ROS parameter `--ros-args -p use_sim_time:=true` turns it on too.
+     */
+    useSimTime: z.boolean().default(false),
+    /**
+     * A topic whose header stamps are further than `stampToleranceSeconds` from the node's clock (a device
+     * boot clock, a recording's stamps without use_sim_time): map = shift that topic's stamps onto the node
+     * clock by one fixed offset, keeping their spacing (default); refuse = skip its messages (counted);
+     * keep = use them as they are (the windows then stay empty). Said once per topic with the offset
+     * (the rule of src/core/topic-clocks.ts, as for bags).
+     */
+    stampPolicy: z.enum(['map', 'refuse', 'keep']).default('map'),
+    stampToleranceSeconds: z.number().positive().default(5),
   })
   .prefault({});
 

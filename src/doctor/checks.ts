@@ -10,6 +10,8 @@ import { checkModelFiles, checkProviders } from './model-checks.js';
 import { resolveBundled } from '../config/paths.js';
 import { listSerialPorts } from '../serial/port-select.js';
 import { wasmUnavailableReason } from '../preprocess/wasm/kernels.js';
+import { importRclnodejs, importWithoutSignals, type RclImporter } from '../ros2/load-rclnodejs.js';
+import { describeRos2Environment, ros2Environment } from '../ros2/environment.js';
 
 export type CheckStatus = 'ok' | 'warn' | 'fail';
 
@@ -48,18 +50,27 @@ export const checkPreprocessKernels: Check = async () => {
     : { name: 'preprocess kernels', status: 'warn', detail: `TypeScript fallback, camera-like windows about 5x slower: ${reason}` };
 };
 
-export const checkRos2: Check = async () => {
-  const distro = process.env['ROS_DISTRO'];
-  try {
-    // rclnodejs is an optional dependency that only installs where ROS 2 is sourced.
-    const moduleName = 'rclnodejs';
-    await import(moduleName);
-    return { name: 'ros2', status: 'ok', detail: `rclnodejs loads; ROS_DISTRO=${distro ?? '(unset)'}` };
-  } catch (err) {
-    const why = distro === undefined ? 'ROS 2 is not sourced (ROS_DISTRO unset)' : `rclnodejs does not load: ${errorMessage(err).split('\n')[0]}`;
-    return { name: 'ros2', status: 'warn', detail: `ROS 2 not available: ${why}; bag replay and serial still work` };
-  }
-};
+/** `ros2Check()` with the real rclnodejs; the importer is a parameter so both outcomes are tested everywhere. */
+export function ros2Check(importer: RclImporter = importRclnodejs, environment: NodeJS.ProcessEnv = process.env): Check {
+  const check: Check = async () => {
+    const env = ros2Environment(environment);
+    try {
+      // rclnodejs is an optional dependency that only installs where ROS 2 is sourced.
+      await importWithoutSignals(importer, environment);
+    } catch (err) {
+      const why = env.distro === undefined ? 'ROS 2 is not sourced (ROS_DISTRO unset)' : errorMessage(err).replace(/^ROS 2 is not available: /, '');
+      return { name: 'ros2', status: 'warn', detail: `ROS 2 not available: ${why}; bag replay and serial still work` };
+    }
+    if (env.distro === undefined) {
+      return { name: 'ros2', status: 'warn', detail: 'rclnodejs is installed but ROS_DISTRO is unset: source /opt/ros/<distro>/setup.bash before starting sensebind' };
+    }
+    return { name: 'ros2', status: 'ok', detail: describeRos2Environment(env) };
+  };
+  Object.defineProperty(check, 'name', { value: 'checkRos2' });
+  return check;
+}
+
+export const checkRos2: Check = ros2Check();
 
 export const checkSerial: Check = async (config) => {
   // listSerialPorts falls back to sysfs where udev is missing (containers), so this never throws.

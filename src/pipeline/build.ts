@@ -235,6 +235,8 @@ export async function buildAgent(pipeline: Pipeline, config: Config, options: Bu
       sinks,
       hopSeconds,
       clock,
+      // live: the ROS 2 node's time (/clock under use_sim_time, else the wall clock)
+      ...(ros2 && clock === 'wall' ? { wallClock: ros2.session.clock } : {}),
       busy: asFastAsPossible ? 'wait' : 'skip',
       drop: options.drop ?? [],
       ...(options.onTick || live

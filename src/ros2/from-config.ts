@@ -41,6 +41,7 @@ export function ros2FromConfig(config: Config, options: Ros2FromConfigOptions = 
   const session = new Ros2Session({
     node: r.node,
     namespace: r.namespace,
+    useSimTime: r.useSimTime,
     parameters: { robot_id: config.robot.id, model_dir: config.model.dir, config_path: options.configPath ?? '' },
     createTransport: options.createTransport,
     logger,

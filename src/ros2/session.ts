@@ -5,6 +5,7 @@
  */
 import { SensebindError, errorMessage } from '../core/errors.js';
 import { silentLogger, type Logger } from '../core/log.js';
+import { Ros2NodeClock } from './node-clock.js';
 import { RclnodejsTransport } from './rclnodejs-transport.js';
 import type { ParameterValue, Ros2Transport } from './transport.js';
 
@@ -15,13 +16,17 @@ export interface Ros2SessionOptions {
   namespace?: string;
   /** Read-only node parameters describing the main settings (e.g. robot_id, model_dir). @default {} */
   parameters?: Record<string, ParameterValue>;
+  /** Node time from /clock (the use_sim_time parameter). @default false */
+  useSimTime?: boolean;
   /** Makes the transport. @default rclnodejs (RclnodejsTransport.create) */
-  createTransport?: (options: { node: string; namespace: string }) => Promise<Ros2Transport>;
+  createTransport?: (options: { node: string; namespace: string; useSimTime: boolean }) => Promise<Ros2Transport>;
   /** @default silent */
   logger?: Logger;
 }
 
 export class Ros2Session {
+  /** The agent clock of this process: the node's ROS time once the node is up (see Ros2NodeClock). */
+  readonly clock = new Ros2NodeClock();
   #options: Ros2SessionOptions;
   #log: Logger;
   #transport: Promise<Ros2Transport | undefined> | undefined;
@@ -44,15 +49,16 @@ export class Ros2Session {
   }
 
   async #open(): Promise<Ros2Transport | undefined> {
-    const { node = 'sensebind', namespace = '', parameters = {}, createTransport = (o) => RclnodejsTransport.create(o) } = this.#options;
+    const { node = 'sensebind', namespace = '', parameters = {}, useSimTime = false, createTransport = (o) => RclnodejsTransport.create(o) } = this.#options;
     try {
-      const transport = await createTransport({ node, namespace });
+      const transport = await createTransport({ node, namespace, useSimTime });
+      this.clock.attach(transport);
       try {
         transport.declareParameters(parameters);
       } catch (err) {
         this.#log.warn({ err: errorMessage(err) }, 'could not declare ROS 2 parameters');
       }
-      this.#log.info({ node, namespace, transport: transport.description }, 'ROS 2 node started');
+      this.#log.info({ node, namespace, transport: transport.description, simTime: this.clock.simTime }, 'ROS 2 node started');
       return transport;
     } catch (err) {
       this.#unavailable = err instanceof SensebindError ? err.message : `ROS 2 is not available: ${errorMessage(err)}`;

@@ -11,11 +11,20 @@ export type { QosProfile };
 
 export interface Ros2Publisher {
   publish(message: object): void;
+  /** Blocks until reliable subscribers acknowledged everything published, or `timeoutMs`; false on timeout. */
+  waitForAllAcked?(timeoutMs: number): boolean;
 }
 
 export interface Ros2Subscription {
   readonly topic: string;
   close(): void;
+}
+
+export interface PublisherQos {
+  /** The publishing node, /namespace/name. */
+  node: string;
+  reliability: 'reliable' | 'best_effort' | 'other';
+  durability: 'volatile' | 'transient_local' | 'other';
 }
 
 /** Values of node parameters sensebind declares (read-only settings, for `ros2 param get`). */
@@ -33,5 +42,12 @@ export interface Ros2Transport {
   /** Creates a publisher; throws SensebindError('UNAVAILABLE') when the type is not installed. */
   publisher(topic: string, type: string, qos: QosProfile): Ros2Publisher;
   declareParameters(values: Record<string, ParameterValue>): void;
+  /**
+   * The node's ROS time in ns since the epoch: the last /clock message when use_sim_time is on (0 before
+   * the first), else the system clock. Absent on transports without a ROS clock (loopback).
+   */
+  rosTime?(): { now: bigint; simTime: boolean };
+  /** The offered QoS of every publisher of `topic` in the graph (to explain a subscription that never matches). */
+  publishersQos?(topic: string): PublisherQos[];
   close(): Promise<void>;
 }

@@ -5,6 +5,12 @@
  * `~/classification` for ROS tools that understand detections. Publishing is local to the node (DDS
  * queues it), so write() resolves at once; without ROS 2 or without vision_msgs the affected output is
  * off, counted and logged once, and the other outputs keep going.
+ *
+ * The publishers are created with the sink (when the node comes up), not at the first event, so tools
+ * that discover topics from the graph can subscribe before anything happened. flush() waits until the
+ * reliable subscribers have acknowledged what was published (bounded), so the events ended at shutdown
+ * are delivered before the node is destroyed. An event that could not be published is counted as
+ * dropped (and as an error): a stop that dropped events is not clean.
  */
 import type { SenseEvent } from '../core/types.js';
 import { errorMessage } from '../core/errors.js';
@@ -47,6 +53,12 @@ export class Ros2EventSink implements EventSink {
     this.#config = options.config;
     this.#session = options.session;
     this.#log = options.logger ?? silentLogger();
+    void this.#open(); // never rejects: every failure is logged and counted inside
+  }
+
+  /** Resolves once the publishers exist (or are known to be unavailable). */
+  async ready(): Promise<void> {
+    await this.#open();
   }
 
   #open(): Promise<{ events?: Ros2Publisher; classification?: Ros2Publisher }> {
@@ -90,6 +102,7 @@ export class Ros2EventSink implements EventSink {
       this.#stats.written++;
     } catch (err) {
       this.#stats.errors++;
+      this.#stats.dropped++;
       if (!this.#errorLogged) {
         this.#errorLogged = true;
         this.#log.error({ err: errorMessage(err) }, 'publishing an event on ROS 2 failed; further failures are counted, not logged');
@@ -97,8 +110,23 @@ export class Ros2EventSink implements EventSink {
     }
   }
 
-  async flush(): Promise<void> {
-    // publish() hands the message to the middleware synchronously; nothing is buffered here
+  /**
+   * Waits until reliable subscribers acknowledged every event published (at most `deadlineMs`, 2 s by
+   * default). The wait blocks the event loop (rmw's wait_for_all_acked is synchronous); it is called at
+   * stop and takes milliseconds on a healthy graph. Without subscribers it returns at once.
+   */
+  async flush(deadlineMs = 2000): Promise<void> {
+    const pubs = await this.#open();
+    for (const [topic, pub] of [[this.#config.eventsTopic, pubs.events], [this.#config.classificationTopic, pubs.classification]] as const) {
+      if (pub?.waitForAllAcked === undefined) continue;
+      try {
+        if (!pub.waitForAllAcked(Math.max(1, Math.min(deadlineMs, 2000)))) {
+          this.#log.warn({ topic, deadlineMs }, 'not every ROS 2 subscriber acknowledged the events before the deadline');
+        }
+      } catch (err) {
+        this.#log.debug({ topic, err: errorMessage(err) }, 'waiting for ROS 2 acknowledgements is not supported here');
+      }
+    }
   }
 
   async close(): Promise<void> {

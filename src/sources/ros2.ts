@@ -5,20 +5,25 @@
  * and IMU messages queue (bounded) because a gap in a continuous stream is worse than latency.
  * Without ROS 2 the source logs why once, reports connected=false, and the agent runs its other sources.
  */
-import { MonotonicClock, type Clock } from '../core/clock.js';
+import type { Clock } from '../core/clock.js';
 import { errorMessage } from '../core/errors.js';
 import { silentLogger, type Logger } from '../core/log.js';
 import type { Ros2Config, Ros2TopicConfig } from '../config/ros2.js';
 import { MessageConverter, type TopicMapping } from '../decode/converter.js';
 import { shortTypeName } from '../decode/ros-type.js';
 import type { Ros2Session } from '../ros2/session.js';
+import { defaultQosDepth } from '../ros2/qos-depth.js';
+import { qosMismatches } from '../ros2/qos-match.js';
+import { StreamGaps, headerStampNs } from '../ros2/stream-gaps.js';
+import type { QosProfile } from '../bag/qos.js';
+import { TopicClocks } from '../core/topic-clocks.js';
 import type { Ros2Subscription, Ros2Transport } from '../ros2/transport.js';
 import { emptySourceStats, type SampleSink, type SampleSource, type SourceStats } from './source.js';
 
 export interface Ros2SourceOptions {
   config: Ros2Config;
   session: Ros2Session;
-  /** Receive stamps (used when a header stamp is zero). @default MonotonicClock */
+  /** Receive stamps (used when a header stamp is zero, and to judge header stamps). @default the session's node clock */
   clock?: Clock;
   /** Most audio/IMU messages waiting per topic before drops. @default 256 */
   maxQueue?: number;
@@ -32,10 +37,16 @@ const FRAME_TYPES = new Set(['sensor_msgs/Image', 'sensor_msgs/CompressedImage']
 interface TopicState {
   topic: string;
   type: string;
+  qos: QosProfile;
   frames: boolean;
   busy: boolean;
   queue: Array<{ message: unknown; stamp: bigint }>;
   dropped: number;
+  received: number;
+  /** Messages the middleware lost before sensebind read them (header stamp holes). */
+  gaps: StreamGaps;
+  /** Publishers whose QoS can never match this subscription (0 until checked). */
+  mismatched: number;
 }
 
 export class Ros2Source implements SampleSource {
@@ -54,14 +65,19 @@ export class Ros2Source implements SampleSource {
   #discovery: NodeJS.Timeout | undefined;
   #stopped = false;
   #unavailable: string | undefined;
+  #clocks: TopicClocks | undefined;
+  #qosTimer: NodeJS.Timeout | undefined;
+  #beforeClock = 0;
 
   constructor(options: Ros2SourceOptions) {
     this.#config = options.config;
     this.#session = options.session;
-    this.#clock = options.clock ?? new MonotonicClock();
+    this.#log = options.logger ?? silentLogger();
+    this.#clock = options.clock ?? options.session.clock;
+    const { stampPolicy, stampToleranceSeconds } = options.config;
+    this.#clocks = stampPolicy === 'keep' ? undefined : new TopicClocks({ mode: stampPolicy, toleranceSeconds: stampToleranceSeconds, receiveClock: 'node clock', logger: this.#log });
     this.#maxQueue = options.maxQueue ?? 256;
     this.#discoveryMs = (options.discoverySeconds ?? 2) * 1000;
-    this.#log = options.logger ?? silentLogger();
   }
 
   async start(onSample: SampleSink): Promise<void> {
@@ -83,6 +99,7 @@ export class Ros2Source implements SampleSource {
       topics,
       audioInfoTopics: infoTopics,
       audioFormat: af.enabled ? { channels: af.channels, rate: af.sampleRate, sampleFormat: af.sampleFormat, codingFormat: 'WAVE' } : undefined,
+      ...(this.#clocks ? { stampPolicy: this.#clocks } : {}),
       logger: this.#log,
     });
     this.#stats.connected = true;
@@ -121,20 +138,60 @@ export class Ros2Source implements SampleSource {
   }
 
   #subscribe(transport: Ros2Transport, t: Ros2TopicConfig, resolved: string, type: string): void {
-    const state: TopicState = { topic: resolved, type, frames: FRAME_TYPES.has(shortTypeName(type)), busy: false, queue: [], dropped: 0 };
+    const qos = { ...t.qos, depth: t.qos.depth ?? defaultQosDepth(type) };
+    const state: TopicState = { topic: resolved, type, qos, frames: FRAME_TYPES.has(shortTypeName(type)), busy: false, queue: [], dropped: 0, received: 0, gaps: new StreamGaps(), mismatched: 0 };
     try {
-      const sub = transport.subscribe(resolved, type, t.qos, (message) => this.#receive(state, message));
+      const sub = transport.subscribe(resolved, type, qos, (message) => this.#receive(state, message));
       this.#subs.push(sub);
       this.#states.set(resolved, state);
-      this.#log.info({ topic: resolved, type, qos: t.qos }, 'subscribed');
+      this.#log.info({ topic: resolved, type, qos }, 'subscribed');
+      this.#watchQos(transport);
     } catch (err) {
       this.#log.error({ topic: resolved, type, err: errorMessage(err) }, 'cannot subscribe; the other topics keep running');
     }
   }
 
+  /**
+   * While a subscription has received nothing, looks in the graph for publishers whose QoS can never match
+   * it (a reliable subscription, a best-effort driver): said once per topic with the fix, counted.
+   */
+  #watchQos(transport: Ros2Transport): void {
+    if (this.#qosTimer !== undefined || transport.publishersQos === undefined) return;
+    const check = () => {
+      for (const state of this.#states.values()) {
+        if (state.received > 0 || state.mismatched > 0) continue;
+        try {
+          const problems = qosMismatches(state.topic, state.qos, transport.publishersQos!(state.topic));
+          if (problems.length === 0) continue;
+          state.mismatched = problems.length;
+          for (const p of problems) this.#log.error({ topic: state.topic }, p);
+        } catch (err) {
+          this.#log.debug({ topic: state.topic, err: errorMessage(err) }, 'cannot read the publishers of a topic');
+        }
+      }
+    };
+    this.#qosTimer = setInterval(check, this.#discoveryMs);
+    this.#qosTimer.unref();
+    setImmediate(check);
+  }
+
   #receive(state: TopicState, message: unknown): void {
     if (this.#stopped) return;
     this.#stats.received++;
+    state.received++;
+    const lost = state.gaps.push(headerStampNs(message));
+    if (lost > 0 && state.gaps.stats().gaps === 1) {
+      this.#log.warn(
+        { topic: state.topic, lost, depth: state.qos.depth },
+        'messages lost before sensebind read them (a hole in the header stamps): the subscription queue overflowed or the link drops; raise ros2.topics[].qos.depth if it repeats. Further losses are counted, not logged',
+      );
+    }
+    if (!this.#session.clock.started) {
+      // use_sim_time before the first /clock: ROS time is 0, nothing can be aged or stamped yet
+      this.#stats.skipped++;
+      if (this.#beforeClock++ === 0) this.#log.warn({ topic: state.topic }, 'use_sim_time is on and no /clock yet: messages are skipped until time starts (ros2 bag play --clock)');
+      return;
+    }
     const stamp = this.#clock.now();
     if (state.busy) {
       if (state.frames && state.queue.length > 0) {
@@ -186,6 +243,7 @@ export class Ros2Source implements SampleSource {
   async stop(): Promise<void> {
     this.#stopped = true;
     if (this.#discovery !== undefined) clearTimeout(this.#discovery);
+    if (this.#qosTimer !== undefined) clearInterval(this.#qosTimer);
     for (const s of this.#subs) {
       try {
         s.close();
@@ -205,7 +263,20 @@ export class Ros2Source implements SampleSource {
       detail[`${topic}.skipped`] = c.skipped;
       detail[`${topic}.bad`] = c.bad;
     }
-    for (const s of this.#states.values()) if (s.dropped > 0) detail[`${s.topic}.dropped`] = s.dropped;
+    let lost = 0;
+    for (const s of this.#states.values()) {
+      if (s.dropped > 0) detail[`${s.topic}.dropped`] = s.dropped;
+      const g = s.gaps.stats();
+      detail[`${s.topic}.lost`] = g.lost;
+      lost += g.lost;
+      if (s.mismatched > 0) detail[`${s.topic}.qosMismatch`] = s.mismatched;
+    }
+    detail['lost'] = lost;
+    for (const [topic, c] of Object.entries(this.#clocks?.report() ?? {})) {
+      detail[`${topic}.clockOffsetSeconds`] = c.offsetSeconds;
+      detail[`${topic}.clockJumps`] = c.jumps;
+    }
+    if (this.#beforeClock > 0) detail['beforeClock'] = this.#beforeClock;
     return { ...this.#stats, detail };
   }
 }

@@ -10,6 +10,7 @@ import { MessageReader } from '@foxglove/rosmsg2-serialization';
 import { Ros2McapWriter } from '../../src/bag/mcap-writer.js';
 import { MSG_DEFINITIONS, MSG_SEPARATOR } from '../../src/bag/msg-defs.js';
 import { toRosTime } from '../../src/bag/ros-time.js';
+import { parse as parseYaml } from 'yaml';
 
 let dir: string;
 beforeAll(async () => {
@@ -100,6 +101,24 @@ describe('Ros2McapWriter', () => {
         if (ch.topic === '/sensebind/truth') expect(msg).toEqual({ data: '{"label":"x"}' });
       }
       expect(Object.fromEntries(counts)).toEqual({ '/cam/image_raw': 50, '/imu/data_raw': 50, '/sensebind/truth': 1 });
+      // rosbag2's own metadata record (what `ros2 bag info` reads: distro, span, per-topic counts)
+      const records = [];
+      for await (const r of reader.readMetadata()) records.push(r);
+      expect(records.map((r) => r.name)).toEqual(['rosbag2']);
+      const meta = parseYaml(records[0]!.metadata.get('serialized_metadata')!) as {
+        version: number; storage_identifier: string; ros_distro: string; message_count: number;
+        duration: { nanoseconds: number }; starting_time: { nanoseconds_since_epoch: number }; relative_file_paths: string[];
+        topics_with_message_count: Array<{ topic_metadata: { name: string; type: string; offered_qos_profiles: Array<{ reliability: number; depth: number }> }; message_count: number }>;
+      };
+      expect(meta).toMatchObject({ version: 9, storage_identifier: 'mcap', ros_distro: 'jazzy', message_count: 101 });
+      expect(meta.duration.nanoseconds).toBe(490_000_001);
+      expect(String(records[0]!.metadata.get('serialized_metadata'))).toContain('nanoseconds_since_epoch: 1700000000000000000');
+      expect(meta.topics_with_message_count.map((t) => [t.topic_metadata.name, t.topic_metadata.type, t.message_count])).toEqual([
+        ['/cam/image_raw', 'sensor_msgs/msg/Image', 50],
+        ['/imu/data_raw', 'sensor_msgs/msg/Imu', 50],
+        ['/sensebind/truth', 'std_msgs/msg/String', 1],
+      ]);
+      expect(meta.topics_with_message_count[0]!.topic_metadata.offered_qos_profiles[0]).toMatchObject({ reliability: 2, depth: 5 });
       expect(Array.from(lastImage!.data)).toEqual(Array.from({ length: 24 }, (_, k) => (k + 49) & 0xff));
       expect(lastImage!.header.stamp).toEqual({ sec: 1_700_000_000, nanosec: 490_000_000 });
     } finally {

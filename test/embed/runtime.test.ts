@@ -7,6 +7,7 @@ import { createLogger } from '../../src/core/log.js';
 import { parseConfig } from '../../src/config/load.js';
 import { MODALITIES } from '../../src/core/types.js';
 import { EmbeddingRuntime } from '../../src/embed/runtime.js';
+import { setDeviceProbe, type DeviceProbe } from '../../src/embed/providers.js';
 import { sha256File } from '../../src/embed/hash.js';
 import { dot, norm, normalized } from '../../src/embed/vector.js';
 import { preprocessFile } from '../../src/preprocess/index.js';
@@ -194,7 +195,13 @@ describe('text embedding cache', () => {
   });
 });
 
+// Which GPUs exist is a property of the machine; the device probe is replaced (setDeviceProbe) so the
+// "no GPU" branch runs the same on CPU-only machines and on robots with a GPU.
 describe('execution providers', () => {
+  let previous: DeviceProbe;
+  beforeAll(() => (previous = setDeviceProbe(() => false)));
+  afterAll(() => void setDeviceProbe(previous));
+
   it('falls back to CPU when webgpu and cuda are asked for on a machine without them, and says why', async () => {
     const { logger, lines } = captureLogger();
     const rt = await EmbeddingRuntime.open(TINY, { providers: ['tensorrt', 'cuda', 'webgpu', 'cpu'], cacheDir: null, logger });
@@ -203,7 +210,7 @@ describe('execution providers', () => {
     expect(rt.provider('imu')).toBe('cpu');
     const attempts = rt.providerAttempts('imu');
     expect(attempts.map((a) => [a.provider, a.ok])).toEqual([['tensorrt', false], ['cuda', false], ['webgpu', false], ['cpu', true]]);
-    for (const a of attempts.slice(0, 3)) expect(a.reason).toMatch(/not available on this machine: .+/);
+    for (const a of attempts.slice(0, 3)) expect(a.reason).toMatch(/not available on this machine: no GPU device on this machine/);
     const loaded = lines.map((l) => JSON.parse(l) as { msg: string; provider?: string }).find((l) => l.msg.startsWith('imu graph loaded'));
     expect(loaded?.provider).toBe('cpu');
     expect(loaded?.msg).toMatch(/imu graph loaded on cpu \(tensorrt: .*cuda: .*webgpu: .*\)/);

@@ -1,4 +1,5 @@
 /** The launch file and the example robot config fit each other and the config schema. */
+import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
@@ -14,7 +15,8 @@ describe('launch/', () => {
       ['imu', 'imu'],
       ['audio', 'audio'],
     ]);
-    expect(config.ros2.topics.every((t) => t.qos.reliability === 'best_effort' && t.qos.depth === 5)).toBe(true);
+    // best effort (matches every publisher); depth left to the per-type default (src/ros2/qos-depth.ts)
+    expect(config.ros2.topics.every((t) => t.qos.reliability === 'best_effort' && t.qos.depth === undefined)).toBe(true);
   });
 
   it('sensebind.launch.xml remaps every relative topic of the example config', async () => {
@@ -26,6 +28,11 @@ describe('launch/', () => {
     const config = configSchema.parse(parseYaml(await readFile('launch/robot.example.yaml', 'utf8')));
     const relative = [...config.ros2.topics.map((t) => t.name), ...config.ros2.topics.map((t) => t.audioInfoTopic).filter(Boolean)];
     for (const name of relative) expect(remapped, name).toContain(name);
+    // launch does not split a substituted cmd (shell="false"): the command must be one path that exists
+    const sensebind = /<arg name="sensebind" default="([^"]+)"/.exec(xml)![1]!;
+    expect(sensebind).not.toMatch(/\s/);
+    expect(existsSync(sensebind.replace('$(dirname)', 'launch'))).toBe(true);
+    expect(cmd).toMatch(/-p use_sim_time:=\$\(var use_sim_time\)/);
     // every <arg> used is declared
     const declared = new Set([...xml.matchAll(/<arg name="([^"]+)"/g)].map((m) => m[1]));
     for (const [, used] of xml.matchAll(/\$\(var ([^)]+)\)/g)) expect(declared.has(used!), used).toBe(true);

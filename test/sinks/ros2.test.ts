@@ -1,5 +1,6 @@
 import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
+import { sessionWithoutRos2 } from '../helpers/ros2-absent.js';
 import { ros2Schema } from '../../src/config/ros2.js';
 import { createLogger } from '../../src/core/log.js';
 import type { SenseEvent } from '../../src/core/types.js';
@@ -58,7 +59,7 @@ describe('Ros2EventSink', () => {
   });
 
   it('without ROS 2: write() does not throw, events are counted as dropped', async () => {
-    const sink = new Ros2EventSink({ config: ros2Schema.parse({ enabled: true }), session: new Ros2Session() });
+    const sink = new Ros2EventSink({ config: ros2Schema.parse({ enabled: true }), session: sessionWithoutRos2() });
     await sink.write(event('start', 0.8));
     await sink.write(event('end', 0.1));
     expect(sink.stats()).toMatchObject({ written: 0, dropped: 2 });

@@ -6,6 +6,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sessionWithoutRos2 } from '../helpers/ros2-absent.js';
 import { ros2Schema } from '../../src/config/ros2.js';
 import type { Sample } from '../../src/core/types.js';
 import { playBag } from '../../src/ros2/bag-player.js';
@@ -44,8 +45,11 @@ describe('Ros2Source over a bag played into the loopback transport', () => {
     const transport = new LoopbackTransport();
     // types: cam0 from the graph (advertised before the source starts), the others from config
     transport.advertise(TOPICS.cam0, 'sensor_msgs/msg/Image');
+    // The bag is played as fast as it reads, so its stamps are kept as recorded (the default policy would
+    // map them onto the wall clock: src/core/topic-clocks.ts).
     const config = ros2Schema.parse({
       enabled: true,
+      stampPolicy: 'keep',
       topics: [
         { name: TOPICS.cam0 },
         { name: TOPICS.imu, type: 'sensor_msgs/msg/Imu', modality: 'imu' },
@@ -102,7 +106,7 @@ describe('Ros2Source over a bag played into the loopback transport', () => {
   });
 
   it('without ROS 2: start() resolves, connected=false, the reason is in stats', async () => {
-    const source = new Ros2Source({ config: ros2Schema.parse({ enabled: true, topics: [{ name: '/imu' }] }), session: new Ros2Session() });
+    const source = new Ros2Source({ config: ros2Schema.parse({ enabled: true, topics: [{ name: '/imu' }] }), session: sessionWithoutRos2() });
     await source.start(() => undefined);
     const stats = source.stats();
     expect(stats.connected).toBe(false);
