@@ -17,7 +17,10 @@ import { join } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { createLogger, silentLogger } from '../core/log.js';
 import type { SensorModality, SnapshotEmbeddings, StampNs } from '../core/types.js';
-import { openPipeline, runBag } from '../eval/run-bag.js';
+import { parseConfig } from '../config/load.js';
+import { openPipeline } from '../pipeline/open.js';
+import { pipelineOptionsFromConfig } from '../pipeline/options.js';
+import { runBag } from '../pipeline/run-bag.js';
 import { BUILTIN_DEFAULTS, resolveConcept } from '../memory/concept.js';
 import type { MemoryState } from '../memory/state.js';
 import { LanceRecallStore, dirBytes } from '../recall/lance-store.js';
@@ -244,7 +247,8 @@ function rankQuality(ranges: readonly MomentRange[], truth: readonly Interval[],
 }
 
 async function quality(dir: string, bags: string[], cacheDir: string): Promise<unknown> {
-  const pipeline = await openPipeline({ cacheDir, providers: ['cpu'] });
+  const config = parseConfig({ model: { providers: ['cpu'], cacheDir } }, 'bench recall');
+  const pipeline = await openPipeline(pipelineOptionsFromConfig(config));
   const storeDir = join(dir, 'quality');
   const store = await LanceRecallStore.open({ dir: storeDir, modelId: pipeline.runtime.modelId, dim: pipeline.runtime.manifest.embeddingDim });
   const writer = new RecallWriter({ store, logger: silentLogger(), maintainSeconds: 0 });
@@ -254,7 +258,7 @@ async function quality(dir: string, bags: string[], cacheDir: string): Promise<u
   for (const [b, bag] of bags.entries()) {
     // An hour apart: the simulator starts every bag at the same stamp.
     const offset = BigInt(b) * 3600n * 1_000_000_000n;
-    const run = await runBag(pipeline, bag, {
+    const run = await runBag(pipeline, config, bag, {
       onTick: (r) => {
         const se = { ...r.embeddings, stamp: r.embeddings.stamp + offset };
         writer.observe(se);

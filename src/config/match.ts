@@ -4,8 +4,8 @@
  * docs/concepts.md). Reference: docs/config.md ("match").
  */
 import { z } from 'zod';
-import { SENSOR_MODALITIES } from '../core/types.js';
-import { CALIBRATION_DEFAULTS as C, FUSION_DEFAULT_WEIGHTS, LIFECYCLE_DEFAULTS as L } from '../match/options.js';
+import { GATE_REASONS, SENSOR_MODALITIES } from '../core/types.js';
+import { CALIBRATION_DEFAULTS as C, FUSION_DEFAULT_WEIGHTS, GATED_DEFAULT_SCORES, LIFECYCLE_DEFAULTS as L } from '../match/options.js';
 
 export const matchSchema = z
   .strictObject({
@@ -39,6 +39,8 @@ export const matchSchema = z
       .strictObject({
         /** Weight per modality in the log-linear pool (missing = 1). */
         weights: z.partialRecord(z.enum(SENSOR_MODALITIES), z.number().min(0)).default({ ...FUSION_DEFAULT_WEIGHTS }),
+        /** Score a gated modality gives every concept it may observe, by gate reason; unlisted reasons make it absent. */
+        gatedScores: z.partialRecord(z.enum(GATE_REASONS), z.number().gt(0).max(1)).default({ ...GATED_DEFAULT_SCORES }),
       })
       .prefault({}),
     lifecycle: z

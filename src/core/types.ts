@@ -107,6 +107,27 @@ export interface ModalityWindows {
   imu?: ImuWindow;
 }
 
+/**
+ * One modality's window tagged with its modality: a switch on `modality` narrows `window`, so windows
+ * travel through the embedder and preprocessing typed, without casts (mcap's tagged-record style).
+ */
+export type TaggedWindow = { [M in SensorModality]: { modality: M; window: NonNullable<ModalityWindows[M]> } }[SensorModality];
+
+/** The present windows of a snapshot as tagged windows, in canonical modality order. */
+export function taggedWindows(windows: ModalityWindows): TaggedWindow[] {
+  const out: TaggedWindow[] = [];
+  if (windows.vision) out.push({ modality: 'vision', window: windows.vision });
+  if (windows.audio) out.push({ modality: 'audio', window: windows.audio });
+  if (windows.depth) out.push({ modality: 'depth', window: windows.depth });
+  if (windows.thermal) out.push({ modality: 'thermal', window: windows.thermal });
+  if (windows.imu) out.push({ modality: 'imu', window: windows.imu });
+  return out;
+}
+
+/** Why a modality whose sensor was live carried no evidence (src/window/evidence-gates.ts). */
+export const GATE_REASONS = ['silent', 'stationary-noise', 'black', 'no-return', 'frozen', 'at-rest'] as const;
+export type GateReason = (typeof GATE_REASONS)[number];
+
 /** What the agent knows at time `stamp`: a window per present modality; the others are listed as missing. */
 export interface Snapshot {
   seq: number;
@@ -114,6 +135,8 @@ export interface Snapshot {
   windows: ModalityWindows;
   present: SensorModality[];
   missing: SensorModality[];
+  /** Modalities with fresh data but no signal (silence, a frozen frame, an IMU at rest): missing, and why. */
+  gated?: Partial<Record<SensorModality, GateReason>>;
 }
 
 /** A unit-length embedding of one modality. */
@@ -182,6 +205,8 @@ export interface SnapshotEmbeddings {
   present: SensorModality[];
   missing: SensorModality[];
   embeddings: Partial<Record<SensorModality, Embedding>>;
+  /** Modalities the evidence gates found without signal (listed in `missing` too), and why. */
+  gated?: Partial<Record<SensorModality, GateReason>>;
 }
 
 /** One concept's score for one snapshot (for displays and metrics). */

@@ -2,7 +2,7 @@
  * Matching parameters with their defaults in one place. The defaults were tuned on simulator training and
  * validation seeds with the bundled model and reported on held-out seeds (docs/concepts.md).
  */
-import type { SensorModality } from '../core/types.js';
+import type { GateReason, SensorModality } from '../core/types.js';
 
 export interface CalibrationOptions {
   /** Weight of taught exemplars against the text prototype: (1 - w) * text evidence + w * exemplar evidence (standardised logits). @default 0.25 */
@@ -36,7 +36,19 @@ export interface CalibrationOptions {
 export interface FusionOptions {
   /** Weight of each modality in the log-linear pool (missing = 1). @default FUSION_DEFAULT_WEIGHTS */
   weights?: Partial<Record<SensorModality, number>>;
+  /**
+   * Score a modality the evidence gates found without signal gives every concept it may observe, by gate
+   * reason; a reason not listed makes the modality absent (no vote). @default GATED_DEFAULT_SCORES
+   */
+  gatedScores?: Partial<Record<GateReason, number>>;
 }
+
+/**
+ * An IMU at rest is an observation, not a blank: the body is not moving, so every motion concept it may
+ * observe gets a low score (in the simulator, without this, quiet-room audio alone reads "tipping over").
+ * Silence, noise and dead frames carry nothing and are absent.
+ */
+export const GATED_DEFAULT_SCORES: Partial<Record<GateReason, number>> = { 'at-rest': 0.05 };
 
 /** Depth and IMU see fewer event kinds and separate them less well: half weight (tuned, docs/concepts.md). */
 export const FUSION_DEFAULT_WEIGHTS: Partial<Record<SensorModality, number>> = { depth: 0.5, imu: 0.5 };

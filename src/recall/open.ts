@@ -5,7 +5,7 @@
  */
 import type { RecallConfig } from '../config/recall.js';
 import type { Config } from '../config/schema.js';
-import type { Pipeline } from '../eval/run-bag.js';
+import type { Pipeline } from '../pipeline/open.js';
 import type { SearchEnv } from './request.js';
 import type { Logger } from '../core/log.js';
 import type { SenseEvent } from '../core/types.js';
@@ -63,6 +63,7 @@ export function recallSearchEnv(writer: RecallWriter, pipeline: Pipeline, config
   return {
     store: writer.store,
     pipeline,
+    config,
     hopSeconds: config.window.hopSeconds,
     calibration: { textScale: pipeline.runtime.scale('text'), ...config.match.calibration },
     weights: config.match.fusion.weights,

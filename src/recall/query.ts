@@ -10,7 +10,8 @@
 import { SensebindError } from '../core/errors.js';
 import { SENSOR_MODALITIES, type Modality, type SensorModality, type StampNs } from '../core/types.js';
 import type { EmbeddingRuntime } from '../embed/runtime.js';
-import { runBag, type Pipeline } from '../eval/run-bag.js';
+import type { Config } from '../config/schema.js';
+import type { Pipeline } from '../pipeline/open.js';
 import { expandPrompts, type ConceptDef } from '../memory/concept.js';
 import { meanUnit } from '../memory/memory.js';
 import type { MemoryState } from '../memory/state.js';
@@ -54,13 +55,16 @@ export function parseBagMoment(spec: string): { bag: string; seconds: number } |
  * Replays `bag` up to `seconds` after its first sensor sample and returns that snapshot's embeddings
  * (each modality's own vector as its prototype).
  */
-export async function bagMomentQuery(pipeline: Pipeline, bag: string, seconds: number, hopSeconds: number): Promise<QueryVectors> {
+export async function bagMomentQuery(pipeline: Pipeline, config: Config, bag: string, seconds: number, hopSeconds: number): Promise<QueryVectors> {
+  // Imported when used: the agent builder imports the recall stage (run's writer), so a static import of
+  // the bag runner here would close a cycle.
+  const { runBag } = await import('../pipeline/run-bag.js');
   const abort = new AbortController();
   let origin: StampNs | undefined;
   let found: QueryVectors | undefined;
   const hopNs = BigInt(Math.round(hopSeconds * 1e9));
   const target = BigInt(Math.round(seconds * 1e9));
-  await runBag(pipeline, bag, {
+  await runBag(pipeline, config, bag, {
     hopSeconds,
     signal: abort.signal,
     onTick: (r) => {

@@ -6,7 +6,7 @@
 import type { RecallConfig } from '../config/recall.js';
 import type { Logger } from '../core/log.js';
 import type { TickResult } from '../agent/agent.js';
-import type { Pipeline } from '../eval/run-bag.js';
+import type { Pipeline } from '../pipeline/open.js';
 import { openRecallWriter } from './open.js';
 
 export const DEFAULT_RECALL_DIR = '.sensebind/recall';

@@ -7,7 +7,8 @@ import { extname } from 'node:path';
 import { z } from 'zod';
 import { SensebindError } from '../core/errors.js';
 import { SENSOR_MODALITIES, type Modality, type SensorModality, type StampNs } from '../core/types.js';
-import type { Pipeline } from '../eval/run-bag.js';
+import type { Config } from '../config/schema.js';
+import type { Pipeline } from '../pipeline/open.js';
 import type { CalibrationOptions } from '../match/options.js';
 import type { RecallStore, TimeRange } from './moment.js';
 import { bagMomentQuery, fileQuery, parseBagMoment, textQuery, type QueryVectors } from './query.js';
@@ -39,6 +40,8 @@ export type SearchRequest = z.infer<typeof searchRequestSchema>;
 export interface SearchEnv {
   store: RecallStore;
   pipeline: Pipeline;
+  /** The agent's config (a `<bag>@<s>` example is replayed with it). */
+  config: Config;
   hopSeconds: number;
   calibration?: CalibrationOptions;
   weights?: Partial<Record<SensorModality, number>>;
@@ -77,7 +80,7 @@ export async function executeSearch(env: SearchEnv, req: SearchRequest): Promise
     const like = req.like as string;
     const bagMoment = parseBagMoment(like);
     if (bagMoment !== undefined) {
-      query = await bagMomentQuery(env.pipeline, bagMoment.bag, bagMoment.seconds, env.hopSeconds);
+      query = await bagMomentQuery(env.pipeline, env.config, bagMoment.bag, bagMoment.seconds, env.hopSeconds);
     } else {
       const modality: Modality | undefined = req.likeModality ?? EXT_MODALITY[extname(like).toLowerCase()];
       if (modality === undefined) throw new SensebindError('USAGE', `--like ${like}: cannot tell the modality from the extension; add --like-modality <${SENSOR_MODALITIES.join('|')}>`);

@@ -10,14 +10,15 @@ import { command as replay } from '../../src/cli/commands/replay.js';
 import { command as search } from '../../src/cli/commands/search.js';
 import { parseConfig } from '../../src/config/load.js';
 import { silentLogger } from '../../src/core/log.js';
-import { openPipeline, type Pipeline } from '../../src/eval/run-bag.js';
+import type { Config } from '../../src/config/schema.js';
+import { openPipeline, type Pipeline } from '../../src/pipeline/open.js';
+import { pipelineOptionsFromConfig } from '../../src/pipeline/options.js';
 import { LanceRecallStore } from '../../src/recall/lance-store.js';
 import { withRecallSearch } from '../../src/recall/mqtt-search.js';
 import { writeSimulationBag } from '../../src/sim/bag.js';
 import { createSimulation } from '../../src/sim/simulator.js';
 import { MqttSink } from '../../src/sinks/mqtt.js';
 import { LocalBroker } from '../../src/sinks/mqtt/localBroker.js';
-import { memoryCommandHandler } from '../../src/sinks/mqtt/memoryCommands.js';
 import { runCommandCaptured, type CommandResult } from '../helpers/run-command.js';
 import { Collector, until } from '../sinks/mqtt-helpers/events.js';
 
@@ -108,9 +109,11 @@ describe('sensebind search over a remembered recording', () => {
 describe('search over MQTT', () => {
   let broker: LocalBroker;
   let pipeline: Pipeline;
+  let config: Config;
   beforeAll(async () => {
     broker = await LocalBroker.start();
-    pipeline = await openPipeline({ cacheDir: join(dir, 'cache') });
+    config = parseConfig({ model: { providers: ['cpu'], cacheDir: join(dir, 'cache') }, robot: { id: 'r9' } }, 'test');
+    pipeline = await openPipeline(pipelineOptionsFromConfig(config));
   });
   afterAll(async () => {
     await pipeline?.close();
@@ -123,7 +126,7 @@ describe('search over MQTT', () => {
       url: broker.url,
       robot: 'r9',
       logger: silentLogger(),
-      commands: withRecallSearch(memoryCommandHandler(pipeline.memory), { store: s, pipeline, hopSeconds: 0.5, calibration: { textScale: pipeline.runtime.scale('text') } }),
+      commands: withRecallSearch(pipeline.control.mqttHandler(), { store: s, pipeline, config, hopSeconds: 0.5, calibration: { textScale: pipeline.runtime.scale('text') } }),
       concepts: () => pipeline.memory.concepts(),
     });
     try {

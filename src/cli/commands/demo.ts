@@ -6,8 +6,9 @@ import { join } from 'node:path';
 import { SensebindError } from '../../core/errors.js';
 import { SENSOR_MODALITIES, type SenseEvent } from '../../core/types.js';
 import { numberFlag, parseCommandArgs, type Command } from '../command.js';
-import { PIPELINE_FLAGS, PIPELINE_HELP, pipelineOptions } from '../../eval/cli-flags.js';
-import { openPipeline, runBag } from '../../eval/run-bag.js';
+import { PIPELINE_FLAGS, PIPELINE_HELP, parseModalityList, pipelineOptions } from '../pipeline-flags.js';
+import { openPipeline } from '../../pipeline/open.js';
+import { runBag } from '../../pipeline/run-bag.js';
 import { scoreRuns } from '../../eval/score-run.js';
 import type { TruthEvent } from '../../sim/truth.js';
 import { EVENT_IDS } from '../../sim/events.js';
@@ -53,7 +54,6 @@ export const command: Command = {
     const speed = numberFlag('demo', 'speed', values.speed, 1);
     if (!Number.isInteger(seed) || seed < 0) throw new SensebindError('USAGE', `sensebind demo: --seed expects a non-negative integer, got ${values.seed}`);
     if (!(duration >= 5 && duration <= 600)) throw new SensebindError('USAGE', `sensebind demo: --duration expects 5..600 seconds, got ${duration}`);
-    const { parseModalityList } = await import('../../eval/run-bag.js');
     const drop = parseModalityList('drop', values.drop);
     const out = ctx.stdout;
     const tty = (out as { isTTY?: boolean }).isTTY === true;
@@ -85,8 +85,11 @@ export const command: Command = {
       }
     }
     say('sensebind demo: loading the model and embedding the concept prompts ...');
+    const config = await ctx.loadConfig();
     const options = await pipelineOptions(ctx, values);
-    const pipeline = await openPipeline(options);
+    // The board owns the terminal: only warnings and errors may interrupt it (--log-level debug still shows all).
+    const boardLogger = ctx.logger.isLevelEnabled('info') && !ctx.logger.isLevelEnabled('debug') ? ctx.logger.child({}, { level: 'warn' }) : ctx.logger;
+    const pipeline = await openPipeline(options, { logger: boardLogger });
     const concepts = pipeline.memory.concepts();
     say(`model ${pipeline.runtime.modelId}, ${concepts.filter((c) => !c.background).length} concepts + ${concepts.filter((c) => c.background).length} background, replaying ${bag} at ${speed === 0 ? 'full speed' : `${speed}x`}${drop.length > 0 ? `, dropping ${drop.join(', ')}` : ''}`);
     say('');
@@ -96,8 +99,10 @@ export const command: Command = {
     let panelLines = 0;
     let lastPrint = -1;
     const secs = (stamp: bigint) => (first === undefined ? 0 : Number(stamp - first) / 1e9);
+    const printed = new Set<number>();
     const printEvent = (e: SenseEvent) => {
-      if (e.type === 'update') return;
+      if (e.type === 'update' || printed.has(e.seq)) return;
+      printed.add(e.seq);
       const ms = Object.entries(e.modalityScores).map(([m, s]) => `${m} ${(s as number).toFixed(2)}`).join(', ');
       const t = secs(BigInt(e.type === 'end' ? (e.end as string) : e.start));
       const line = `${t.toFixed(1).padStart(6)} s  ${e.type === 'start' ? 'START' : 'end  '}  ${e.concept.label.padEnd(28)} score ${e.peakScore.toFixed(2)}${ms !== '' ? `  [${ms}]` : ''}`;
@@ -109,10 +114,10 @@ export const command: Command = {
     const onSig = () => abort.abort();
     process.once('SIGINT', onSig);
     try {
-      const run = await runBag(pipeline, bag, {
+      const run = await runBag(pipeline, config, bag, {
         speed,
         drop,
-        logger: ctx.logger,
+        logger: boardLogger,
         signal: abort.signal,
         onTruth: (t) => truthNow.push(t),
         onTick: (r) => {

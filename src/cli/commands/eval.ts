@@ -1,9 +1,10 @@
 // `sensebind eval`: event-level precision/recall/F1 of emitted events against a bag's ground truth.
 import { readFile } from 'node:fs/promises';
 import { SensebindError, errorMessage } from '../../core/errors.js';
-import { numberFlag, parseCommandArgs, type Command } from '../command.js';
-import { PIPELINE_FLAGS, PIPELINE_HELP, pipelineOptions } from '../../eval/cli-flags.js';
-import { openPipeline, parseModalityList, runBag } from '../../eval/run-bag.js';
+import { hopFlag, numberFlag, parseCommandArgs, type Command } from '../command.js';
+import { PIPELINE_FLAGS, PIPELINE_HELP, parseModalityList, pipelineOptions } from '../pipeline-flags.js';
+import { openPipeline } from '../../pipeline/open.js';
+import { runBag } from '../../pipeline/run-bag.js';
 import { scoreRuns, type ScoredRun } from '../../eval/score-run.js';
 import { readBag } from '../../sources/bag.js';
 import { parseJsonlEvents } from '../../sinks/jsonl.js';
@@ -12,6 +13,7 @@ import { EVENT_IDS } from '../../sim/events.js';
 import type { MatcherOptions } from '../../match/options.js';
 import { collectBags, logRows, studyRows, teachFromTruth } from '../../eval/study.js';
 import { tune, withLifecycle, type TunedParams } from '../../eval/tune.js';
+import { openSetReport } from '../../eval/open-set.js';
 
 const HELP = `Usage: sensebind eval <bag> [<bag> ...] [options]
 
@@ -34,7 +36,8 @@ Options:
                       the scored bags); prints the chosen parameters
 ${PIPELINE_HELP}
 Prints JSON on stdout: per concept precision, recall, F1, onset latency; macro and micro averages;
-false positives per minute.`;
+false positives per minute. Bags without ground truth (real event-free recordings) are scored apart as
+"openSet": false events per hour by file and in total (every event there is a false one).`;
 
 async function truthOf(bag: string): Promise<{ truth: TruthEvent[]; first?: bigint; last?: bigint }> {
   const truth: TruthEvent[] = [];
@@ -78,7 +81,7 @@ export const command: Command = {
     const collarSeconds = numberFlag('eval', 'collar', values.collar, 1);
     const drop = parseModalityList('drop', values.drop);
     if (values.study === true) return runStudy(positionals, values, ctx);
-    const runs: ScoredRun[] = [];
+    const runs: (ScoredRun & { bag: string })[] = [];
     if (values.events !== undefined) {
       if (positionals.length !== 1) throw new SensebindError('USAGE', 'sensebind eval: --events scores one bag; give exactly one');
       const bag = positionals[0] as string;
@@ -88,22 +91,22 @@ export const command: Command = {
       } catch (err) {
         throw new SensebindError('INPUT', `sensebind eval: cannot read --events ${values.events}: ${errorMessage(err)}`);
       }
-      const events = parseJsonlEvents(text);
+      const events = parseJsonlEvents(text, `--events ${values.events}`);
       const t = await truthOf(bag);
       const durationSeconds = t.first !== undefined && t.last !== undefined ? Number(t.last - t.first) / 1e9 : 0;
-      const run: ScoredRun = { events, truth: t.truth, durationSeconds };
+      const run: ScoredRun & { bag: string } = { bag, events, truth: t.truth, durationSeconds };
       if (t.last !== undefined) run.end = t.last;
       runs.push(run);
     } else {
       const config = await ctx.loadConfig();
-      const hopSeconds = numberFlag('eval', 'hop', values.hop, config.window.hopSeconds);
+      const hopSeconds = hopFlag('eval', values.hop, config.window.hopSeconds);
       const options = await pipelineOptions(ctx, values);
       for (const bag of positionals) {
         // A fresh pipeline per bag: running statistics and lifecycles start clean, as on a robot's boot.
-        const pipeline = await openPipeline(options);
+        const pipeline = await openPipeline(options, { logger: ctx.logger });
         try {
-          const r = await runBag(pipeline, bag, { drop, hopSeconds, logger: ctx.logger });
-          const run: ScoredRun = { events: r.summary.events, truth: r.truth, durationSeconds: r.summary.durationSeconds };
+          const r = await runBag(pipeline, config, bag, { drop, hopSeconds, logger: ctx.logger });
+          const run: ScoredRun & { bag: string } = { bag, events: r.summary.events, truth: r.truth, durationSeconds: r.summary.durationSeconds };
           if (r.summary.last !== undefined) run.end = r.summary.last;
           runs.push(run);
           ctx.logger.info({ bag, events: r.summary.events.length, truths: r.truth.length }, 'bag evaluated');
@@ -112,8 +115,11 @@ export const command: Command = {
         }
       }
     }
-    const report = scoreRuns(runs, { collarSeconds, concepts: EVENT_IDS.filter((id) => runs.some((r) => r.truth.some((t) => t.label === id) || r.events.some((e) => e.concept.id === id))) });
-    ctx.stdout.write(`${JSON.stringify({ bags: positionals, drop, collarSeconds, ...report }, null, 2)}\n`);
+    const eventFree = runs.filter((r) => r.truth.length === 0);
+    const scored = eventFree.length < runs.length ? runs.filter((r) => r.truth.length > 0) : runs;
+    const report = scoreRuns(scored, { collarSeconds, concepts: EVENT_IDS.filter((id) => scored.some((r) => r.truth.some((t) => t.label === id) || r.events.some((e) => e.concept.id === id))) });
+    const openSet = eventFree.length > 0 ? openSetReport(eventFree) : null;
+    ctx.stdout.write(`${JSON.stringify({ bags: positionals, drop, collarSeconds, ...report, openSet }, null, 2)}\n`);
     return 0;
   },
 };
@@ -128,7 +134,7 @@ async function runStudy(
   ctx: Parameters<Command['run']>[1],
 ): Promise<number> {
   const config = await ctx.loadConfig();
-  const hopSeconds = numberFlag('eval', 'hop', values.hop, config.window.hopSeconds);
+  const hopSeconds = hopFlag('eval', values.hop, config.window.hopSeconds);
   const perConcept = numberFlag('eval', 'exemplars', values.exemplars, 3);
   const teachBags = bagList(values.teach);
   const tuneBags = bagList(values.tune);
@@ -137,13 +143,13 @@ async function runStudy(
   }
   const options = { ...(await pipelineOptions(ctx, values)), hopSeconds };
   const t0 = performance.now();
-  const scored = await collectBags(bags, options);
+  const scored = await collectBags(bags, config, options, ctx.logger);
   const concepts = EVENT_IDS.filter((id) => scored.state.concepts.some((c) => c.id === id && !c.background));
   let matcher: MatcherOptions = { calibration: { textScale: scored.textScale } };
   let state = scored.state;
   let tuned: TunedParams | undefined;
   if (tuneBags.length > 0) {
-    const t = await collectBags(tuneBags, options);
+    const t = await collectBags(tuneBags, config, options, ctx.logger);
     tuned = tune(t.collected, t.state, matcher, t.modalities, concepts);
     matcher = tuned.matcher;
     state = withLifecycle(state, tuned.thresholds, tuned.minDurationSeconds);
@@ -152,7 +158,7 @@ async function runStudy(
   const rows = studyRows(scored.collected, state, matcher, scored.modalities, concepts, 'text-only: ');
   logRows(ctx.logger, rows);
   if (teachBags.length > 0) {
-    const teach = await collectBags(teachBags, options);
+    const teach = await collectBags(teachBags, config, options, ctx.logger);
     const taught = teachFromTruth(state, teach.collected, perConcept);
     const exRows = studyRows(scored.collected, taught, matcher, scored.modalities, concepts, `${perConcept} exemplars: `);
     logRows(ctx.logger, exRows);

@@ -4,11 +4,11 @@
  */
 import { SensebindError } from '../../core/errors.js';
 import { isSensorModality, type SensorModality } from '../../core/types.js';
-import { PIPELINE_FLAGS, PIPELINE_HELP, pipelineOptions } from '../../eval/cli-flags.js';
-import { openPipeline } from '../../eval/run-bag.js';
+import { openPipeline } from '../../pipeline/open.js';
 import { LanceRecallStore } from '../../recall/lance-store.js';
 import { executeSearch, searchRequestSchema, type SearchResponse } from '../../recall/request.js';
 import { numberFlag, parseCommandArgs, type Command } from '../command.js';
+import { PIPELINE_FLAGS, PIPELINE_HELP, pipelineOptions } from '../pipeline-flags.js';
 
 const HELP = `Usage: sensebind search "<text>" [options]
        sensebind search --like <file|bag@seconds> [options]
@@ -75,12 +75,12 @@ export const command: Command = {
       const issue = parsed.error.issues[0];
       throw new SensebindError('USAGE', `sensebind search: ${issue?.path.join('.') || 'query'}: ${issue?.message ?? 'invalid'}`);
     }
-    const pipeline = await openPipeline(await pipelineOptions(ctx, values));
+    const pipeline = await openPipeline(await pipelineOptions(ctx, values), { logger: ctx.logger });
     try {
       const store = await LanceRecallStore.open({ dir, modelId: pipeline.runtime.modelId, dim: pipeline.runtime.manifest.embeddingDim, create: false });
       try {
         const result = await executeSearch(
-          { store, pipeline, hopSeconds: config.window.hopSeconds, calibration: { textScale: pipeline.runtime.scale('text'), ...config.match.calibration }, weights: config.match.fusion.weights },
+          { store, pipeline, config, hopSeconds: config.window.hopSeconds, calibration: { textScale: pipeline.runtime.scale('text'), ...config.match.calibration }, weights: config.match.fusion.weights },
           parsed.data,
         );
         ctx.stdout.write(values.json === true ? `${JSON.stringify(result, null, 2)}\n` : formatResult(result));
