@@ -247,7 +247,7 @@ function rankQuality(ranges: readonly MomentRange[], truth: readonly Interval[],
 }
 
 async function quality(dir: string, bags: string[], cacheDir: string): Promise<unknown> {
-  const config = parseConfig({ model: { providers: ['cpu'], cacheDir } }, 'bench recall');
+  const config = parseConfig({ model: { cacheDir, providers: ['cpu'] } }, 'bench recall');
   const pipeline = await openPipeline(pipelineOptionsFromConfig(config));
   const storeDir = join(dir, 'quality');
   const store = await LanceRecallStore.open({ dir: storeDir, modelId: pipeline.runtime.modelId, dim: pipeline.runtime.manifest.embeddingDim });

@@ -12,6 +12,7 @@ import { SENSOR_MODALITIES, type Modality, type SensorModality, type StampNs } f
 import type { EmbeddingRuntime } from '../embed/runtime.js';
 import type { Config } from '../config/schema.js';
 import type { Pipeline } from '../pipeline/open.js';
+import { runBag } from '../pipeline/run-bag.js';
 import { expandPrompts, type ConceptDef } from '../memory/concept.js';
 import { meanUnit } from '../memory/memory.js';
 import type { MemoryState } from '../memory/state.js';
@@ -56,9 +57,6 @@ export function parseBagMoment(spec: string): { bag: string; seconds: number } |
  * (each modality's own vector as its prototype).
  */
 export async function bagMomentQuery(pipeline: Pipeline, config: Config, bag: string, seconds: number, hopSeconds: number): Promise<QueryVectors> {
-  // Imported when used: the agent builder imports the recall stage (run's writer), so a static import of
-  // the bag runner here would close a cycle.
-  const { runBag } = await import('../pipeline/run-bag.js');
   const abort = new AbortController();
   let origin: StampNs | undefined;
   let found: QueryVectors | undefined;

@@ -40,7 +40,7 @@ export type SearchRequest = z.infer<typeof searchRequestSchema>;
 export interface SearchEnv {
   store: RecallStore;
   pipeline: Pipeline;
-  /** The agent's config (a `<bag>@<s>` example is replayed with it). */
+  /** The effective config (a --like bag@time replays through the agent it describes). */
   config: Config;
   hopSeconds: number;
   calibration?: CalibrationOptions;

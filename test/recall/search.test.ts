@@ -10,7 +10,7 @@ import { command as replay } from '../../src/cli/commands/replay.js';
 import { command as search } from '../../src/cli/commands/search.js';
 import { parseConfig } from '../../src/config/load.js';
 import { silentLogger } from '../../src/core/log.js';
-import type { Config } from '../../src/config/schema.js';
+import { ConceptControl } from '../../src/pipeline/control.js';
 import { openPipeline, type Pipeline } from '../../src/pipeline/open.js';
 import { pipelineOptionsFromConfig } from '../../src/pipeline/options.js';
 import { LanceRecallStore } from '../../src/recall/lance-store.js';
@@ -109,11 +109,9 @@ describe('sensebind search over a remembered recording', () => {
 describe('search over MQTT', () => {
   let broker: LocalBroker;
   let pipeline: Pipeline;
-  let config: Config;
   beforeAll(async () => {
     broker = await LocalBroker.start();
-    config = parseConfig({ model: { providers: ['cpu'], cacheDir: join(dir, 'cache') }, robot: { id: 'r9' } }, 'test');
-    pipeline = await openPipeline(pipelineOptionsFromConfig(config));
+    pipeline = await openPipeline(pipelineOptionsFromConfig(parseConfig({ model: { cacheDir: join(dir, 'cache') } }, 'test')));
   });
   afterAll(async () => {
     await pipeline?.close();
@@ -126,7 +124,7 @@ describe('search over MQTT', () => {
       url: broker.url,
       robot: 'r9',
       logger: silentLogger(),
-      commands: withRecallSearch(pipeline.control.mqttHandler(), { store: s, pipeline, config, hopSeconds: 0.5, calibration: { textScale: pipeline.runtime.scale('text') } }),
+      commands: withRecallSearch(new ConceptControl(pipeline.memory, { conceptFile: '', logger: silentLogger() }).mqttHandler(), { store: s, pipeline, config: parseConfig({}, 'test'), hopSeconds: 0.5, calibration: { textScale: pipeline.runtime.scale('text') } }),
       concepts: () => pipeline.memory.concepts(),
     });
     try {

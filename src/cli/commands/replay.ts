@@ -2,11 +2,11 @@
 import { SensebindError } from '../../core/errors.js';
 import { openPipeline } from '../../pipeline/open.js';
 import { runBag } from '../../pipeline/run-bag.js';
-import { optionalValue, rememberReplay } from '../../recall/remember.js';
 import { JsonlSink } from '../../sinks/jsonl.js';
 import { hopFlag, numberFlag, parseCommandArgs, type Command } from '../command.js';
 import { PIPELINE_FLAGS, PIPELINE_HELP, parseModalityList, pipelineOptions } from '../pipeline-flags.js';
 import { progressReporter } from '../progress.js';
+import { optionalValue, rememberReplay } from '../../recall/remember.js';
 
 const HELP = `Usage: sensebind replay <bag> [options]
 
@@ -21,8 +21,7 @@ Options:
                       sinks.jsonl.path, appended)
   --hop <s>           seconds between snapshots, > 0 (default: config window.hopSeconds)
   --remember [dir]    write every snapshot's embeddings to a recall store for \`sensebind search\`
-                      (default dir: config recall.dir, else .sensebind/recall; without this flag a
-                      replay writes no recall store)
+                      (default dir: config recall.dir, else .sensebind/recall)
 ${PIPELINE_HELP}
 Prints a JSON summary on stdout (samples, snapshots, events per concept, per-topic decoded/skipped/bad
 counts with the first reason, topics found on another clock, timings); logs and, on a terminal, progress
@@ -75,8 +74,8 @@ export const command: Command = {
           progress.update(r.embeddings.stamp, r.match.events.length);
         },
       });
-      const remembered = recall ? await recall.finish() : null;
       progress.done();
+      const remembered = recall ? await recall.finish() : null;
       const perConcept: Record<string, number> = {};
       for (const e of run.summary.events) if (e.type === 'start') perConcept[e.concept.id] = (perConcept[e.concept.id] ?? 0) + 1;
       const out = {

@@ -4,11 +4,11 @@
  */
 import { SensebindError } from '../../core/errors.js';
 import { isSensorModality, type SensorModality } from '../../core/types.js';
+import { PIPELINE_FLAGS, PIPELINE_HELP, pipelineOptions } from '../pipeline-flags.js';
 import { openPipeline } from '../../pipeline/open.js';
 import { LanceRecallStore } from '../../recall/lance-store.js';
 import { executeSearch, searchRequestSchema, type SearchResponse } from '../../recall/request.js';
 import { numberFlag, parseCommandArgs, type Command } from '../command.js';
-import { PIPELINE_FLAGS, PIPELINE_HELP, pipelineOptions } from '../pipeline-flags.js';
 
 const HELP = `Usage: sensebind search "<text>" [options]
        sensebind search --like <file|bag@seconds> [options]
