@@ -60,6 +60,8 @@ export const ros2Schema = z
     eventsTopic: z.string().default('~/events'),
     /** Events as vision_msgs/msg/Classification where vision_msgs is installed; empty = off. */
     classificationTopic: z.string().default('~/classification'),
+    /** Every snapshot's concept scores and thresholds as std_msgs/String (JSON, docs/live.md); empty = off. */
+    scoresTopic: z.string().default('~/scores'),
     /** Concept commands in (std_msgs/String with a JSON command, see docs/ros2.md); empty = off. */
     conceptsTopic: z.string().default('~/concepts'),
   })

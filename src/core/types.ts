@@ -223,6 +223,28 @@ export interface MatchOutput {
   events: SenseEvent[];
   /** The best-scoring concepts of this snapshot, highest first (at most a handful). */
   top: ConceptScore[];
+  /**
+   * Every (non-background) concept's scores and thresholds for this snapshot, computed on demand from the
+   * matcher's buffers (the live view and clips call it; a plain run never pays for it). Valid only until
+   * the next snapshot is processed: call it from the tick callback.
+   */
+  trace?: () => ConceptTrace[];
+}
+
+/** One concept after one snapshot: the evidence an event decision was made on. */
+export interface ConceptTrace {
+  conceptId: string;
+  label: string;
+  /** Fused score of this snapshot; null when no modality that may observe the concept gave evidence. */
+  fused: number | null;
+  /** The lifecycle's smoothed score: what the on/off thresholds are compared with. */
+  smoothed: number;
+  on: number;
+  off: number;
+  /** An event of this concept is running. */
+  active: boolean;
+  /** Calibrated score of each modality that gave evidence this snapshot. */
+  modalityScores: Partial<Record<SensorModality, number>>;
 }
 
 /**

@@ -9,6 +9,7 @@ import { randomBytes } from 'node:crypto';
 import {
   SENSOR_MODALITIES,
   type ConceptScore,
+  type ConceptTrace,
   type MatchOutput,
   type SenseEvent,
   type SensorModality,
@@ -35,6 +36,14 @@ interface ModalityStage {
   probs: Float32Array;
   frozen: Uint8Array;
   scratch: { ex: Float32Array };
+}
+
+interface TraceInputs {
+  snapshot: number;
+  concepts: readonly ConceptDef[];
+  lifecycles: readonly (ConceptLifecycle | undefined)[];
+  fused: Float64Array;
+  stages: readonly { m: SensorModality; stage: ModalityStage; fixed: number | undefined }[];
 }
 
 interface OpenEvent {
@@ -239,7 +248,32 @@ export class ConceptMatcher implements SnapshotMatcher {
     this.#stats.snapshots++;
     const ms = performance.now() - t0;
     this.#stats.meanProcessMs += (ms - this.#stats.meanProcessMs) / Math.min(this.#stats.snapshots, 100);
-    return { events, top: scores };
+    const at = { snapshot: this.#stats.snapshots, concepts: this.#concepts, lifecycles: this.#lifecycles, fused, stages };
+    return { events, top: scores, trace: () => this.#trace(at) };
+  }
+
+  /** `at` holds this snapshot's arrays, so a concept edit (rebuild) in between does not mix two sets. */
+  #trace(at: TraceInputs): ConceptTrace[] {
+    // The per-modality buffers are overwritten by the next process(); a late call would mix two snapshots.
+    if (at.snapshot !== this.#stats.snapshots) throw new Error(`matcher trace of snapshot ${at.snapshot} asked after snapshot ${this.#stats.snapshots}`);
+    const out: ConceptTrace[] = [];
+    const stages = at.stages;
+    at.concepts.forEach((c, ci) => {
+      const lc = at.lifecycles[ci];
+      if (lc === undefined) return;
+      const fused = at.fused[ci] as number;
+      out.push({
+        conceptId: c.id,
+        label: c.label,
+        fused: fused >= 0 ? fused : null,
+        smoothed: lc.smoothed,
+        on: c.thresholds.on,
+        off: c.thresholds.off,
+        active: lc.active,
+        modalityScores: this.#modalityScores(ci, stages),
+      });
+    });
+    return out;
   }
 
   #modalityScores(ci: number, stages: readonly { m: SensorModality; stage: ModalityStage; fixed: number | undefined }[]): Partial<Record<SensorModality, number>> {
