@@ -2,12 +2,9 @@
  * Environment checks behind `sensebind doctor`. Each check returns a result, never throws: doctor must
  * report on a broken machine, not crash on it.
  */
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
 import { errorMessage } from '../core/errors.js';
 import type { Config } from '../config/schema.js';
 import { checkModelFiles, checkProviders } from './model-checks.js';
-import { resolveBundled } from '../config/paths.js';
 import { listSerialPorts } from '../serial/port-select.js';
 import { wasmUnavailableReason } from '../preprocess/wasm/kernels.js';
 
