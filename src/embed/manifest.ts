@@ -14,7 +14,7 @@ import { isAbsolute, join, normalize, resolve, sep } from 'node:path';
 import { z } from 'zod';
 import { SensebindError, errorMessage } from '../core/errors.js';
 import { MODALITIES, type Modality } from '../core/types.js';
-import { formatIssues, formatPath } from '../config/load.js';
+import { formatIssues, formatPath } from '../config/zod-issues.js';
 import {
   audioPreprocessSchema,
   depthPreprocessSchema,

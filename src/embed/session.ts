@@ -12,7 +12,7 @@ import type { InferenceSession, Tensor as OrtTensor } from 'onnxruntime-node';
 import { SensebindError, errorMessage } from '../core/errors.js';
 import type { Logger } from '../core/log.js';
 import type { Modality } from '../core/types.js';
-import { formatPath } from '../config/load.js';
+import { formatPath } from '../config/zod-issues.js';
 import type { Tensor } from '../preprocess/tensor.js';
 import { float32ToHalf, halfToFloat32 } from './float16.js';
 import { planItems, shapeText, splitOutput, stackItems, type GraphItem } from './layout.js';

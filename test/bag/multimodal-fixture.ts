@@ -9,7 +9,7 @@ import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import sharp from 'sharp';
 import { Ros2McapWriter, type Ros2McapWriterOptions } from '../../src/bag/mcap-writer.js';
-import { toRosTime } from '../../src/bag/ros-time.js';
+import { toRosTime } from '../../src/core/ros-time.js';
 
 const EUROC = resolve('../shared/data/camera_imu/euroc_v1_01_micro/mav0');
 const WAV = resolve('../shared/data/audio/esc10/dog_bark__1-100032-A.wav');
