@@ -12,7 +12,7 @@ export const FILE_INPUT_FLAGS = {
   start: { type: 'string' },
 } as const;
 
-export function parseShape(command: string, value: string | undefined): [number, number] | undefined {
+function parseShape(command: string, value: string | undefined): [number, number] | undefined {
   if (value === undefined) return undefined;
   const m = /^(\d+)x(\d+)$/.exec(value);
   if (!m || Number(m[1]) < 1 || Number(m[2]) < 1) {

@@ -8,7 +8,7 @@ import { SensebindError } from '../core/errors.js';
 import { configSchema, type Config } from './schema.js';
 import { describeValue, formatIssues } from './zod-issues.js';
 
-export const DEFAULT_CONFIG_PATH = 'sensebind.yaml';
+const DEFAULT_CONFIG_PATH = 'sensebind.yaml';
 
 /** Validates an already-parsed object; `source` names where it came from in errors. */
 export function parseConfig(input: unknown, source: string): Config {
@@ -21,7 +21,7 @@ export function parseConfig(input: unknown, source: string): Config {
 }
 
 /** Sets a dotted path (a.b.c) in a plain object, creating objects on the way. */
-export function setPath(target: Record<string, unknown>, dotted: string, value: unknown): void {
+function setPath(target: Record<string, unknown>, dotted: string, value: unknown): void {
   const keys = dotted.split('.');
   let cur: Record<string, unknown> = target;
   keys.forEach((key, i) => {

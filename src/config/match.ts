@@ -78,4 +78,3 @@ export const matchSchema = z
   })
   .prefault({});
 
-export type MatchConfig = z.infer<typeof matchSchema>;

@@ -9,7 +9,7 @@ import { SENSOR_MODALITIES } from '../core/types.js';
 
 const topicName = z.string().min(1).regex(/^[~/A-Za-z_][A-Za-z0-9_/{}~]*$/, 'a ROS 2 topic name (letters, digits, "_", "/", "~")');
 
-export const ros2QosSchema = z
+const ros2QosSchema = z
   .strictObject({
     /** best_effort matches every publisher; reliable only reliable ones. */
     reliability: z.enum(['best_effort', 'reliable']).default('best_effort'),
@@ -33,7 +33,7 @@ export const ros2TopicSchema = z.strictObject({
   audioInfoTopic: z.string().default(''),
 });
 
-export const ros2AudioFormatSchema = z
+const ros2AudioFormatSchema = z
   .strictObject({
     /** Use this format for ros-drivers audio until an AudioInfo message arrives (off = wait for AudioInfo). */
     enabled: z.boolean().default(false),

@@ -28,5 +28,3 @@ export const configSchema = z.strictObject({
 });
 
 export type Config = z.infer<typeof configSchema>;
-/** What a user may write: every field optional. */
-export type ConfigInput = z.input<typeof configSchema>;

@@ -18,7 +18,7 @@ export interface CheckResult {
 
 export type Check = (config: Config) => Promise<CheckResult | CheckResult[]>;
 
-export const checkNode: Check = async () => {
+const checkNode: Check = async () => {
   const major = Number(process.versions.node.split('.')[0]);
   return {
     name: 'node',
@@ -27,7 +27,7 @@ export const checkNode: Check = async () => {
   };
 };
 
-export const checkOnnxRuntime: Check = async () => {
+const checkOnnxRuntime: Check = async () => {
   try {
     const ort = await import('onnxruntime-node');
     const backends = ort.listSupportedBackends().map((b) => `${b.name}${b.bundled ? '' : ' (not bundled)'}`);
@@ -45,7 +45,7 @@ export const checkPreprocessKernels: Check = async () => {
     : { name: 'preprocess kernels', status: 'warn', detail: `TypeScript fallback, camera-like windows about 5x slower: ${reason}` };
 };
 
-export const checkRos2: Check = async () => {
+const checkRos2: Check = async () => {
   const distro = process.env['ROS_DISTRO'];
   try {
     // rclnodejs is an optional dependency that only installs where ROS 2 is sourced.
@@ -58,7 +58,7 @@ export const checkRos2: Check = async () => {
   }
 };
 
-export const checkSerial: Check = async (config) => {
+const checkSerial: Check = async (config) => {
   // listSerialPorts falls back to sysfs where udev is missing (containers), so this never throws.
   const { ports, source, note } = await listSerialPorts();
   const list = ports.map((p) => `${p.path}${p.vendorId ? ` (${p.vendorId}:${p.productId ?? '?'}${p.serialNumber ? ` sn ${p.serialNumber}` : ''})` : ''}`);
@@ -70,7 +70,7 @@ export const checkSerial: Check = async (config) => {
   return { name: 'serial', status: 'ok', detail: `ports: ${list.join(', ')} (${via})` };
 };
 
-export const DEFAULT_CHECKS: Check[] = [checkNode, checkOnnxRuntime, checkPreprocessKernels, checkRos2, checkSerial, checkProviders, checkModelFiles];
+const DEFAULT_CHECKS: Check[] = [checkNode, checkOnnxRuntime, checkPreprocessKernels, checkRos2, checkSerial, checkProviders, checkModelFiles];
 
 export async function runChecks(config: Config, checks: Check[] = DEFAULT_CHECKS): Promise<CheckResult[]> {
   const out: CheckResult[] = [];

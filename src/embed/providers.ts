@@ -15,7 +15,8 @@ import { SensebindError, errorMessage } from '../core/errors.js';
 
 export const PROVIDERS = ['tensorrt', 'cuda', 'webgpu', 'cpu'] as const;
 export type ProviderName = (typeof PROVIDERS)[number];
-export const DEFAULT_PROVIDERS: readonly ProviderName[] = PROVIDERS;
+/** Tried in this order when the config names none: fastest first, the CPU always last. */
+export const DEFAULT_PROVIDERS: readonly ProviderName[] = [...PROVIDERS];
 
 type Ort = typeof import('onnxruntime-node');
 
@@ -52,7 +53,7 @@ export interface ThreadOptions {
   interOpThreads?: number;
 }
 
-export function sessionOptions(provider: ProviderName, threads: ThreadOptions = {}): InferenceSession.SessionOptions {
+function sessionOptions(provider: ProviderName, threads: ThreadOptions = {}): InferenceSession.SessionOptions {
   const { intraOpThreads = 0, interOpThreads = 0 } = threads;
   return {
     executionProviders: [provider],
@@ -64,7 +65,7 @@ export function sessionOptions(provider: ProviderName, threads: ThreadOptions = 
 }
 
 /** First line, without ORT's source-location prefix, capped: enough to act on in a log line. */
-export function shortReason(err: unknown): string {
+function shortReason(err: unknown): string {
   const line = errorMessage(err).split('\n').find((l) => l.trim() !== '') ?? 'unknown error';
   // ORT prefixes source locations and failed-assertion text; keep the part a user can act on.
   let trimmed = line.replace(/^\/onnxruntime_src\/\S+\s+/, '').trim();
@@ -76,7 +77,7 @@ export function shortReason(err: unknown): string {
 const probeCache = new Map<ProviderName, Promise<ProviderProbe>>();
 
 /** Whether `provider` can create a session on this machine; cached for the process. */
-export function probeProvider(provider: ProviderName): Promise<ProviderProbe> {
+function probeProvider(provider: ProviderName): Promise<ProviderProbe> {
   let p = probeCache.get(provider);
   if (p === undefined) {
     p = (async () => {

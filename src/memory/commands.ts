@@ -69,7 +69,7 @@ export interface ConceptCommandReply {
   taught?: Partial<Record<SensorModality, number>>;
 }
 
-export function summarise(memory: ConceptMemory, c: ConceptDef): ConceptSummary {
+function summarise(memory: ConceptMemory, c: ConceptDef): ConceptSummary {
   const ex = memory.exemplars(c.id);
   const exemplars: Partial<Record<SensorModality, number>> = {};
   for (const m of SENSOR_MODALITIES) if (ex[m] !== undefined && (ex[m] as Float32Array[]).length > 0) exemplars[m] = (ex[m] as Float32Array[]).length;

@@ -16,7 +16,7 @@ import {
   type ConceptDefaults,
 } from './concept.js';
 
-export const conceptFileSchema = z.strictObject({
+const conceptFileSchema = z.strictObject({
   version: z.literal(1).default(1),
   defaults: z
     .strictObject({

@@ -207,7 +207,7 @@ function firstDim(map: Map<string, ModalityVectors>): number | undefined {
 }
 
 /** Whether two definitions embed to the same prototypes. */
-export function sameTextDefinition(a: ConceptDef, b: ConceptDef): boolean {
+function sameTextDefinition(a: ConceptDef, b: ConceptDef): boolean {
   return JSON.stringify([a.prompts, a.templates]) === JSON.stringify([b.prompts, b.templates]);
 }
 

@@ -152,7 +152,7 @@ function gaussian(): number {
   return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * Math.random());
 }
 
-export function fbankFrameCount(samples: number, s: FbankSettings): number {
+function fbankFrameCount(samples: number, s: FbankSettings): number {
   const p = planFor(s);
   return samples < p.size ? 0 : 1 + Math.floor((samples - p.size) / p.shift);
 }

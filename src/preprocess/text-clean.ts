@@ -65,7 +65,7 @@ function fixOnce(t: string): string {
 }
 
 /** The ftfy subset, repeated until nothing changes (ftfy iterates the same way). */
-export function fixText(text: string): string {
+function fixText(text: string): string {
   for (let i = 0; i < 16; i++) {
     const next = fixOnce(text);
     if (next === text) return next;

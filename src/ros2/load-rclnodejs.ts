@@ -7,7 +7,7 @@
 import { SensebindError, errorMessage } from '../core/errors.js';
 import type { Rclnodejs } from './rclnodejs-api.js';
 
-export function ros2UnavailableReason(err: unknown): string {
+function ros2UnavailableReason(err: unknown): string {
   const distro = process.env['ROS_DISTRO'];
   const first = errorMessage(err).split('\n')[0] ?? '';
   if (/Cannot find (module|package) 'rclnodejs'/.test(first) || /ERR_MODULE_NOT_FOUND/.test(String((err as { code?: unknown }).code))) {

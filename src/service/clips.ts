@@ -87,7 +87,7 @@ function seconds(s: number): bigint {
 }
 
 /** A file name that sorts by time and says what happened: 20260101T120000.123Z_glass_breaking_<id>.mcap */
-export function clipFileName(event: SenseEvent): string {
+function clipFileName(event: SenseEvent): string {
   const ms = Number(BigInt(event.start) / 1_000_000n);
   const when = Number.isFinite(ms) && ms > 0 ? new Date(ms).toISOString().replace(/[-:]/g, '') : 'unknown';
   const safe = (s: string) => s.replace(/[^A-Za-z0-9_-]+/g, '_').slice(0, 48);

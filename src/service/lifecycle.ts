@@ -61,7 +61,7 @@ export interface StopSummary {
 }
 
 /** Ticks an agent on sample stamps: before a sample stamped t is pushed, every tick due at or before t fires. */
-export class SampleClockTicker {
+class SampleClockTicker {
   readonly #agent: Agent;
   readonly #hop: bigint;
   readonly #logger: Logger;

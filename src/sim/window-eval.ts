@@ -10,7 +10,7 @@ import { performance } from 'node:perf_hooks';
 import type { SensorModality } from '../core/types.js';
 import { EmbeddingRuntime } from '../embed/runtime.js';
 import type { LoadedManifest } from '../embed/manifest.js';
-import { EVENT_KINDS, SCENE_LABELS, eventKind, type EventId, type SceneLabel } from './events.js';
+import { SCENE_LABELS, eventKind, type EventId, type SceneLabel } from './events.js';
 import { CAPTION_TEMPLATES, DATASET_MODALITIES, labelAt, snapshotsOfScene, type DatasetModality } from './dataset.js';
 
 export interface EvalOptions {
@@ -229,4 +229,3 @@ export function reportMarkdown(r: EvalReport): string {
   return lines.join('\n');
 }
 
-export const EVAL_LABELS = EVENT_KINDS.map((k) => k.id);

@@ -82,7 +82,7 @@ export interface MqttSinkOptions {
 }
 
 /** The URL with any user:password removed, for logs. */
-export function redactUrl(url: string): string {
+function redactUrl(url: string): string {
   return url.replace(/\/\/[^@/]*@/, '//***@');
 }
 

@@ -46,7 +46,7 @@ export interface SerialSourceOptions {
 
 type State = 'idle' | 'opening' | 'open' | 'waiting' | 'stopped';
 
-export function serialSensorPrefix(port: SerialPortConfig): string {
+function serialSensorPrefix(port: SerialPortConfig): string {
   if (port.id !== '') return port.id;
   if (port.path !== '') return basename(port.path);
   return `usb-${port.usb.vendorId || 'any'}-${port.usb.productId || 'any'}${port.usb.serialNumber ? `-${port.usb.serialNumber}` : ''}`;

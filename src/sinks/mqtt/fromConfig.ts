@@ -36,7 +36,7 @@ async function readNamedFile(key: string, path: string): Promise<Buffer> {
 }
 
 /** Resolves TLS material and credentials; throws SensebindError('CONFIG') naming the key at fault. */
-export async function resolveMqttSecrets(
+async function resolveMqttSecrets(
   config: MqttConfig,
   env: NodeJS.ProcessEnv = process.env,
 ): Promise<Pick<MqttSinkOptions, 'tls' | 'username' | 'password'>> {

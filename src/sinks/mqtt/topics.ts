@@ -22,7 +22,7 @@ export interface MqttTopics {
 }
 
 /** A concept id as one topic level: characters MQTT gives meaning to (`/ + #`), spaces and NUL become `_`. */
-export function topicLevel(id: string): string {
+function topicLevel(id: string): string {
   // eslint-disable-next-line no-control-regex -- NUL is not allowed in an MQTT topic
   const level = id.replace(/[/+#\s\u0000]/g, '_');
   return level === '' ? '_' : level;
