@@ -54,8 +54,8 @@ const ALLOWED_UPWARD = new Set<string>([
   'service/assemble.ts -> eval/cli-flags.ts',
   'service/assemble.ts -> eval/run-bag.ts',
   // MQTT concept commands applied to the memory from inside the sink.
-  'sinks/mqtt/memoryCommands.ts -> memory/commands.ts',
-  'sinks/mqtt/memoryCommands.ts -> memory/memory.ts',
+  'sinks/mqtt/memory-commands.ts -> memory/commands.ts',
+  'sinks/mqtt/memory-commands.ts -> memory/memory.ts',
   // ros2FromConfig assembles sources and sinks: pipeline assembly, moving into the pipeline module.
   'ros2/from-config.ts -> decode/converter.ts',
   'ros2/from-config.ts -> sinks/ros2.ts',

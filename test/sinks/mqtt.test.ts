@@ -10,9 +10,9 @@ import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { createLogger } from '../../src/core/log.js';
 import { MqttSink } from '../../src/sinks/mqtt.js';
-import { FileOutbox } from '../../src/sinks/mqtt/fileOutbox.js';
-import { LocalBroker, freePort } from '../../src/sinks/mqtt/localBroker.js';
-import { followConceptMemory, memoryCommandHandler } from '../../src/sinks/mqtt/memoryCommands.js';
+import { FileOutbox } from '../../src/sinks/mqtt/file-outbox.js';
+import { LocalBroker, freePort } from '../../src/sinks/mqtt/local-broker.js';
+import { followConceptMemory, memoryCommandHandler } from '../../src/sinks/mqtt/memory-commands.js';
 import {
   commandReplyPayloadSchema,
   conceptStatePayloadSchema,

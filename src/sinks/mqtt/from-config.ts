@@ -11,7 +11,7 @@ import type { Logger } from '../../core/log.js';
 import type { Concept } from '../../core/types.js';
 import { MqttSink, type MqttSinkOptions, type MqttTlsMaterial } from '../mqtt.js';
 import type { ConceptCommandHandler } from './commands.js';
-import { FileOutbox } from './fileOutbox.js';
+import { FileOutbox } from './file-outbox.js';
 
 export interface MqttSinkDeps {
   logger: Logger;
