@@ -30,9 +30,12 @@ export function describeValue(value: unknown): string {
   return json === undefined ? String(value) : json.length > 60 ? `${json.slice(0, 57)}...` : json;
 }
 
-/** One line per problem, e.g. `sources.serial[0].baud: expected a positive integer, got "fast"`. */
-export function formatIssues(issues: readonly z.core.$ZodIssue[], input: unknown): string[] {
-  return issues.map((issue) => {
+/**
+ * One line per problem, e.g. `sources.serial[0].baud: expected a positive integer, got "fast"`; with a
+ * `limit`, the first `limit` problems and a line saying how many more there are.
+ */
+export function formatIssues(issues: readonly z.core.$ZodIssue[], input: unknown, limit = Infinity): string[] {
+  const lines = issues.slice(0, limit).map((issue) => {
     if (issue.code === 'unrecognized_keys') {
       const where = issue.path.length ? `${formatPath(issue.path)}: ` : '';
       return `${where}unknown key${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `"${k}"`).join(', ')}`;
@@ -41,4 +44,6 @@ export function formatIssues(issues: readonly z.core.$ZodIssue[], input: unknown
     const message = issue.message.replace(/^Invalid (input|option): /, '').replace(/, received \w+$/, '');
     return `${formatPath(issue.path)}: ${message}, got ${got}`;
   });
+  if (issues.length > limit) lines.push(`... and ${issues.length - limit} more`);
+  return lines;
 }

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { runCli } from '../../src/cli/main.js';
-import { norm } from '../../src/embed/vector.js';
+import { norm } from '../../src/core/vector.js';
 
 const MODEL = 'test/fixtures/models/imagebind-tiny';
 
