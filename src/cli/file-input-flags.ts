@@ -26,7 +26,9 @@ export function fileInputOptions(
   modelDir: string,
   values: { shape?: string | undefined; 'depth-units'?: string | undefined; start?: string | undefined },
 ): PreprocessFileOptions {
-  const options: PreprocessFileOptions = { modelDir, shape: parseShape(command, values.shape) };
+  const options: PreprocessFileOptions = { modelDir };
+  const shape = parseShape(command, values.shape);
+  if (shape !== undefined) options.shape = shape;
   if (values['depth-units'] !== undefined) options.depthUnitsPerMetre = numberFlag(command, 'depth-units', values['depth-units'], 1000);
   if (values.start !== undefined) options.imuStartSeconds = numberFlag(command, 'start', values.start, 0);
   return options;

@@ -129,7 +129,7 @@ export async function runCli(rawArgv: string[], io: { stdout?: NodeJS.WritableSt
     configPath: flags.configPath,
     async loadConfig() {
       if (cached) return cached;
-      const { config, source } = await loadConfig({ path: flags.configPath, overrides });
+      const { config, source } = await loadConfig({ ...(flags.configPath !== undefined ? { path: flags.configPath } : {}), overrides });
       cached = config;
       logger = createLogger({ level: config.log.level, format: config.log.format });
       logger.debug({ source }, 'config loaded');

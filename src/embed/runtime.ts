@@ -103,8 +103,7 @@ export class EmbeddingRuntime {
   static async open(modelDir: string, options: EmbeddingRuntimeOptions = {}): Promise<EmbeddingRuntime> {
     const { verifyHashes = true, cacheDir = DEFAULT_CACHE_DIR } = options;
     // Verified hashes are remembered beside the text cache, so a restart does not re-read gigabytes of graphs.
-    const hashMemo = cacheDir === null ? undefined : join(cacheDir, 'verified-hashes.json');
-    const loaded = await loadManifest(modelDir, { verifyHashes, hashMemo });
+    const loaded = await loadManifest(modelDir, cacheDir === null ? { verifyHashes } : { verifyHashes, hashMemo: join(cacheDir, 'verified-hashes.json') });
     return new EmbeddingRuntime(loaded, options);
   }
 
@@ -192,7 +191,7 @@ export class EmbeddingRuntime {
           const found = typeof w === 'object' && w !== null ? (w as { kind?: unknown }).kind : typeof w;
           if (found !== kind) throw new Error(`expected ${kind === 'frame' ? 'a' : 'an'} ${kind} window, got ${String(found)}`);
           // The manifest entry of `modality` holds that modality's parameters; the index type cannot say so.
-          return await preprocessWindow(modality, w as never, params as never, { into });
+          return await preprocessWindow(modality, w as never, params as never, into === undefined ? {} : { into });
         } catch (err) {
           if (into !== undefined) spare.push(into);
           throw new SensebindError('INPUT', `${modality} window ${i}: preprocessing failed: ${errorMessage(err)}`, { cause: err });

@@ -43,10 +43,10 @@ export function ros2FromConfig(config: Config, options: Ros2FromConfigOptions = 
     node: r.node,
     namespace: r.namespace,
     parameters: { robot_id: config.robot.id, model_dir: config.model.dir, config_path: options.configPath ?? '' },
-    createTransport: options.createTransport,
+    ...(options.createTransport !== undefined ? { createTransport: options.createTransport } : {}),
     logger,
   });
-  const source = r.topics.length > 0 ? new Ros2Source({ config: r, session, clock: options.clock, logger }) : undefined;
+  const source = r.topics.length > 0 ? new Ros2Source({ config: r, session, ...(options.clock !== undefined ? { clock: options.clock } : {}), logger }) : undefined;
   const sink = new Ros2EventSink({ config: r, session, logger });
   let closeCommands: (() => void) | undefined;
   return {
@@ -90,6 +90,6 @@ export function bagConverterOptions(config: Config): ConverterOptions {
   return {
     topics,
     audioInfoTopics,
-    audioFormat: af.enabled ? { channels: af.channels, rate: af.sampleRate, sampleFormat: af.sampleFormat, codingFormat: 'WAVE' } : undefined,
+    ...(af.enabled ? { audioFormat: { channels: af.channels, rate: af.sampleRate, sampleFormat: af.sampleFormat, codingFormat: 'WAVE' } } : {}),
   };
 }

@@ -82,7 +82,7 @@ export class Ros2Source implements SampleSource {
     this.#converter = new MessageConverter({
       topics,
       audioInfoTopics: infoTopics,
-      audioFormat: af.enabled ? { channels: af.channels, rate: af.sampleRate, sampleFormat: af.sampleFormat, codingFormat: 'WAVE' } : undefined,
+      ...(af.enabled ? { audioFormat: { channels: af.channels, rate: af.sampleRate, sampleFormat: af.sampleFormat, codingFormat: 'WAVE' } } : {}),
       logger: this.#log,
     });
     this.#stats.connected = true;

@@ -58,7 +58,7 @@ async function resolveMqttSecrets(
     password = (await readNamedFile('mqtt.auth.passwordFile', auth.passwordFile)).toString('utf8').split(/\r?\n/)[0];
   }
   return {
-    tls: usesTls ? material : undefined,
+    ...(usesTls ? { tls: material } : {}),
     ...(username ? { username } : {}),
     ...(password ? { password } : {}),
   };
