@@ -17,6 +17,11 @@ export default tseslint.config(
     },
     rules: {
       '@typescript-eslint/no-floating-promises': 'error',
+      // Also about promises: an async function where a void callback is expected (an event handler, a
+      // timer) loses its rejection; awaiting a non-promise; `return promise` inside try skips the catch.
+      '@typescript-eslint/no-misused-promises': 'error',
+      '@typescript-eslint/await-thenable': 'error',
+      '@typescript-eslint/return-await': ['error', 'in-try-catch'],
       // A switch over a union names every case, or says with a `default` what the rest means.
       '@typescript-eslint/switch-exhaustiveness-check': ['error', { considerDefaultExhaustiveForUnions: true }],
       // `_name` marks a binding kept on purpose (rest-destructuring to drop a key, an interface's argument).
