@@ -1,14 +1,16 @@
 #!/usr/bin/env python3
 """Self-test of export.py without the ImageBind checkpoint (which this project cannot hold or ship).
 
-Builds a small stand-in with ImageBind's interface (dict in / dict out, 5-D inputs averaged over clips,
-postprocessors Normalize + LearnableLogitScaling with `log_logit_scale`, the text ArgMax/EOT gather),
-saves its state dict, runs export.py on it into a temporary folder and checks the manifest it wrote:
-files and sha256, external data for vision, input signatures, output scales (text from the checkpoint).
-It proves the export plumbing, not ImageBind's numerics. Then, optionally, check the folder with sensebind:
+Builds a small stand-in with ImageBind's interface and module structure (dict in / dict out, 5-D inputs
+averaged over clips, vision's postprocessor a bare Normalize, the others Normalize + LearnableLogitScaling
+with `log_logit_scale`, the text ArgMax/EOT gather, the IMU patching with `unfold(-1, 8, 8)`), saves its
+state dict, runs export.py on it into a temporary folder and checks the manifest it wrote: files and sha256,
+external data for vision, input signatures, output scales (text from the checkpoint). It proves the export
+plumbing, not ImageBind's numerics (test/models/imagebind-export.test.ts runs ImageBind's own classes).
+Whether ONNX Runtime loads the graphs is checked by sensebind (test/models/imagebind-export.test.ts does):
 
   /usr/bin/python3 models/imagebind/export_selftest.py [--keep DIR]
-  node bin/sensebind.js --config <yaml with model.dir: DIR> doctor
+  node bin/sensebind.js --config <yaml with model.dir: DIR> doctor --deep
 """
 import argparse
 import hashlib
@@ -34,8 +36,12 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 class Normalize(nn.Module):
+    def __init__(self, dim):
+        super().__init__()
+        self.dim = dim
+
     def forward(self, x):
-        return F.normalize(x, dim=-1)
+        return F.normalize(x, dim=self.dim, p=2)
 
 class LearnableLogitScaling(nn.Module):
     def __init__(self, init, learnable, max_logit_scale=100):
@@ -50,21 +56,22 @@ class LearnableLogitScaling(nn.Module):
     def forward(self, x):
         return torch.clip(self.log_logit_scale.exp(), max=self.max_logit_scale) * x
 
-IN = {'vision': 3 * 224 * 224, 'audio': 128 * 204, 'depth': 224 * 224, 'thermal': 224 * 224, 'imu': 6 * 2000}
+IN = {'vision': 3 * 224 * 224, 'audio': 128 * 204, 'depth': 224 * 224, 'thermal': 224 * 224}
 
 class StandIn(nn.Module):
     def __init__(self):
         super().__init__()
         self.trunks = nn.ModuleDict({k: nn.Linear(v // 64, 1024) for k, v in IN.items()})
+        self.imu_stem = nn.Linear(48, 1024, bias=False)  # 6 channels x 8 samples per token, as ImageBind's IMU stem
         self.tok = nn.Embedding(49408, 8)
         self.text_proj = nn.Linear(8, 1024)
         self.modality_postprocessors = nn.ModuleDict({
-            'vision': nn.Sequential(Normalize()),
-            'text': nn.Sequential(Normalize(), LearnableLogitScaling(1 / 0.07, True)),
-            'audio': nn.Sequential(Normalize(), LearnableLogitScaling(20.0, False)),
-            'depth': nn.Sequential(Normalize(), LearnableLogitScaling(5.0, False)),
-            'thermal': nn.Sequential(Normalize(), LearnableLogitScaling(10.0, False)),
-            'imu': nn.Sequential(Normalize(), LearnableLogitScaling(5.0, False)),
+            'vision': Normalize(dim=-1),  # bare, as in ImageBind: no Sequential around it
+            'text': nn.Sequential(Normalize(dim=-1), LearnableLogitScaling(1 / 0.07, True)),
+            'audio': nn.Sequential(Normalize(dim=-1), LearnableLogitScaling(20.0, False)),
+            'depth': nn.Sequential(Normalize(dim=-1), LearnableLogitScaling(5.0, False)),
+            'thermal': nn.Sequential(Normalize(dim=-1), LearnableLogitScaling(10.0, False)),
+            'imu': nn.Sequential(Normalize(dim=-1), LearnableLogitScaling(5.0, False)),
         })
 
     def forward(self, inputs):
@@ -77,6 +84,10 @@ class StandIn(nn.Module):
             if k == 'text':
                 x = self.tok(v)
                 x = self.text_proj(x[torch.arange(x.shape[0]), v.argmax(dim=-1)])
+            elif k == 'imu':
+                # ImageBind's IMU patching, negative dimension included: [B,6,2000] -> [B,250,6,8] -> [B,250,48]
+                t = v.unfold(-1, 8, 8).permute(0, 2, 1, 3)
+                x = self.imu_stem(t.reshape(t.size(0), t.size(1), -1)).mean(dim=1)
             else:
                 flat = v.reshape(v.shape[0], -1)
                 x = self.trunks[k](F.avg_pool1d(flat.unsqueeze(1), 64).squeeze(1))

@@ -15,6 +15,7 @@ import { errorMessage } from '../core/errors.js';
 import type { Logger } from '../core/log.js';
 import {
   SENSOR_MODALITIES,
+  taggedWindows,
   type Embedding,
   type Modality,
   type MatchOutput,
@@ -24,16 +25,20 @@ import {
   type SnapshotEmbeddings,
   type SnapshotMatcher,
   type StampNs,
+  type TaggedWindow,
 } from '../core/types.js';
-import { NO_HOOKS, type StageHooks } from '../service/hooks.js';
+import { NO_HOOKS, type StageHooks } from './hooks.js';
 import type { EventSink } from '../sinks/sink.js';
 import type { Windower } from '../window/windower.js';
 
-/** What the agent needs from the embedding runtime (src/embed/runtime.ts satisfies it). */
+/**
+ * What the agent needs from the embedding runtime (src/embed/runtime.ts satisfies it). The embedder reports
+ * its own preprocessing and inference timings; the agent times the whole call for the gate.
+ */
 export interface ModalityEmbedder {
   modalities(): readonly Modality[];
-  embedWindows(modality: SensorModality, windows: unknown[], stamp: StampNs): Promise<Embedding[]>;
-  provider?(modality: Modality): string | undefined;
+  /** Embeds windows of one modality. */
+  embedWindows(windows: readonly TaggedWindow[], stamp: StampNs): Promise<Embedding[]>;
 }
 
 /** Decides whether a modality is embedded at this snapshot (rate caps, degradation). */
@@ -114,11 +119,12 @@ export class Agent {
     for (const m of snapshot.present) ages[m] = wstats.ageSeconds[m];
     this.#hooks.snapshot(snapshot.present, ages);
 
-    const results = await Promise.all(snapshot.present.map((m) => this.#embedOne(m, snapshot)));
+    const windows = taggedWindows(snapshot.windows);
+    const results = await Promise.all(windows.map((w) => this.#embedOne(w, snapshot.stamp)));
     const embeddings: Partial<Record<SensorModality, Embedding>> = {};
-    snapshot.present.forEach((m, i) => {
+    windows.forEach((w, i) => {
       const e = results[i];
-      if (e) embeddings[m] = e;
+      if (e) embeddings[w.modality] = e;
     });
     const present = SENSOR_MODALITIES.filter((m) => embeddings[m] !== undefined);
     const se: SnapshotEmbeddings = {
@@ -147,23 +153,24 @@ export class Agent {
     return structuredClone(this.#stats);
   }
 
-  async #embedOne(m: SensorModality, snapshot: Snapshot): Promise<Embedding | undefined> {
+  async #embedOne(tagged: TaggedWindow, stamp: StampNs): Promise<Embedding | undefined> {
+    const m = tagged.modality;
     if (!this.#supported.has(m)) {
       this.#stats.unsupported[m]++;
       return undefined;
     }
-    const window = snapshot.windows[m]!;
+    const window = tagged.window;
     const frameStamp = window.kind === 'frame' ? window.sample.stamp : undefined;
     const cached = this.#cache.get(m);
     if (cached && frameStamp !== undefined && cached.frameStamp === frameStamp) {
       this.#stats.reused[m]++;
       return cached.embedding;
     }
-    const verdict = this.#o.gate?.allow(m, snapshot.stamp) ?? true;
+    const verdict = this.#o.gate?.allow(m, stamp) ?? true;
     if (verdict !== true) {
       this.#hooks.skipped(m, verdict);
       const maxAge = this.#o.maxAgeSeconds?.[m] ?? 1;
-      if (cached && Number(snapshot.stamp - cached.embedding.stamp) / 1e9 <= maxAge) {
+      if (cached && Number(stamp - cached.embedding.stamp) / 1e9 <= maxAge) {
         this.#stats.reused[m]++;
         return cached.embedding;
       }
@@ -171,9 +178,8 @@ export class Agent {
     }
     const t0 = performance.now();
     try {
-      const [embedding] = await this.#o.embedder.embedWindows(m, [window], snapshot.stamp);
+      const [embedding] = await this.#o.embedder.embedWindows([tagged], stamp);
       const seconds = (performance.now() - t0) / 1000;
-      this.#hooks.inferred(m, this.#o.embedder.provider?.(m) ?? 'unknown', seconds);
       this.#o.gate?.observe?.(m, seconds, this.#o.hopSeconds ?? 0.5);
       if (!embedding) return undefined;
       this.#cache.set(m, { embedding, frameStamp });

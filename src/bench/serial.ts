@@ -189,7 +189,9 @@ async function ptyRun(seconds: number): Promise<Record<string, unknown>> {
     }
     let samples = 0;
     const source = new SerialSource({ port: serialPortSchema.parse({ path: host }) });
-    await source.start(() => samples++);
+    await source.start(() => {
+      samples++;
+    });
     const sim = spawn(join(dir, 'sensebind-sim'), ['--out', dev], { stdio: 'ignore' });
     children.push(sim);
     await waitUntil(() => samples > 1000, 5000); // past the connect burst and JIT warm-up

@@ -20,7 +20,9 @@ import { parseConfig } from '../config/load.js';
 import { errorMessage } from '../core/errors.js';
 import { createLogger } from '../core/log.js';
 import type { Sample } from '../core/types.js';
-import { assembleService } from '../service/assemble.js';
+import { buildAgent } from '../pipeline/build.js';
+import { openPipeline } from '../pipeline/open.js';
+import { pipelineOptionsFromConfig } from '../pipeline/options.js';
 import { LoopLagMonitor } from '../service/loop-lag.js';
 import { LoopSource } from '../service/loop-source.js';
 import { soakTrend, type SoakPoint } from '../service/trend.js';
@@ -102,13 +104,8 @@ export async function main(argv: string[]): Promise<void> {
     };
     process.on('uncaughtException', onCrash);
     process.on('unhandledRejection', onCrash);
-    const assembled = await assembleService(config, {
-      logger,
-      sources: [source],
-      clock: 'samples',
-      alwaysMetrics: true,
-      ...(values.concepts !== undefined ? { conceptFile: values.concepts } : {}),
-    });
+    const pipeline = await openPipeline(pipelineOptionsFromConfig(config, { concepts: values.concepts }), { logger });
+    const assembled = await buildAgent(pipeline, config, { mode: { kind: 'replayed', sources: [source] }, logger, alwaysMetrics: true });
     const { service, metrics, agent, clips, governor } = assembled;
     const lag = new LoopLagMonitor();
     const points: SoakPoint[] = [];
@@ -123,7 +120,7 @@ export async function main(argv: string[]): Promise<void> {
       points.push({ t, rssBytes: mem.rss, heapUsedBytes: mem.heapUsed, lagP99: l.p99 });
       // Scrape as Prometheus would, so the metrics path is part of what is soaked.
       void metrics!.text().then(
-        (text) => (scrapeBytes = text.length),
+        (text: string) => (scrapeBytes = text.length),
         (err: unknown) => log(`metrics scrape failed: ${errorMessage(err)}`),
       );
       const a = agent.stats();
@@ -144,7 +141,7 @@ export async function main(argv: string[]): Promise<void> {
     const report = {
       bench: 'soak',
       machine: `${process.platform}/${process.arch}, node ${process.versions.node}`,
-      model: assembled.runtime.modelId,
+      model: pipeline.runtime.modelId,
       modalities: ['vision', 'depth', 'imu', 'audio'],
       simulatedMinutes: round((loops * loopSeconds) / 60, 1),
       speed,
@@ -172,9 +169,8 @@ export async function main(argv: string[]): Promise<void> {
       pointsColumns: 'wallSeconds rssMiB heapUsedMiB lagP99Ms',
       points: points.map((p) => `${round(p.t, 1)} ${round(p.rssBytes / 2 ** 20, 1)} ${round(p.heapUsedBytes / 2 ** 20, 1)} ${round(p.lagP99 * 1000, 2)}`),
     };
-    metrics?.close();
     await assembled.close();
-    await assembled.runtime.close();
+    await pipeline.close();
     const json = JSON.stringify(report, null, 2);
     if (values.out !== undefined) await writeFile(values.out, `${json}\n`);
     process.stdout.write(`${json}\n`);

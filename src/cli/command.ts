@@ -28,10 +28,31 @@ export interface Command {
 
 type Options = NonNullable<ParseArgsConfig['options']>;
 
+/**
+ * A negative number after a string option ("--speed -1") reads to parseArgs as another option and fails
+ * with "argument is ambiguous"; joined as "--speed=-1" it parses, and the flag's own check can say what
+ * range it takes.
+ */
+function joinNegativeValues(argv: readonly string[], options: Options): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    const next = argv[i + 1];
+    const name = arg.startsWith('--') && !arg.includes('=') ? arg.slice(2) : undefined;
+    if (name !== undefined && options[name]?.type === 'string' && next !== undefined && /^-(\d|\.\d|Infinity)/.test(next)) {
+      out.push(`${arg}=${next}`);
+      i++;
+    } else {
+      out.push(arg);
+    }
+  }
+  return out;
+}
+
 /** parseArgs with strict checking; unknown flags become a USAGE error (main.ts prefixes the command name). */
 export function parseCommandArgs<O extends Options>(command: string, argv: string[], options: O) {
   try {
-    return parseArgs({ args: argv, options, strict: true, allowPositionals: true });
+    return parseArgs({ args: joinNegativeValues(argv, options), options, strict: true, allowPositionals: true });
   } catch (err) {
     throw new SensebindError('USAGE', `${(err as Error).message} (see sensebind ${command} --help)`);
   }
@@ -45,6 +66,13 @@ export function numberFlag(command: string, flag: string, value: string | undefi
     throw new SensebindError('USAGE', `--${flag} expects a number, got "${value}"`);
   }
   return n;
+}
+
+/** Parses --hop: seconds between snapshots, > 0 (0 or less would never advance and grow memory without bound). */
+export function hopFlag(command: string, value: string | undefined, fallback: number): number {
+  const hop = numberFlag(command, 'hop', value, fallback);
+  if (!(hop > 0) || hop > 60) throw new SensebindError('USAGE', `sensebind ${command}: --hop expects seconds between snapshots, > 0 and <= 60, got ${value}`);
+  return hop;
 }
 
 /** Throws a USAGE error when a required flag is missing. */

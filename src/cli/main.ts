@@ -77,6 +77,33 @@ function splitGlobal(argv: string[]): { flags: GlobalFlags; rest: string[] } {
   return { flags, rest: argv.slice(i) };
 }
 
+const GLOBAL_WITH_VALUE: Readonly<Record<string, 'configPath' | 'logLevel' | 'logFormat'>> = { '--config': 'configPath', '--log-level': 'logLevel', '--log-format': 'logFormat' };
+
+/**
+ * Global options with a value may also follow the command (`config print --config x.yaml`): users write
+ * them there, and silently ignoring one would print or run with the defaults. Taken out of the command's
+ * arguments; the same option given twice with different values is refused.
+ */
+function takeGlobalsAfterCommand(argv: readonly string[], flags: GlobalFlags): string[] {
+  const rest: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    const eq = arg.indexOf('=');
+    const name = eq > 0 ? arg.slice(0, eq) : arg;
+    const key = GLOBAL_WITH_VALUE[name];
+    if (key === undefined) {
+      rest.push(arg);
+      continue;
+    }
+    const value = eq > 0 ? arg.slice(eq + 1) : argv[++i];
+    if (value === undefined || value === '') throw new SensebindError('USAGE', `${name} needs a value`);
+    const before = flags[key];
+    if (before !== undefined && before !== value) throw new SensebindError('USAGE', `${name} given twice (${before} and ${value})`);
+    flags[key] = value;
+  }
+  return rest;
+}
+
 /** ROS 2 launch appends `--ros-args ...` (remappings, parameters); rclnodejs reads those from process.argv itself. */
 export function stripRosArgs(argv: string[]): string[] {
   const at = argv.indexOf('--ros-args');
@@ -99,7 +126,14 @@ export async function runCli(rawArgv: string[], io: { stdout?: NodeJS.WritableSt
     stdout.write(`${packageVersion()}\n`);
     return 0;
   }
-  const [name, ...commandArgv] = rest;
+  const [name, ...afterName] = rest;
+  let commandArgv: string[];
+  try {
+    commandArgv = takeGlobalsAfterCommand(afterName, flags);
+  } catch (err) {
+    stderr.write(`sensebind: ${errorMessage(err)}\n`);
+    return 2;
+  }
   if (name === undefined || flags.help || name === 'help') {
     const target = name === 'help' ? commandArgv[0] : undefined;
     if (target !== undefined && COMMANDS[target]) {

@@ -70,7 +70,7 @@ const checkSerial: Check = async (config) => {
   return { name: 'serial', status: 'ok', detail: `ports: ${list.join(', ')} (${via})` };
 };
 
-const DEFAULT_CHECKS: Check[] = [checkNode, checkOnnxRuntime, checkPreprocessKernels, checkRos2, checkSerial, checkProviders, checkModelFiles];
+export const DEFAULT_CHECKS: Check[] = [checkNode, checkOnnxRuntime, checkPreprocessKernels, checkRos2, checkSerial, checkProviders, checkModelFiles];
 
 export async function runChecks(config: Config, checks: Check[] = DEFAULT_CHECKS): Promise<CheckResult[]> {
   const out: CheckResult[] = [];

@@ -13,16 +13,15 @@ import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { SensebindError, errorMessage } from '../core/errors.js';
 import { silentLogger, type Logger } from '../core/log.js';
-import { MODALITIES, type Embedding, type Modality, type SensorModality, type StampNs } from '../core/types.js';
-import { resolveBundled } from '../config/paths.js';
-import type { Config } from '../config/schema.js';
-import { preprocessText, preprocessWindow, type WindowOf } from '../preprocess/index.js';
+import { MODALITIES, type Embedding, type Modality, type SensorModality, type StampNs, type TaggedWindow } from '../core/types.js';
+import { preprocessText, preprocessWindow, type WindowParams } from '../preprocess/index.js';
 import type { Tensor } from '../preprocess/tensor.js';
 import { sha256File } from './hash.js';
 import { loadManifest, type LoadedManifest, type Manifest } from './manifest.js';
 import { DEFAULT_PROVIDERS, type ProviderAttempt, type ProviderName, type ThreadOptions } from './providers.js';
 import { ModalitySession, type ModalityStats } from './session.js';
 import { TextEmbeddingCache, type TextCacheStats } from './text-cache.js';
+import type { PreprocessPool } from './preprocess-pool.js';
 
 const DEFAULT_CACHE_DIR = '.sensebind/cache';
 /** Spare window tensors kept per modality (two default batches). */
@@ -41,6 +40,16 @@ export interface EmbeddingRuntimeOptions extends ThreadOptions {
   warmup?: boolean;
   /** @default a silent logger */
   logger?: Logger;
+  /** Preprocessing worker threads; the main thread when absent. */
+  pool?: PreprocessPool | undefined;
+  /** Receives preprocessing and inference timings per call. @default none */
+  hooks?: EmbedTimingHooks | undefined;
+}
+
+/** The timing part of the agent's stage hooks (src/agent/hooks.ts satisfies it). */
+export interface EmbedTimingHooks {
+  preprocessed(modality: SensorModality, seconds: number): void;
+  inferred(modality: SensorModality, provider: string, seconds: number): void;
 }
 
 export interface RuntimeStats {
@@ -65,6 +74,9 @@ export class EmbeddingRuntime {
    * A modality's tensor size never changes for one manifest, so any buffer of the list fits.
    */
   readonly #spare = new Map<SensorModality, Float32Array[]>();
+  readonly #windowParams: WindowParams;
+  readonly #pool: PreprocessPool | undefined;
+  #hooks: EmbedTimingHooks | undefined;
 
   private constructor(loaded: LoadedManifest, options: EmbeddingRuntimeOptions) {
     const { providers = DEFAULT_PROVIDERS, cacheDir = DEFAULT_CACHE_DIR, logger = silentLogger(), maxBatch, warmup, intraOpThreads, interOpThreads } = options;
@@ -73,6 +85,9 @@ export class EmbeddingRuntime {
     this.modelId = loaded.modelId;
     this.#logger = logger;
     this.#cacheDir = cacheDir;
+    this.#pool = options.pool;
+    this.#hooks = options.hooks;
+    this.#windowParams = windowParams(loaded.manifest);
     for (const modality of MODALITIES) {
       const l = loaded.modalities[modality];
       if (l === undefined || l.path === undefined) continue;
@@ -107,10 +122,9 @@ export class EmbeddingRuntime {
     return new EmbeddingRuntime(loaded, options);
   }
 
-  /** open() with the `model` section of the config (dir, looked up in the package too; providers, threads, cacheDir). */
-  static fromConfig(config: Pick<Config, 'model'>, options: Omit<EmbeddingRuntimeOptions, 'providers' | 'cacheDir' | 'intraOpThreads' | 'interOpThreads'> = {}): Promise<EmbeddingRuntime> {
-    const m = config.model;
-    return EmbeddingRuntime.open(resolveBundled(m.dir), { ...options, providers: m.providers, cacheDir: m.cacheDir, intraOpThreads: m.intraOpThreads, interOpThreads: m.interOpThreads });
+  /** Where preprocessing and inference timings go from now on (the agent being built owns the metrics). */
+  setTimingHooks(hooks: EmbedTimingHooks | undefined): void {
+    this.#hooks = hooks;
   }
 
   /** Modalities with a graph that has not failed, in canonical order. */
@@ -172,33 +186,35 @@ export class EmbeddingRuntime {
   }
 
   /**
-   * Preprocesses windows as the manifest says, then embeds them in as few graph calls as the graph allows.
-   * The untyped overload serves callers that hold windows of several modalities (the agent's
-   * ModalityEmbedder); preprocessing rejects a window of the wrong shape with an INPUT error.
+   * Preprocesses windows of one modality as the manifest says (on the preprocessing workers when there
+   * are any), then embeds them in as few graph calls as the graph allows. This is the one path from a
+   * window to an embedding: the agent, the benches and the dataset tools all come through here.
    */
-  embedWindows<M extends SensorModality>(modality: M, windows: readonly WindowOf<M>[], stamp: StampNs | readonly StampNs[]): Promise<Embedding[]>;
-  embedWindows(modality: SensorModality, windows: readonly unknown[], stamp: StampNs | readonly StampNs[]): Promise<Embedding[]>;
-  async embedWindows(modality: SensorModality, windows: readonly unknown[], stamp: StampNs | readonly StampNs[]): Promise<Embedding[]> {
+  async embedWindows(windows: readonly TaggedWindow[], stamp: StampNs | readonly StampNs[]): Promise<Embedding[]> {
+    const first = windows[0];
+    if (first === undefined) return [];
+    const modality = first.modality;
     const session = this.#session(modality);
-    const params = this.manifest.modalities[modality]!.preprocess;
     let spare = this.#spare.get(modality);
     if (spare === undefined) this.#spare.set(modality, (spare = []));
+    const t0 = performance.now();
     const tensors = await Promise.all(
       windows.map(async (w, i) => {
-        const into = spare.pop();
+        if (w.modality !== modality) throw new SensebindError('USAGE', `embedWindows: window ${i} is ${w.modality}, the batch is ${modality}`);
+        // A worker fills its own array (transferred back); the main thread reuses finished tensors.
+        const into = this.#pool === undefined ? spare.pop() : undefined;
         try {
-          const kind = modality === 'audio' || modality === 'imu' ? modality : 'frame';
-          const found = typeof w === 'object' && w !== null ? (w as { kind?: unknown }).kind : typeof w;
-          if (found !== kind) throw new Error(`expected ${kind === 'frame' ? 'a' : 'an'} ${kind} window, got ${String(found)}`);
-          // The manifest entry of `modality` holds that modality's parameters; the index type cannot say so.
-          return await preprocessWindow(modality, w as never, params as never, into === undefined ? {} : { into });
+          return await (this.#pool?.run(w, this.#windowParams) ?? preprocessWindow(w, this.#windowParams, into === undefined ? {} : { into }));
         } catch (err) {
           if (into !== undefined) spare.push(into);
           throw new SensebindError('INPUT', `${modality} window ${i}: preprocessing failed: ${errorMessage(err)}`, { cause: err });
         }
       }),
     );
+    const t1 = performance.now();
+    this.#hooks?.preprocessed(modality, (t1 - t0) / 1000);
     const vectors = await session.embed(tensors);
+    this.#hooks?.inferred(modality, session.provider ?? 'unknown', (performance.now() - t1) / 1000);
     // Only after a successful run: a rejected request may still sit in the session's queue.
     for (const t of tensors) {
       const whole = t.data instanceof Float32Array && t.data.byteOffset === 0 && t.data.length === t.data.buffer.byteLength / 4;
@@ -291,4 +307,16 @@ function stampAt(stamp: StampNs | readonly StampNs[], i: number): StampNs {
   const s = stamp[i];
   if (s === undefined) throw new SensebindError('USAGE', `embedding stamps: ${stamp.length} given for more inputs (index ${i})`);
   return s;
+}
+
+/** Each sensor modality's preprocessing parameters from the manifest (typed per modality by its schema). */
+function windowParams(manifest: Manifest): WindowParams {
+  const m = manifest.modalities;
+  const out: WindowParams = {};
+  if (m.vision) out.vision = m.vision.preprocess;
+  if (m.audio) out.audio = m.audio.preprocess;
+  if (m.depth) out.depth = m.depth.preprocess;
+  if (m.thermal) out.thermal = m.thermal.preprocess;
+  if (m.imu) out.imu = m.imu.preprocess;
+  return out;
 }

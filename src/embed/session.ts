@@ -55,6 +55,8 @@ export interface ModalityStats {
   lastRunMs: number;
   /** Largest batch one call carried. */
   maxBatchSeen: number;
+  /** ONNX Runtime thread settings the session was created with (0 = the runtime's default). */
+  threads: { intraOp: number; interOp: number };
 }
 
 interface Job {
@@ -74,7 +76,7 @@ export class ModalitySession {
   #queue: Job[] = [];
   #draining = false;
   #closed = false;
-  readonly #stats: ModalityStats = {
+  readonly #stats: Omit<ModalityStats, 'threads'> = {
     state: 'idle', provider: undefined, attempts: [], error: undefined, loadMs: undefined, warmupMs: undefined,
     embeddings: 0, runs: 0, items: 0, failures: 0, runMsAvg: 0, lastRunMs: 0, maxBatchSeen: 0,
   };
@@ -103,7 +105,8 @@ export class ModalitySession {
   }
 
   stats(): ModalityStats {
-    return { ...this.#stats, attempts: [...this.#stats.attempts] };
+    const threads = { intraOp: this.#options.intraOpThreads ?? 0, interOp: this.#options.interOpThreads ?? 0 };
+    return { ...this.#stats, attempts: [...this.#stats.attempts], threads };
   }
 
   /** Loads, checks and warms the session (once; concurrent callers share the work). */

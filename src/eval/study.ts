@@ -11,7 +11,10 @@ import type { MemoryState, ModalityVectorLists } from '../memory/state.js';
 import type { MatcherOptions } from '../match/options.js';
 import type { TruthEvent } from '../sim/truth.js';
 import type { EvalReport } from './metrics.js';
-import { openPipeline, runBag, type PipelineOptions } from './run-bag.js';
+import type { Config } from '../config/schema.js';
+import { openPipeline } from '../pipeline/open.js';
+import type { PipelineOptions } from '../pipeline/options.js';
+import { runBag } from '../pipeline/run-bag.js';
 import { dropModalities, rematch, scoreRuns, type ScoredRun } from './score-run.js';
 
 export interface CollectedBag {
@@ -23,15 +26,20 @@ export interface CollectedBag {
 }
 
 /** Embeds bags once; returns the collected snapshots and the memory state (with prototypes) used. */
-export async function collectBags(bags: readonly string[], options: PipelineOptions & { hopSeconds?: number }): Promise<{ collected: CollectedBag[]; state: MemoryState; modalities: SensorModality[]; textScale: number }> {
-  const pipeline = await openPipeline(options);
+export async function collectBags(
+  bags: readonly string[],
+  config: Config,
+  options: PipelineOptions,
+  logger?: Logger,
+): Promise<{ collected: CollectedBag[]; state: MemoryState; modalities: SensorModality[]; textScale: number }> {
+  const pipeline = await openPipeline(options, { logger });
   try {
     const collected: CollectedBag[] = [];
     for (const bag of bags) {
       const t0 = performance.now();
-      const r = await runBag(pipeline, bag, { collect: true, hopSeconds: options.hopSeconds ?? 0.5 });
+      const r = await runBag(pipeline, config, bag, { collect: true, hopSeconds: options.hopSeconds, ...(logger ? { logger } : {}) });
       collected.push({ bag, snapshots: r.snapshots, truth: r.truth, durationSeconds: r.summary.durationSeconds, end: r.summary.last });
-      options.logger?.info({ bag, snapshots: r.snapshots.length, seconds: Math.round(performance.now() - t0) / 1000 }, 'bag embedded');
+      logger?.info({ bag, snapshots: r.snapshots.length, seconds: Math.round(performance.now() - t0) / 1000 }, 'bag embedded');
     }
     const modalities = SENSOR_MODALITIES.filter((m) => collected.some((c) => c.snapshots.some((s) => s.embeddings[m] !== undefined)));
     return { collected, state: pipeline.memory.state, modalities, textScale: pipeline.runtime.scale('text') };

@@ -56,8 +56,16 @@ export interface ConceptSummary {
   exemplars: Partial<Record<SensorModality, number>>;
 }
 
+/**
+ * How a command ended, for callers that branch on it (MQTT reply codes, ROS 2 logs, CLI exit codes):
+ * INVALID = the command itself is malformed (schema); REFUSED = well-formed but not applicable now
+ * (unknown id, duplicate id, nothing to learn from).
+ */
+export type ConceptReplyCode = 'OK' | 'INVALID' | 'REFUSED';
+
 export interface ConceptCommandReply {
   ok: boolean;
+  code: ConceptReplyCode;
   op: string;
   requestId?: string;
   id?: string;
@@ -136,9 +144,9 @@ function teachVectors(memory: ConceptMemory, cmd: Extract<ConceptCommand, { op: 
 export async function applyConceptCommand(memory: ConceptMemory, command: unknown): Promise<ConceptCommandReply> {
   const parsed = conceptCommandSchema.safeParse(command);
   const rawOp = typeof command === 'object' && command !== null && 'op' in command ? String((command as { op: unknown }).op) : '?';
-  if (!parsed.success) return { ok: false, op: rawOp, error: `invalid command: ${formatIssues(parsed.error.issues, command, 5).join('; ')}`, version: memory.version };
+  if (!parsed.success) return { ok: false, code: 'INVALID', op: rawOp, error: `invalid command: ${formatIssues(parsed.error.issues, command, 5).join('; ')}`, version: memory.version };
   const cmd = parsed.data;
-  const base: ConceptCommandReply = { ok: true, op: cmd.op, version: memory.version };
+  const base: ConceptCommandReply = { ok: true, code: 'OK', op: cmd.op, version: memory.version };
   if (cmd.requestId !== undefined) base.requestId = cmd.requestId;
   if (cmd.op !== 'list' && cmd.op !== 'add') base.id = cmd.id;
   if (cmd.op === 'add') base.id = cmd.concept.id;
@@ -209,6 +217,6 @@ export async function applyConceptCommand(memory: ConceptMemory, command: unknow
     if (taught !== undefined) reply.taught = taught;
     return reply;
   } catch (err) {
-    return { ...base, ok: false, error: errorMessage(err), version: memory.version };
+    return { ...base, ok: false, code: 'REFUSED', error: errorMessage(err), version: memory.version };
   }
 }

@@ -6,7 +6,7 @@
 import { readFile } from 'node:fs/promises';
 import { extname } from 'node:path';
 import { SensebindError, errorMessage } from '../core/errors.js';
-import type { AudioWindow, DepthSample, FrameWindow, ImuWindow, ModalityWindows, SensorModality, ThermalSample, VisionSample } from '../core/types.js';
+import type { SensorModality, TaggedWindow } from '../core/types.js';
 import { audioFileTensor, audioWindowTensor } from './audio.js';
 import { depthTensor, thermalTensor, type FloatImage } from './depth.js';
 import { readGreyImage, readRgbImage } from './image-file.js';
@@ -23,56 +23,48 @@ export { tensorBytes } from './tensor.js';
 export { resampleImu } from './imu.js';
 export * from './params.js';
 
-/** The live window each sensor modality's preprocessing takes (the Snapshot's window of that modality). */
-export type WindowOf<M extends SensorModality> = NonNullable<ModalityWindows[M]>;
-interface WindowFor {
-  vision: FrameWindow<VisionSample>;
-  depth: FrameWindow<DepthSample>;
-  thermal: FrameWindow<ThermalSample>;
-  audio: AudioWindow;
-  imu: ImuWindow;
-}
+/** The preprocessing parameters of the sensor modalities a model has (a manifest's `preprocess` entries). */
+export type WindowParams = { [M in SensorModality]?: PreprocessParams[M] };
 
 export interface PreprocessWindowOptions {
   /**
    * Write the values here (e.g. this window's slice of the runtime's batch buffer) instead of a new array;
    * must hold at least the tensor's element count. The returned tensor's data is a view of it.
    */
-  into?: Float32Array;
+  into?: Float32Array | undefined;
 }
 
-/** Turns one live window into the model's tensor. Throws (RangeError / SensebindError) on malformed windows. */
-export async function preprocessWindow<M extends SensorModality>(
-  modality: M,
-  window: WindowOf<M>,
-  params: PreprocessParams[M],
-  options: PreprocessWindowOptions = {},
-): Promise<Tensor> {
+function paramsOf<P>(params: P | undefined, modality: SensorModality): P {
+  if (params === undefined) throw new SensebindError('INPUT', `no ${modality} preprocessing parameters (the model has no ${modality} modality)`);
+  return params;
+}
+
+/**
+ * Turns one live window into the model's tensor with its modality's parameters from `params`.
+ * Throws (RangeError / SensebindError) on malformed windows.
+ */
+export async function preprocessWindow(tagged: TaggedWindow, params: WindowParams, options: PreprocessWindowOptions = {}): Promise<Tensor> {
   const { into } = options;
-  // The generic ties window and params to `modality`; TypeScript cannot narrow them through the switch.
-  const w = window as WindowFor[SensorModality];
-  switch (modality) {
+  switch (tagged.modality) {
     case 'vision': {
-      const s = (w as WindowFor['vision']).sample;
-      return preprocessRgb({ width: s.width, height: s.height, rgb: s.rgb }, params as PreprocessParams['vision'], `vision frame from ${s.sensorId}`, into);
+      const s = tagged.window.sample;
+      return preprocessRgb({ width: s.width, height: s.height, rgb: s.rgb }, paramsOf(params.vision, 'vision'), `vision frame from ${s.sensorId}`, into);
     }
     case 'depth': {
-      const s = (w as WindowFor['depth']).sample;
-      return depthTensor({ width: s.width, height: s.height, values: s.metres }, params as PreprocessParams['depth'], into);
+      const s = tagged.window.sample;
+      return depthTensor({ width: s.width, height: s.height, values: s.metres }, paramsOf(params.depth, 'depth'), into);
     }
     case 'thermal': {
-      const s = (w as WindowFor['thermal']).sample;
-      return thermalTensor({ width: s.width, height: s.height, values: s.values }, params as PreprocessParams['thermal'], into);
+      const s = tagged.window.sample;
+      return thermalTensor({ width: s.width, height: s.height, values: s.values }, paramsOf(params.thermal, 'thermal'), into);
     }
-    case 'audio': {
-      const a = w as AudioWindow;
-      return audioWindowTensor(a.samples, a.rate, params as PreprocessParams['audio'], into);
-    }
+    case 'audio':
+      return audioWindowTensor(tagged.window.samples, tagged.window.rate, paramsOf(params.audio, 'audio'), into);
     case 'imu':
-      return imuWindowTensor(w as ImuWindow, params as PreprocessParams['imu'], into);
+      return imuWindowTensor(tagged.window, paramsOf(params.imu, 'imu'), into);
     default: {
-      const never: never = modality as never;
-      throw new SensebindError('USAGE', `no preprocessing for modality ${String(never)}`);
+      const never: never = tagged;
+      throw new SensebindError('USAGE', `no preprocessing for window ${JSON.stringify((never as { modality?: unknown }).modality)}`);
     }
   }
 }

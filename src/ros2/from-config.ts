@@ -4,7 +4,6 @@
  * subscription. Returns undefined when `ros2.enabled` is false.
  */
 import type { Config } from '../config/schema.js';
-import type { ConverterOptions, TopicMapping } from '../decode/converter.js';
 import type { Clock } from '../core/clock.js';
 import { errorMessage } from '../core/errors.js';
 import { silentLogger, type Logger } from '../core/log.js';
@@ -70,26 +69,5 @@ export function ros2FromConfig(config: Config, options: Ros2FromConfigOptions = 
       await sink.close();
       await session.close();
     },
-  };
-}
-
-/**
- * Converter options for bag replay from the `ros2` section, so a recording made on the robot replays
- * with the robot's topic mapping (modality per topic, AudioInfo topics, fallback audio format). Topic
- * names are used as written (bags store absolute names). Applies whether or not `ros2.enabled` is set.
- */
-export function bagConverterOptions(config: Config): ConverterOptions {
-  const r = config.ros2;
-  const topics: Record<string, TopicMapping> = {};
-  const audioInfoTopics: Record<string, string> = {};
-  for (const t of r.topics) {
-    if (t.modality !== undefined) topics[t.name] = t.modality;
-    if (t.audioInfoTopic !== '') audioInfoTopics[t.name] = t.audioInfoTopic;
-  }
-  const af = r.audioFormat;
-  return {
-    topics,
-    audioInfoTopics,
-    ...(af.enabled ? { audioFormat: { channels: af.channels, rate: af.sampleRate, sampleFormat: af.sampleFormat, codingFormat: 'WAVE' } } : {}),
   };
 }

@@ -16,7 +16,7 @@
 import type { Logger } from '../core/log.js';
 import { SENSOR_MODALITIES, type SensorModality, type StampNs } from '../core/types.js';
 import type { EmbedGate } from '../agent/agent.js';
-import { NO_HOOKS, type StageHooks } from './hooks.js';
+import { NO_HOOKS, type StageHooks } from '../agent/hooks.js';
 
 const FRAME_MODALITIES: readonly SensorModality[] = ['vision', 'depth', 'thermal'];
 

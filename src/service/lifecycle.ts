@@ -11,14 +11,16 @@
  * sources, so sensor streams never drop for a config edit.
  *
  * Two clocks: live sources tick on the wall (agent) clock; a bag played by the service ticks on the
- * recording's own stamps (SampleClockTicker), because its samples carry recording time.
+ * recording's own stamps, because its samples carry recording time. One Ticker (src/agent/ticker.ts) does
+ * both, with the busy policy the mode asks for: 'wait' for a bag as fast as possible (the bag source waits
+ * for each due tick before its next sample), 'skip' for anything paced by a clock.
  */
-import type { Agent } from '../agent/agent.js';
-import { LiveTicker } from '../agent/live-ticker.js';
+import type { Agent, TickResult } from '../agent/agent.js';
+import { Ticker, type BusyPolicy, type TickerStats } from '../agent/ticker.js';
 import { MonotonicClock, type Clock } from '../core/clock.js';
 import { errorMessage } from '../core/errors.js';
 import type { Logger } from '../core/log.js';
-import type { Sample, StampNs } from '../core/types.js';
+import { SENSOR_MODALITIES, type Sample, type SensorModality, type StampNs } from '../core/types.js';
 import type { EventSink } from '../sinks/sink.js';
 import type { SampleSource } from '../sources/source.js';
 import type { ClipRecorder } from './clips.js';
@@ -37,6 +39,12 @@ export interface ServiceOptions {
   hopSeconds: number;
   /** 'samples' for bag sources (their stamps are recording time). @default 'wall' */
   clock?: ServiceClock;
+  /** What a tick due while the previous one runs does (src/agent/ticker.ts). @default 'skip' */
+  busy?: BusyPolicy;
+  /** Modalities whose samples are dropped (counted) before windowing (--drop). @default [] */
+  drop?: readonly SensorModality[];
+  /** After every tick, with its duration in ms (latency benches, live displays). */
+  onTick?: (result: TickResult, ms: number) => void;
   /** @default MonotonicClock */
   wallClock?: Clock;
   stopDeadlineSeconds: number;
@@ -58,73 +66,30 @@ export interface StopSummary {
   seconds: number;
   /** What the stop was still waiting for when the deadline passed. */
   waitingFor?: string;
+  /** Events that a sink failed to take during the run or the stop (a stop that lost events is not clean). */
+  lostEvents: number;
 }
 
-/** Ticks an agent on sample stamps: before a sample stamped t is pushed, every tick due at or before t fires. */
-class SampleClockTicker {
-  readonly #agent: Agent;
-  readonly #hop: bigint;
-  readonly #logger: Logger;
-  readonly #onSkip: (() => void) | undefined;
-  #next: bigint | undefined;
-  #last: bigint | undefined;
-  #inFlight: Promise<unknown> | undefined;
-  #ticks = 0;
-  #skipped = 0;
-
-  constructor(agent: Agent, hopSeconds: number, logger: Logger, onSkip?: () => void) {
-    this.#agent = agent;
-    this.#hop = BigInt(Math.round(hopSeconds * 1e9));
-    this.#logger = logger;
-    this.#onSkip = onSkip;
-  }
-
-  beforeSample(stamp: StampNs): void {
-    if (this.#next === undefined) this.#next = stamp + this.#hop;
-    if (this.#last === undefined || stamp > this.#last) this.#last = stamp;
-    // After a long gap only the newest due tick matters; older ones would all see the same stale windows.
-    if (stamp - this.#next > 8n * this.#hop) this.#next = stamp - ((stamp - this.#next) % this.#hop);
-    while (stamp >= this.#next) {
-      this.#fire(this.#next);
-      this.#next += this.#hop;
-    }
-  }
-
-  /** The newest stamp seen (the recording's "now"). */
-  now(): StampNs | undefined {
-    return this.#last;
-  }
-
-  async stop(): Promise<void> {
-    await this.#inFlight;
-  }
-
-  stats(): { ticks: number; skipped: number } {
-    return { ticks: this.#ticks, skipped: this.#skipped };
-  }
-
-  #fire(t: bigint): void {
-    if (this.#inFlight) {
-      this.#skipped++;
-      this.#onSkip?.();
-      return;
-    }
-    this.#ticks++;
-    this.#inFlight = this.#agent
-      .tick(t)
-      .catch((err: unknown) => this.#logger.error({ err: errorMessage(err) }, 'tick failed'))
-      .finally(() => (this.#inFlight = undefined));
-  }
+export interface IntakeStats {
+  samples: Record<SensorModality, number>;
+  /** Dropped on purpose (--drop). */
+  dropped: Record<SensorModality, number>;
+  /** Arrived after the stop began. */
+  late: number;
+  first: StampNs | undefined;
+  last: StampNs | undefined;
 }
 
 export class Service {
   readonly #o: ServiceOptions;
   readonly #clock: Clock;
-  readonly #live: LiveTicker | undefined;
-  readonly #sampleTicker: SampleClockTicker | undefined;
+  readonly #ticker: Ticker;
+  readonly #sampleClock: boolean;
+  readonly #drop: ReadonlySet<SensorModality>;
+  readonly #intakeStats: IntakeStats;
+  #endStamp: StampNs | undefined;
   #http: HealthServer | undefined;
   #intake = true;
-  #late = 0;
   #stopping: Promise<StopSummary> | undefined;
   #stage = 'not started';
   #httpPort: number | undefined;
@@ -134,12 +99,18 @@ export class Service {
   constructor(options: ServiceOptions) {
     this.#o = options;
     this.#clock = options.wallClock ?? new MonotonicClock();
-    const onSkip = () => options.governor?.tickSkipped();
-    if ((options.clock ?? 'wall') === 'samples') {
-      this.#sampleTicker = new SampleClockTicker(options.agent, options.hopSeconds, options.logger, onSkip);
-    } else {
-      this.#live = new LiveTicker({ agent: options.agent, clock: this.#clock, hopSeconds: options.hopSeconds, logger: options.logger, onSkip });
-    }
+    this.#sampleClock = (options.clock ?? 'wall') === 'samples';
+    this.#drop = new Set(options.drop ?? []);
+    const zero = () => Object.fromEntries(SENSOR_MODALITIES.map((m) => [m, 0])) as Record<SensorModality, number>;
+    this.#intakeStats = { samples: zero(), dropped: zero(), late: 0, first: undefined, last: undefined };
+    this.#ticker = new Ticker({
+      agent: options.agent,
+      hopSeconds: options.hopSeconds,
+      logger: options.logger,
+      busy: options.busy ?? 'skip',
+      onSkip: () => options.governor?.tickSkipped(),
+      ...(options.onTick ? { onTick: options.onTick } : {}),
+    });
     this.#watch();
   }
 
@@ -177,7 +148,7 @@ export class Service {
         logger.info({ source: s.name }, 'source started');
       }),
     );
-    this.#live?.start();
+    if (!this.#sampleClock) this.#ticker.start(this.#clock);
     this.#stage = 'running';
     logger.info({ sources: this.#o.sources.map((s) => s.name), sinks: this.#o.sinks.map((s) => s.name), clock: this.#o.clock ?? 'wall' }, 'sensebind running');
   }
@@ -202,6 +173,27 @@ export class Service {
     } catch (err) {
       logger.error({ err: errorMessage(err) }, 'SIGHUP: reload failed; keeping the previous concepts and thresholds');
     }
+  }
+
+  /**
+   * Every source has ended (the end of a bag): runs the ticks that cover the recording's tail, then stops.
+   * Open events end one hop after the last sample, the same on every entry point.
+   */
+  async endOfInput(): Promise<StopSummary> {
+    if (!this.#stopping) {
+      this.#intake = false;
+      this.#endStamp = this.#sampleClock ? await this.#ticker.drain() : undefined;
+    }
+    return this.stop('sources ended');
+  }
+
+  /** Samples taken in and dropped, per modality, and the stamps they covered. */
+  intake(): IntakeStats {
+    return structuredClone(this.#intakeStats);
+  }
+
+  ticker(): TickerStats {
+    return this.#ticker.stats();
   }
 
   /** Resolves with the summary once a stop (signal, end of sources, start failure) has completed. */
@@ -234,18 +226,34 @@ export class Service {
     });
   }
 
-  #onSample(sample: Sample): void {
+  /** Returns a promise when the source must wait before its next sample (busy policy 'wait'). */
+  #onSample(sample: Sample): Promise<void> | undefined {
+    const s = this.#intakeStats;
     if (!this.#intake) {
-      this.#late++;
-      return;
+      s.late++;
+      return undefined;
     }
+    if (s.first === undefined) s.first = sample.stamp;
+    if (s.last === undefined || sample.stamp > s.last) s.last = sample.stamp;
     this.#o.clips?.push(sample);
-    this.#sampleTicker?.beforeSample(sample.stamp);
-    this.#o.agent.push(sample);
+    const due = this.#sampleClock ? this.#ticker.advance(sample.stamp) : undefined;
+    const push = () => {
+      if (this.#drop.has(sample.modality)) {
+        s.dropped[sample.modality]++;
+        return;
+      }
+      s.samples[sample.modality]++;
+      this.#o.agent.push(sample);
+    };
+    if (due === undefined) {
+      push();
+      return undefined;
+    }
+    return due.then(push);
   }
 
   #now(): StampNs {
-    return this.#sampleTicker?.now() ?? this.#clock.now();
+    return this.#endStamp ?? (this.#sampleClock ? this.#ticker.now() : undefined) ?? this.#clock.now();
   }
 
   async #stop(reason: string): Promise<StopSummary> {
@@ -261,7 +269,7 @@ export class Service {
       await Promise.all(this.#o.sources.map((s) => s.stop().catch((err: unknown) => logger.warn({ source: s.name, err: errorMessage(err) }, 'source stop failed'))));
       this.#intake = false;
       this.#stage = 'finishing the snapshot in flight';
-      await (this.#live?.stop() ?? this.#sampleTicker?.stop());
+      await this.#ticker.stop();
       this.#stage = 'ending open events and flushing sinks';
       const left = Math.max(100, deadline - performance.now() - 500);
       const ended = await this.#o.agent.finish(this.#now(), left);
@@ -282,13 +290,23 @@ export class Service {
     const outcome = await Promise.race([sequence, timeout]);
     clearTimeout(timer);
     const seconds = (performance.now() - t0) / 1000;
-    if (outcome === 'failed') return { reason, clean: false, seconds, waitingFor: this.#stage };
+    if (outcome === 'failed') return { reason, clean: false, seconds, waitingFor: this.#stage, lostEvents: this.#lostEvents() };
     if (outcome === 'timeout') {
       logger.error({ waitingFor: this.#stage, deadlineSeconds: stopDeadlineSeconds }, 'stop deadline passed; exiting without a clean stop');
-      return { reason, clean: false, seconds, waitingFor: this.#stage };
+      return { reason, clean: false, seconds, waitingFor: this.#stage, lostEvents: this.#lostEvents() };
     }
-    logger.info({ reason, seconds: Number(seconds.toFixed(3)), endedEvents: outcome, lateSamples: this.#late, agent: this.#o.agent.stats() }, 'stopped cleanly');
-    return { reason, clean: true, seconds };
+    const lostEvents = this.#lostEvents();
+    if (lostEvents > 0) {
+      logger.error({ reason, lostEvents }, 'stopped, but sinks failed to take events: not a clean stop');
+      return { reason, clean: false, seconds, lostEvents };
+    }
+    logger.info({ reason, seconds: Number(seconds.toFixed(3)), endedEvents: outcome, lateSamples: this.#intakeStats.late, agent: this.#o.agent.stats() }, 'stopped cleanly');
+    return { reason, clean: true, seconds, lostEvents };
+  }
+
+  /** Events a sink threw on or could not keep (a JSONL write that failed, an outbox bound reached). */
+  #lostEvents(): number {
+    return this.#o.agent.stats().sinkErrors + this.#o.sinks.reduce((n, s) => n + s.stats().dropped, 0);
   }
 
   #watch(): void {
@@ -298,7 +316,7 @@ export class Service {
     for (const s of this.#o.sinks) m.watchSink(s);
     m.watchStage('agent', () => this.#o.agent.stats());
     m.watchStage('windower', () => this.#o.agent.windower.stats());
-    m.watchStage('ticker', () => (this.#live ?? this.#sampleTicker)!.stats());
+    m.watchStage('ticker', () => this.#ticker.stats());
     if (this.#o.clips) {
       const clips = this.#o.clips;
       m.watchStage('clips', () => clips.stats());

@@ -12,7 +12,7 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom
 import type { SenseEvent, SensorModality } from '../core/types.js';
 import type { SinkStats } from '../sinks/sink.js';
 import type { SourceStats } from '../sources/source.js';
-import type { StageHooks } from './hooks.js';
+import type { StageHooks } from '../agent/hooks.js';
 import { LoopLagMonitor } from './loop-lag.js';
 
 export interface Watched<S> {

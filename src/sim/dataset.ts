@@ -13,9 +13,9 @@
 import { closeSync, mkdirSync, openSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { MessageConverter } from '../decode/converter.js';
-import type { SensorModality, Snapshot } from '../core/types.js';
+import { taggedWindows, type SensorModality, type Snapshot } from '../core/types.js';
 import { Windower } from '../window/windower.js';
-import { preprocessText, preprocessWindow, tensorBytes, type PreprocessParams } from '../preprocess/index.js';
+import { preprocessText, preprocessWindow, tensorBytes, type WindowParams } from '../preprocess/index.js';
 import type { LoadedManifest } from '../embed/manifest.js';
 import { BACKGROUND_ID, EVENT_KINDS, type EventId, type SceneLabel } from './events.js';
 import { activeEvents, type Script } from './script.js';
@@ -124,7 +124,12 @@ export async function exportDataset(options: ExportOptions): Promise<ExportSumma
   const { manifest, seeds, duration, hop = 1, warmup = 5, fps = 4, out } = options;
   mkdirSync(out, { recursive: true });
   const modalities = DATASET_MODALITIES.filter((m) => manifest.manifest.modalities[m] !== undefined);
-  const params = Object.fromEntries(modalities.map((m) => [m, manifest.manifest.modalities[m]!.preprocess])) as { [M in DatasetModality]: PreprocessParams[M] };
+  const params: WindowParams = {};
+  const mm = manifest.manifest.modalities;
+  if (mm.vision) params.vision = mm.vision.preprocess;
+  if (mm.audio) params.audio = mm.audio.preprocess;
+  if (mm.depth) params.depth = mm.depth.preprocess;
+  if (mm.imu) params.imu = mm.imu.preprocess;
   const fds = Object.fromEntries(modalities.map((m) => [m, openSync(join(out, `${m}.f32`), 'w')])) as Record<DatasetModality, number>;
   const shapes: Partial<Record<DatasetModality, number[]>> = {};
   const rows: string[] = [];
@@ -135,12 +140,12 @@ export async function exportDataset(options: ExportOptions): Promise<ExportSumma
       let n = 0;
       await snapshotsOfScene({ seed, duration, fps, hop, warmup, manifest, ...(options.events !== undefined ? { events: options.events } : {}) }, async (snap, t, script) => {
         const present: DatasetModality[] = [];
+        const tagged = taggedWindows(snap.windows);
         for (const m of modalities) {
-          const window = snap.windows[m];
+          const window = tagged.find((w) => w.modality === m);
           let bytes: Uint8Array | undefined;
           if (window !== undefined) {
-            // The generic preprocessWindow ties window and params to m; the loop variable cannot carry that.
-            const tensor = await preprocessWindow(m, window as never, params[m] as never);
+            const tensor = await preprocessWindow(window, params);
             shapes[m] ??= tensor.dims;
             bytes = tensorBytes(tensor);
             present.push(m);

@@ -7,7 +7,7 @@
  * agent's: all modalities of one snapshot, batch 1, CPU.
  */
 import { performance } from 'node:perf_hooks';
-import type { SensorModality } from '../core/types.js';
+import { taggedWindows } from '../core/types.js';
 import { EmbeddingRuntime } from '../embed/runtime.js';
 import type { LoadedManifest } from '../embed/manifest.js';
 import { SCENE_LABELS, eventKind, type EventId, type SceneLabel } from './events.js';
@@ -113,11 +113,10 @@ export async function evaluateWindows(options: EvalOptions): Promise<EvalReport>
         const preds: Partial<Record<DatasetModality | 'fused', number>> = {};
         const t0 = performance.now();
         const vectors: Partial<Record<DatasetModality, Float32Array>> = {};
-        for (const m of modalities) {
-          const w = snap.windows[m];
-          if (w === undefined) continue;
-          // embedWindows ties the window type to m; the loop variable cannot carry that.
-          const [e] = await runtime.embedWindows(m as SensorModality, [w as never], snap.stamp);
+        for (const w of taggedWindows(snap.windows)) {
+          const m = w.modality;
+          if (!modalities.some((d) => d === m) || m === 'thermal') continue;
+          const [e] = await runtime.embedWindows([w], snap.stamp);
           vectors[m] = e!.vector;
         }
         times.push(performance.now() - t0);

@@ -5,6 +5,7 @@
  */
 import { mkdir, open, type FileHandle } from 'node:fs/promises';
 import { dirname } from 'node:path';
+import { SensebindError, errorMessage } from '../core/errors.js';
 import type { SenseEvent } from '../core/types.js';
 import type { EventSink, SinkStats } from './sink.js';
 
@@ -12,12 +13,15 @@ export interface JsonlSinkOptions {
   path: string;
   /** fsync after each event. @default false */
   fsync?: boolean;
+  /** Start the file empty instead of appending (a replay's result file). @default false */
+  truncate?: boolean;
 }
 
 export class JsonlSink implements EventSink {
   readonly name = 'jsonl';
   readonly #path: string;
   readonly #fsync: boolean;
+  readonly #truncate: boolean;
   #file: Promise<FileHandle> | undefined;
   #chain: Promise<void> = Promise.resolve();
   #stats: SinkStats = { written: 0, dropped: 0, pending: 0, errors: 0 };
@@ -26,6 +30,22 @@ export class JsonlSink implements EventSink {
   constructor(options: JsonlSinkOptions) {
     this.#path = options.path;
     this.#fsync = options.fsync ?? false;
+    this.#truncate = options.truncate ?? false;
+  }
+
+  /**
+   * Opens (creates) the file now, so a path that cannot be written fails the start with one line naming
+   * it, instead of every event being dropped later.
+   */
+  async open(): Promise<void> {
+    try {
+      await this.#handle();
+    } catch (err) {
+      this.#file = undefined;
+      const code = (err as NodeJS.ErrnoException).code;
+      const why = code === 'EISDIR' ? 'is a directory' : code === 'EACCES' || code === 'EPERM' ? 'permission denied' : code === 'ENOENT' ? 'its folder cannot be created' : errorMessage(err);
+      throw new SensebindError('IO', `events file ${this.#path}: cannot open for writing (${why})`, { cause: err });
+    }
   }
 
   get path(): string {
@@ -33,7 +53,7 @@ export class JsonlSink implements EventSink {
   }
 
   #handle(): Promise<FileHandle> {
-    this.#file ??= mkdir(dirname(this.#path), { recursive: true }).then(() => open(this.#path, 'a'));
+    this.#file ??= mkdir(dirname(this.#path), { recursive: true }).then(() => open(this.#path, this.#truncate ? 'w' : 'a'));
     return this.#file;
   }
 
@@ -80,15 +100,29 @@ export class JsonlSink implements EventSink {
 }
 
 /** Reads a JSONL event file back (tests, eval); a torn last line (crash mid-write) is skipped. */
-export function parseJsonlEvents(text: string): SenseEvent[] {
+export function parseJsonlEvents(text: string, source = 'events file'): SenseEvent[] {
   const out: SenseEvent[] = [];
-  for (const line of text.split('\n')) {
+  const lines = text.split('\n');
+  const last = lines.findLastIndex((l) => l.trim() !== '');
+  for (let i = 0; i <= last; i++) {
+    const line = lines[i]!;
     if (line.trim() === '') continue;
+    let value: unknown;
     try {
-      out.push(JSON.parse(line) as SenseEvent);
+      value = JSON.parse(line);
     } catch {
-      // torn write at the end of the file
+      // A torn write can only be the last line (a crash mid-append); anywhere else the file is not ours.
+      if (i === last) continue;
+      throw new SensebindError('INPUT', `${source}: line ${i + 1} is not JSON (not a sensebind events file?)`);
     }
+    if (!isEvent(value)) throw new SensebindError('INPUT', `${source}: line ${i + 1} is not a sensebind event (expected v: 1, id, type start|update|end, concept, start)`);
+    out.push(value);
   }
   return out;
+}
+
+function isEvent(v: unknown): v is SenseEvent {
+  if (typeof v !== 'object' || v === null) return false;
+  const e = v as Partial<Record<keyof SenseEvent, unknown>>;
+  return e.v === 1 && typeof e.id === 'string' && (e.type === 'start' || e.type === 'update' || e.type === 'end') && typeof e.concept === 'object' && e.concept !== null && typeof e.start === 'string';
 }

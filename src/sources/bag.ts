@@ -218,7 +218,8 @@ export class BagSource implements SampleSource {
             this.#stats.received++;
             this.#stats.decoded++;
             try {
-              onSample(item.sample);
+              const wait = onSample(item.sample);
+              if (wait) await wait;
             } catch (err) {
               this.#log.error({ bag: this.path, err: errorMessage(err) }, 'sample consumer threw');
             }

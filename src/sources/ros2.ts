@@ -164,7 +164,8 @@ export class Ros2Source implements SampleSource {
         case 'sample':
           this.#stats.decoded++;
           try {
-            this.#onSample?.(result.sample);
+            // Live: the source cannot wait for the consumer (SampleSink); a rejection is logged like a throw.
+            this.#onSample?.(result.sample)?.catch((err: unknown) => this.#log.error({ topic: state.topic, err: errorMessage(err) }, 'sample consumer failed'));
           } catch (err) {
             this.#log.error({ topic: state.topic, err: errorMessage(err) }, 'sample consumer threw');
           }

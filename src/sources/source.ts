@@ -22,8 +22,12 @@ export interface SourceStats {
 }
 
 export interface SampleSink {
-  /** Called for every decoded sample, in arrival order per sensor. */
-  (sample: Sample): void;
+  /**
+   * Called for every decoded sample, in arrival order per sensor. A returned promise asks the source to
+   * wait for it before the next sample (a bag replayed as fast as possible); live sources cannot wait and
+   * ignore it, which the agent's busy policy for live modes ('skip') never asks of them.
+   */
+  (sample: Sample): Promise<void> | undefined | void;
 }
 
 export interface SampleSource {

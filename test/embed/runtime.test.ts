@@ -4,13 +4,13 @@ import { join, resolve } from 'node:path';
 import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '../../src/core/log.js';
-import { parseConfig } from '../../src/config/load.js';
 import { MODALITIES } from '../../src/core/types.js';
 import { EmbeddingRuntime } from '../../src/embed/runtime.js';
 import { sha256File } from '../../src/embed/hash.js';
 import { dot, norm, normalized } from '../../src/core/vector.js';
 import { preprocessFile } from '../../src/preprocess/index.js';
 import { DATA, EUROC, audioWindow, depthWindow, imuWindow, thermalWindow, visionWindow } from './real-data.js';
+import { tagged } from '../helpers/tagged.js';
 
 const TINY = resolve('test/fixtures/models/imagebind-tiny');
 const ESC = `${DATA}/audio/esc10`;
@@ -58,11 +58,11 @@ describe('EmbeddingRuntime on the ImageBind-signature test model', () => {
   it('embeds every modality from real recordings: 1024-d, unit length, the model scale beside it', async () => {
     const [f0] = await frames();
     const results = {
-      vision: await rt.embedWindows('vision', [await visionWindow(`${DATA}/depth/rtabmap/rgb/17.jpg`)], 7n),
-      audio: await rt.embedWindows('audio', [await audioWindow(`${ESC}/dog_bark__1-100032-A.wav`, 5)], 7n),
-      depth: await rt.embedWindows('depth', [await depthWindow(`${DATA}/depth/rtabmap/depth/17.png`)], 7n),
-      thermal: await rt.embedWindows('thermal', [await thermalWindow(f0!)], 7n),
-      imu: await rt.embedWindows('imu', [await imuWindow(`${DATA}/imu/xio_walk/short_walk.csv`, 10)], 7n),
+      vision: await rt.embedWindows(tagged('vision', [await visionWindow(`${DATA}/depth/rtabmap/rgb/17.jpg`)]), 7n),
+      audio: await rt.embedWindows(tagged('audio', [await audioWindow(`${ESC}/dog_bark__1-100032-A.wav`, 5)]), 7n),
+      depth: await rt.embedWindows(tagged('depth', [await depthWindow(`${DATA}/depth/rtabmap/depth/17.png`)]), 7n),
+      thermal: await rt.embedWindows(tagged('thermal', [await thermalWindow(f0!)]), 7n),
+      imu: await rt.embedWindows(tagged('imu', [await imuWindow(`${DATA}/imu/xio_walk/short_walk.csv`, 10)]), 7n),
       text: await rt.embedText(['a dog barking']),
     };
     const scales = { vision: 1, audio: 20, depth: 5, thermal: 10, imu: 5, text: 100 };
@@ -78,9 +78,9 @@ describe('EmbeddingRuntime on the ImageBind-signature test model', () => {
   it('is deterministic and tells different inputs apart', async () => {
     const a = await audioWindow(`${ESC}/rain__1-17367-A.wav`, 5);
     const b = await audioWindow(`${ESC}/rooster__1-27724-A.wav`, 5);
-    const [a1, b1] = await rt.embedWindows('audio', [a, b], 0n);
-    const [a2] = await rt.embedWindows('audio', [a], 0n);
-    const [a3] = await rt.embedWindows('audio', [a], 0n);
+    const [a1, b1] = await rt.embedWindows(tagged('audio', [a, b]), 0n);
+    const [a2] = await rt.embedWindows(tagged('audio', [a]), 0n);
+    const [a3] = await rt.embedWindows(tagged('audio', [a]), 0n);
     expect(Array.from(a3!.vector)).toEqual(Array.from(a2!.vector)); // same call shape: bit-identical
     expectClose(a1!.vector, a2!.vector, 1e-6); // another batch size may take another kernel path
     expect(dot(a1!.vector, b1!.vector)).toBeLessThan(0.9999);
@@ -101,13 +101,13 @@ describe('EmbeddingRuntime on the ImageBind-signature test model', () => {
     ] as const;
     for (const [m, windows] of cases) {
       const runs0 = rt.stats().modalities[m]!.runs;
-      const batched = await rt.embedWindows(m, windows as never, [1n, 2n, 3n, 4n].slice(0, windows.length));
+      const batched = await rt.embedWindows(tagged(m, windows), [1n, 2n, 3n, 4n].slice(0, windows.length));
       const runs = rt.stats().modalities[m]!.runs - runs0;
       // Dynamic batch axis: one graph call for the whole batch; thermal's graph takes batch 1 only.
       expect(runs).toBe(m === 'thermal' ? windows.length : 1);
       expect(batched.map((e) => e.stamp)).toEqual([1n, 2n, 3n, 4n].slice(0, windows.length));
       for (let i = 0; i < windows.length; i++) {
-        const [single] = await rt.embedWindows(m, [windows[i]] as never, 0n);
+        const [single] = await rt.embedWindows(tagged(m, [windows[i]!]), 0n);
         // fp16 I/O rounds differently per batch position only within half precision.
         expectClose(batched[i]!.vector, single!.vector, m === 'depth' ? 2e-3 : 1e-5);
       }
@@ -120,7 +120,7 @@ describe('EmbeddingRuntime on the ImageBind-signature test model', () => {
   it('coalesces concurrent requests for one modality into a shared graph call', async () => {
     const windows = await Promise.all((await frames()).slice(4, 10).map(visionWindow));
     const runs0 = rt.stats().modalities.vision!.runs;
-    const out = await Promise.all(windows.map((w, i) => rt.embedWindows('vision', [w], BigInt(i))));
+    const out = await Promise.all(windows.map((w, i) => rt.embedWindows(tagged('vision', [w]), BigInt(i))));
     expect(out.map((o) => o[0]!.stamp)).toEqual([0n, 1n, 2n, 3n, 4n, 5n]);
     expect(rt.stats().modalities.vision!.runs - runs0).toBeLessThan(windows.length);
   });
@@ -129,14 +129,14 @@ describe('EmbeddingRuntime on the ImageBind-signature test model', () => {
     const windows = await Promise.all((await frames()).slice(0, 5).map(visionWindow));
     const oneByOne = async () => {
       const out: Float32Array[] = [];
-      for (const w of windows) out.push((await rt.embedWindows('vision', [w], 0n))[0]!.vector);
+      for (const w of windows) out.push((await rt.embedWindows(tagged('vision', [w]), 0n))[0]!.vector);
       return out;
     };
     const first = await oneByOne();
     // Concurrent requests take spare buffers and hand them back in another order; a failing window too.
     const broken = { ...windows[0]!, sample: { ...windows[0]!.sample, width: 0 } };
-    await Promise.all(windows.map((w) => rt.embedWindows('vision', [w], 0n)));
-    await expect(rt.embedWindows('vision', [broken], 0n)).rejects.toThrow(/vision window 0: preprocessing failed: .*0x/);
+    await Promise.all(windows.map((w) => rt.embedWindows(tagged('vision', [w]), 0n)));
+    await expect(rt.embedWindows(tagged('vision', [broken]), 0n)).rejects.toThrow(/vision window 0: preprocessing failed: .*0x/);
     const again = await oneByOne();
     again.forEach((v, i) => expect(Array.from(v), `window ${i}`).toEqual(Array.from(first[i]!)));
   });
@@ -159,8 +159,8 @@ describe('EmbeddingRuntime on the ImageBind-signature test model', () => {
   it('refuses a tensor that does not fit the graph, naming both shapes, without breaking the modality', async () => {
     await expect(rt.embedTensors('imu', [{ dtype: 'float32', dims: [6, 100], data: new Float32Array(600) }])).rejects.toThrow(/imu input: .*\[6,100\].*\[-1,6,2000\]/);
     const audio = await audioWindow(`${ESC}/rain__1-17367-A.wav`, 2);
-    await expect(rt.embedWindows('imu', [audio] as unknown[], 0n)).rejects.toThrow(/imu window 0: preprocessing failed: expected an imu window, got audio/);
-    const [ok] = await rt.embedWindows('imu', [await imuWindow(`${DATA}/imu/xio_walk/short_walk.csv`, 3)], 0n);
+    await expect(rt.embedWindows([...tagged('audio', [audio]), { modality: 'imu', window: { kind: 'imu', count: 0, channels: new Float32Array(0), start: 0n, end: 0n, readings: 0, coverage: 0 } }], 0n)).rejects.toThrow(/window 1 is imu, the batch is audio/);
+    const [ok] = await rt.embedWindows(tagged('imu', [await imuWindow(`${DATA}/imu/xio_walk/short_walk.csv`, 3)]), 0n);
     expectUnit(ok!.vector);
   });
 });
@@ -196,7 +196,7 @@ describe('execution providers', () => {
   it('falls back to CPU when webgpu and cuda are asked for on a machine without them, and says why', async () => {
     const { logger, lines } = captureLogger();
     const rt = await EmbeddingRuntime.open(TINY, { providers: ['tensorrt', 'cuda', 'webgpu', 'cpu'], cacheDir: null, logger });
-    const [e] = await rt.embedWindows('imu', [await imuWindow(`${DATA}/imu/xio_walk/short_walk.csv`, 1)], 0n);
+    const [e] = await rt.embedWindows(tagged('imu', [await imuWindow(`${DATA}/imu/xio_walk/short_walk.csv`, 1)]), 0n);
     expectUnit(e!.vector);
     expect(rt.provider('imu')).toBe('cpu');
     const attempts = rt.providerAttempts('imu');
@@ -210,7 +210,7 @@ describe('execution providers', () => {
 
   it('fails the modality with every provider\'s reason when no provider of the chain loads', async () => {
     const rt = await EmbeddingRuntime.open(TINY, { providers: ['cuda', 'webgpu'], cacheDir: null });
-    const err = await rt.embedWindows('imu', [await imuWindow(`${DATA}/imu/xio_walk/short_walk.csv`, 1)], 0n).catch((e: unknown) => e);
+    const err = await rt.embedWindows(tagged('imu', [await imuWindow(`${DATA}/imu/xio_walk/short_walk.csv`, 1)]), 0n).catch((e: unknown) => e);
     expect((err as Error).message).toMatch(/imu\.onnx with any execution provider \(cuda, webgpu\): cuda: not available.*; webgpu: not available/);
     expect(rt.modalities()).not.toContain('imu');
     expect(rt.failures().imu).toBe((err as Error).message);
@@ -238,9 +238,9 @@ describe('broken model files', () => {
     expect(failures.vision).toMatch(new RegExp(`cannot load ONNX graph ${join(dir, 'vision.onnx').replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} .*cpu: .*(protobuf|Protobuf|parsing|failed)`));
     expect(failures.imu).toMatch(/imu\.onnx: sha256 mismatch: expected [0-9a-f]{64} \(modalities\.imu\.sha256 in .*manifest\.json\), found [0-9a-f]{64}/);
     expect(rt.modalities()).toEqual(['audio', 'depth', 'thermal', 'text']);
-    await expect(rt.embedWindows('vision', [await visionWindow(`${DATA}/depth/rtabmap/rgb/17.jpg`)], 0n)).rejects.toMatchObject({ code: 'MODEL' });
-    await expect(rt.embedWindows('imu', [await imuWindow(`${DATA}/imu/xio_walk/short_walk.csv`, 1)], 0n)).rejects.toMatchObject({ code: 'HASH_MISMATCH' });
-    const [audio] = await rt.embedWindows('audio', [await audioWindow(`${ESC}/person_sneeze__1-54505-A.wav`, 3)], 0n);
+    await expect(rt.embedWindows(tagged('vision', [await visionWindow(`${DATA}/depth/rtabmap/rgb/17.jpg`)]), 0n)).rejects.toMatchObject({ code: 'MODEL' });
+    await expect(rt.embedWindows(tagged('imu', [await imuWindow(`${DATA}/imu/xio_walk/short_walk.csv`, 1)]), 0n)).rejects.toMatchObject({ code: 'HASH_MISMATCH' });
+    const [audio] = await rt.embedWindows(tagged('audio', [await audioWindow(`${ESC}/person_sneeze__1-54505-A.wav`, 3)]), 0n);
     expectUnit(audio!.vector);
     expect(rt.stats().modalities.vision).toMatchObject({ state: 'failed' });
     expect(lines.some((l) => l.includes('imu unavailable') && l.includes('sha256 mismatch'))).toBe(true);
@@ -273,11 +273,10 @@ describe('broken model files', () => {
     await rt.close();
   });
 
-  it('opens from the config model section and splits large batches at maxBatch', async () => {
-    const config = parseConfig({ model: { dir: TINY, providers: ['cpu'], intraOpThreads: 1, cacheDir: await mkdtemp(join(tmpdir(), 'sensebind-cache-')) } }, 'test');
-    const rt = await EmbeddingRuntime.fromConfig(config, { maxBatch: 2 });
+  it('splits large batches at maxBatch', async () => {
+    const rt = await EmbeddingRuntime.open(TINY, { providers: ['cpu'], intraOpThreads: 1, cacheDir: await mkdtemp(join(tmpdir(), 'sensebind-cache-')), maxBatch: 2 });
     const windows = await Promise.all([1, 4, 7, 11, 15].map((s) => imuWindow(`${DATA}/imu/xio_walk/short_walk.csv`, s)));
-    const out = await rt.embedWindows('imu', windows, 0n);
+    const out = await rt.embedWindows(tagged('imu', windows), 0n);
     expect(out).toHaveLength(5);
     expect(rt.stats().modalities.imu).toMatchObject({ runs: 3, items: 5, maxBatchSeen: 2, embeddings: 5 });
     await rt.close();

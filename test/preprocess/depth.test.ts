@@ -36,7 +36,7 @@ describe('depth preprocessing', () => {
     metres[0] = NaN;
     metres[1] = Infinity;
     metres[2] = -Infinity;
-    const t = await preprocessWindow('depth', { kind: 'frame', sample: { modality: 'depth', sensorId: 'test', stamp: 0n, width: 64, height: 48, metres } }, p);
+    const t = await preprocessWindow({ modality: 'depth', window: { kind: 'frame', sample: { modality: 'depth', sensorId: 'test', stamp: 0n, width: 64, height: 48, metres } } }, { depth: p });
     expect(t.dims).toEqual([1, 224, 224]);
     expect((t.data as Float32Array).every(Number.isFinite)).toBe(true);
   });

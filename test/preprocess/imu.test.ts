@@ -45,7 +45,7 @@ describe('imu preprocessing', () => {
     const channels = new Float32Array(6 * count);
     for (let c = 0; c < 6; c++) channels.fill(c + 1, c * count, (c + 1) * count);
     const p = { ...defaultPreprocess('imu'), channelOrder: ['gz', 'gy', 'gx', 'az', 'ay', 'ax'] as ImuChannel[], scale: [1, 1, 1, 2, 2, 2] };
-    const t = await preprocessWindow('imu', { kind: 'imu', count, channels, start: 0n, end: 5_000_000_000n, readings: 2000, coverage: 1 }, p);
+    const t = await preprocessWindow({ modality: 'imu', window: { kind: 'imu', count, channels, start: 0n, end: 5_000_000_000n, readings: 2000, coverage: 1 } }, { imu: p });
     expect([0, 1, 2, 3, 4, 5].map((c) => (t.data as Float32Array)[c * count])).toEqual([6, 5, 4, 6, 4, 2]);
   });
 

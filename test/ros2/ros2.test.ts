@@ -72,25 +72,3 @@ describe('ros2FromConfig', () => {
     await io.close();
   });
 });
-
-describe('bagConverterOptions', () => {
-  it('carries the ros2 topic mapping into bag replay', async () => {
-    const { configSchema } = await import('../../src/config/schema.js');
-    const { bagConverterOptions } = await import('../../src/ros2/from-config.js');
-    const config = configSchema.parse({
-      ros2: {
-        topics: [
-          { name: '/thermal/image', modality: 'thermal' },
-          { name: '/mic/audio', modality: 'audio', audioInfoTopic: '/mic/info' },
-          { name: '/imu' },
-        ],
-        audioFormat: { enabled: true, sampleRate: 44100 },
-      },
-    });
-    expect(bagConverterOptions(config)).toEqual({
-      topics: { '/thermal/image': 'thermal', '/mic/audio': 'audio' },
-      audioInfoTopics: { '/mic/audio': '/mic/info' },
-      audioFormat: { channels: 1, rate: 44100, sampleFormat: 'S16LE', codingFormat: 'WAVE' },
-    });
-  });
-});

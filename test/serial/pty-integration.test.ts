@@ -59,7 +59,7 @@ describe('simulator -> pty -> SerialSource', () => {
       clock,
       random: () => 0.5,
     });
-    await source.start((s) => samples.push(s));
+    await source.start((s) => void samples.push(s));
     expect(source.stats().connected).toBe(true);
 
     const sim = spawn(simBin, ['--out', devLink, '--reopen', '--drift-ppm', '500', '--jitter-us', '40', '--truth', truthPath, '--error-at', '0.5'], {

@@ -44,7 +44,7 @@ describe('SerialSource failures', () => {
     const log = capture();
     const samples: Sample[] = [];
     const source = new SerialSource({ port: port(host), logger: log.logger });
-    await source.start((s) => samples.push(s));
+    await source.start((s) => void samples.push(s));
     expect(source.stats().connected).toBe(false);
     await sleep(600);
     const failures = source.stats().detail!['openFailures'] as number;
@@ -91,7 +91,7 @@ describe('SerialSource failures', () => {
     const log = capture();
     const samples: Sample[] = [];
     const source = new SerialSource({ port: port(host, { baudRate: 115200 }), logger: log.logger });
-    await source.start((s) => samples.push(s));
+    await source.start((s) => void samples.push(s));
     // what a 921600-baud stream looks like at the wrong speed: bytes, some zeros, no valid frame
     const fd = openSync(dev, 'w');
     let seed = 99;
@@ -122,7 +122,7 @@ describe('SerialSource failures', () => {
     children.push(socat);
     const samples: Sample[] = [];
     const source = new SerialSource({ port: port(host) });
-    await source.start((s) => samples.push(s));
+    await source.start((s) => void samples.push(s));
     const run = (bootId: string) => spawn(simBin, ['--out', dev, '--boot-id', bootId, '--audio-hz', '0', '--depth-hz', '0'], { stdio: 'ignore' });
     const a = run('1');
     children.push(a);
@@ -162,7 +162,7 @@ describe('SerialSource failures', () => {
       listPorts,
       reader: 'serialport', // the other tests read through node:tty; this one covers serialport's own stream
     });
-    await source.start((s) => samples.push(s));
+    await source.start((s) => void samples.push(s));
     expect(source.stats().detail!['path']).toBe(hostA);
     const simA = spawn(simBin, ['--out', devA, '--audio-hz', '0', '--depth-hz', '0'], { stdio: 'ignore' });
     children.push(simA);

@@ -10,7 +10,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/config/load.js';
 import { silentLogger } from '../../src/core/log.js';
 import type { Sample, SenseEvent } from '../../src/core/types.js';
-import { assembleService } from '../../src/service/assemble.js';
+import { buildAgent } from '../../src/pipeline/build.js';
+import { openPipeline } from '../../src/pipeline/open.js';
+import { pipelineOptionsFromConfig } from '../../src/pipeline/options.js';
 import { LoopSource } from '../../src/service/loop-source.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
@@ -44,13 +46,19 @@ async function build(options: { deadline?: number } = {}) {
     'test',
   );
   const source = new LoopSource('loop', { samples: sensors(), loopNs: 4_000_000_000n, speed: 4 });
-  const assembled = await assembleService(config, {
-    logger: silentLogger(),
-    sources: [source],
-    clock: 'samples',
-    conceptFile: join(ROOT, 'test/service/fixtures/concepts-eager.yaml'),
-  });
-  return { ...assembled, source, eventsFile: config.sinks.jsonl.path };
+  const pipeline = await openPipeline(pipelineOptionsFromConfig(config, { concepts: join(ROOT, 'test/service/fixtures/concepts-eager.yaml') }));
+  const built = await buildAgent(pipeline, config, { mode: { kind: 'replayed', sources: [source] }, logger: silentLogger() });
+  return {
+    service: built.service,
+    agent: built.agent,
+    clips: built.clips,
+    source,
+    eventsFile: config.sinks.jsonl.path,
+    async close() {
+      await built.close();
+      await pipeline.close();
+    },
+  };
 }
 
 beforeAll(async () => {
@@ -83,7 +91,6 @@ describe('Service', () => {
     // A second stop is the same stop.
     await expect(s.service.stop('again')).resolves.toBe(summary);
     await s.close();
-    await s.runtime.close();
   }, 60_000);
 
   it('reports an unclean stop naming what it waited for when the deadline passes', async () => {
@@ -96,7 +103,6 @@ describe('Service', () => {
     expect(summary.waitingFor).toBeTypeOf('string');
     await s.service.stopped;
     await s.close();
-    await s.runtime.close();
   }, 60_000);
 
   it('a stop step that throws ends in an unclean stop, and `stopped` still resolves', async () => {
@@ -108,7 +114,6 @@ describe('Service', () => {
     expect(summary).toMatchObject({ clean: false, waitingFor: 'closing event clips' });
     await expect(s.service.stopped).resolves.toBe(summary);
     await s.close();
-    await s.runtime.close();
   }, 60_000);
 
   it('a second SIGTERM exits at once with 143', async () => {
@@ -123,6 +128,5 @@ describe('Service', () => {
     process.removeAllListeners('SIGTERM');
     process.removeAllListeners('SIGINT');
     await s.close();
-    await s.runtime.close();
   }, 60_000);
 });

@@ -30,7 +30,7 @@ describe('LoopSource', () => {
     const src = new LoopSource('sim', { samples, loopNs: 50_000_000n, speed: 10, loops: 3, periodMs: 2 });
     const got: bigint[] = [];
     const t0 = performance.now();
-    await src.start((s) => got.push(s.stamp));
+    await src.start((s) => void got.push(s.stamp));
     await src.finished;
     const wall = performance.now() - t0;
     expect(got).toEqual(Array.from({ length: 15 }, (_, i) => BigInt(i) * 10_000_000n));

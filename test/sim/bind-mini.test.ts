@@ -8,7 +8,7 @@ import { EmbeddingRuntime } from '../../src/embed/runtime.js';
 import { loadManifest, usableModalities } from '../../src/embed/manifest.js';
 import { CAPTION_TEMPLATES, snapshotsOfScene } from '../../src/sim/dataset.js';
 import { SCENE_LABELS, eventKind } from '../../src/sim/events.js';
-import type { Snapshot } from '../../src/core/types.js';
+import { taggedWindows, type Snapshot } from '../../src/core/types.js';
 
 const MODEL = 'models/bind-mini';
 
@@ -53,7 +53,7 @@ describe('bind-mini', () => {
       const scores: Record<string, number[]> = {};
       const fused = SCENE_LABELS.map(() => 0);
       for (const m of ['vision', 'audio'] as const) {
-        const [e] = await runtime.embedWindows(m, [snap!.windows[m]! as never], snap!.stamp);
+        const [e] = await runtime.embedWindows(taggedWindows(snap!.windows).filter((w) => w.modality === m), snap!.stamp);
         scores[m] = protos.map((p) => p.reduce((s, v, i) => s + v * (e!.vector[i] as number), 0) / Math.hypot(...p));
         scores[m]!.forEach((v, i) => (fused[i] = (fused[i] as number) + v));
       }

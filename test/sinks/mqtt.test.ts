@@ -2,6 +2,7 @@
 // concept commands through the real concept memory, an unreachable broker.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConceptMemory } from '../../src/memory/memory.js';
+import { silentLogger } from '../../src/core/log.js';
 import { BUILTIN_DEFAULTS, resolveConcept } from '../../src/memory/concept.js';
 import { emptyState } from '../../src/memory/state.js';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -12,7 +13,10 @@ import { createLogger } from '../../src/core/log.js';
 import { MqttSink } from '../../src/sinks/mqtt.js';
 import { FileOutbox } from '../../src/sinks/mqtt/file-outbox.js';
 import { LocalBroker, freePort } from '../../src/sinks/mqtt/local-broker.js';
-import { followConceptMemory, memoryCommandHandler } from '../../src/sinks/mqtt/memory-commands.js';
+import { ConceptControl } from '../../src/pipeline/control.js';
+
+/** The control plane every transport goes through (src/pipeline/control.ts), as the built agent wires it. */
+const controlOf = (memory: ConceptMemory) => new ConceptControl(memory, { conceptFile: '', logger: silentLogger() });
 import {
   commandReplyPayloadSchema,
   conceptStatePayloadSchema,
@@ -213,7 +217,7 @@ describe('MqttSink concept commands (real concept memory)', () => {
     const sink = new MqttSink({
       url: broker.url,
       robot: 'r3',
-      commands: memoryCommandHandler(memory),
+      commands: controlOf(memory).mqttHandler(),
       concepts: () => memory.concepts(),
     });
     await until(() => sink.connected, 'sink connected');
@@ -300,7 +304,7 @@ describe('MqttSink concept commands (real concept memory)', () => {
     expect(sink.stats().detail).toMatchObject({ commands: 5 + bad.length, commandErrors: bad.length });
 
     // A change by another route (file reload, CLI) reaches the retained list too.
-    const unfollow = followConceptMemory(sink, memory);
+    const unfollow = controlOf(memory).follow(() => sink.conceptsChanged());
     await memory.commit((s) => ({ ...s, concepts: [...s.concepts, resolveConcept({ id: 'from_file' }, BUILTIN_DEFAULTS)] }));
     await v5.waitFor(() => v5.on('sensebind/r3/concepts').at(-1)?.text.includes('from_file') === true, 'list after a direct memory change');
     unfollow();
@@ -308,7 +312,7 @@ describe('MqttSink concept commands (real concept memory)', () => {
     // A retained command must not run again whenever sensebind (re)subscribes.
     await sink.close();
     await v3.client.publishAsync('sensebind/r3/cmd/concepts', JSON.stringify({ op: 'remove', id: 'glass_breaking' }), { qos: 1, retain: true });
-    const again = new MqttSink({ url: broker.url, robot: 'r3', commands: memoryCommandHandler(memory) });
+    const again = new MqttSink({ url: broker.url, robot: 'r3', commands: controlOf(memory).mqttHandler() });
     await until(() => again.stats().detail?.commandErrors === 1, 'retained command refused');
     expect(memory.get('glass_breaking')).toBeDefined();
     await v3.client.publishAsync('sensebind/r3/cmd/concepts', '', { qos: 1, retain: true }); // clear it

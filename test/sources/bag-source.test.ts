@@ -49,7 +49,7 @@ describe('BagSource', () => {
     const got: Sample[] = [];
     const truths: string[] = [];
     const src = new BagSource(bag, { speed: 0, onTruth: (t) => truths.push(t.text) });
-    await src.start((s) => got.push(s));
+    await src.start((s) => void got.push(s));
     const summary = await src.finished;
     expect(got).toHaveLength(rows.length);
     expect(got.map((s) => s.stamp)).toEqual(rows.map((r) => r.stamp));
@@ -64,7 +64,7 @@ describe('BagSource', () => {
     const src = new BagSource(bag, { speed: 4 });
     const arrivals: number[] = [];
     const t0 = performance.now();
-    await src.start(() => arrivals.push(performance.now() - t0));
+    await src.start(() => void arrivals.push(performance.now() - t0));
     await src.finished;
     const last = arrivals[arrivals.length - 1]!;
     expect(arrivals).toHaveLength(rows.length);
@@ -77,7 +77,9 @@ describe('BagSource', () => {
   it('stop() ends a real-time replay promptly', async () => {
     const src = new BagSource(bag, { speed: 1 });
     let n = 0;
-    await src.start(() => n++);
+    await src.start(() => {
+      n++;
+    });
     for (let waited = 0; n <= 5 && waited < 5000; waited += 10) await new Promise((r) => setTimeout(r, 10));
     const t0 = performance.now();
     await src.stop();

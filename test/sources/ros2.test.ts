@@ -55,7 +55,7 @@ describe('Ros2Source over a bag played into the loopback transport', () => {
     const session = new Ros2Session({ createTransport: async () => transport, parameters: { robot_id: 'r1' } });
     const source = new Ros2Source({ config, session });
     const live: Sample[] = [];
-    await source.start((s) => live.push(s));
+    await source.start((s) => void live.push(s));
     expect(transport.subscriptions.get(TOPICS.cam0)?.qos).toEqual({ reliability: 'best_effort', durability: 'volatile', depth: 5 });
     expect(transport.subscriptions.get(TOPICS.audioInfo)?.qos).toMatchObject({ durability: 'transient_local' });
     expect(transport.parameters.get('robot_id')).toBe('r1');
@@ -79,7 +79,7 @@ describe('Ros2Source over a bag played into the loopback transport', () => {
     const config = ros2Schema.parse({ enabled: true, topics: [{ name: TOPICS.cam1, type: 'sensor_msgs/msg/CompressedImage' }] });
     const source = new Ros2Source({ config, session: new Ros2Session({ createTransport: async () => transport }) });
     const live: Sample[] = [];
-    await source.start((s) => live.push(s));
+    await source.start((s) => void live.push(s));
     await playBag(bag, transport);
     for (let waited = 0; live.length + source.stats().dropped < 20 && waited < 10_000; waited += 20) await new Promise((r) => setTimeout(r, 20));
     const stats = source.stats();

@@ -2,8 +2,10 @@
 import { SensebindError } from '../../core/errors.js';
 import { SENSOR_MODALITIES, type SensorModality } from '../../core/types.js';
 import { numberFlag, parseCommandArgs, requireFlag, type Command } from '../command.js';
-import { PIPELINE_FLAGS, pipelineOptions } from '../../eval/cli-flags.js';
-import { openPipeline, parseModalityList, runBag } from '../../eval/run-bag.js';
+import { PIPELINE_FLAGS, parseModalityList, pipelineOptions } from '../pipeline-flags.js';
+import type { Config } from '../../config/schema.js';
+import { openPipeline } from '../../pipeline/open.js';
+import { runBag } from '../../pipeline/run-bag.js';
 import { exemplarsFromSnapshots } from '../../memory/exemplar.js';
 import { ConceptMemory } from '../../memory/memory.js';
 import { applyConceptCommand, type ConceptCommand, type ConceptCommandReply } from '../../memory/commands.js';
@@ -94,16 +96,16 @@ export const command: Command = {
         const to = numberFlag('concepts', 'to', requireFlag('concepts', 'to', values.to), 0);
         if (!(to > from)) throw new SensebindError('USAGE', `sensebind concepts teach: --to (${to}) must be after --from (${from})`);
         const wanted: SensorModality[] = values.modalities !== undefined ? parseModalityList('modalities', values.modalities) : [...SENSOR_MODALITIES];
-        const embeddings = await bagRangeEmbeddings(options, bag, from, to, wanted, ctx);
+        const embeddings = await bagRangeEmbeddings(config, options, bag, from, to, wanted, ctx);
         cmd = { op: 'teach', id: needId(), embeddings };
         break;
       }
       default:
         throw new SensebindError('USAGE', `sensebind concepts: unknown action "${String(action)}" (list, add, remove, enable, disable, teach)`);
     }
-    const pipeline = await openPipeline(options);
+    const pipeline = await openPipeline(options, { logger: ctx.logger });
     try {
-      return reply(ctx, await applyConceptCommand(pipeline.memory, cmd));
+      return reply(ctx, await pipeline.control.apply(cmd, 'cli'));
     } finally {
       await pipeline.close();
     }
@@ -118,6 +120,7 @@ function reply(ctx: Parameters<Command['run']>[1], r: ConceptCommandReply): numb
 
 /** Mean embedding per modality of a bag's snapshots between `from` and `to` seconds after its first sample. */
 async function bagRangeEmbeddings(
+  config: Config,
   options: Awaited<ReturnType<typeof pipelineOptions>>,
   bag: string,
   from: number,
@@ -126,10 +129,9 @@ async function bagRangeEmbeddings(
   ctx: Parameters<Command['run']>[1],
 ): Promise<Partial<Record<SensorModality, number[][]>>> {
   // A throwaway pipeline without the state file: replaying must not touch the memory being edited.
-  const { stateFile: _unused, ...rest } = options;
-  const pipeline = await openPipeline(rest);
+  const pipeline = await openPipeline({ ...options, stateFile: undefined }, { logger: ctx.logger });
   try {
-    const run = await runBag(pipeline, bag, { collect: true, logger: ctx.logger });
+    const run = await runBag(pipeline, config, bag, { collect: true, logger: ctx.logger });
     const first = run.summary.first ?? 0n;
     const lo = first + BigInt(Math.round(from * 1e9));
     const hi = first + BigInt(Math.round(to * 1e9));

@@ -6,8 +6,9 @@ import { join } from 'node:path';
 import { SensebindError } from '../../core/errors.js';
 import { SENSOR_MODALITIES, type SenseEvent } from '../../core/types.js';
 import { numberFlag, parseCommandArgs, type Command } from '../command.js';
-import { PIPELINE_FLAGS, PIPELINE_HELP, pipelineOptions } from '../../eval/cli-flags.js';
-import { openPipeline, runBag } from '../../eval/run-bag.js';
+import { PIPELINE_FLAGS, PIPELINE_HELP, parseModalityList, pipelineOptions } from '../pipeline-flags.js';
+import { openPipeline } from '../../pipeline/open.js';
+import { runBag } from '../../pipeline/run-bag.js';
 import { scoreRuns } from '../../eval/score-run.js';
 import type { TruthEvent } from '../../sim/truth.js';
 import { EVENT_IDS } from '../../sim/events.js';
@@ -53,7 +54,6 @@ export const command: Command = {
     const speed = numberFlag('demo', 'speed', values.speed, 1);
     if (!Number.isInteger(seed) || seed < 0) throw new SensebindError('USAGE', `sensebind demo: --seed expects a non-negative integer, got ${values.seed}`);
     if (!(duration >= 5 && duration <= 600)) throw new SensebindError('USAGE', `sensebind demo: --duration expects 5..600 seconds, got ${duration}`);
-    const { parseModalityList } = await import('../../eval/run-bag.js');
     const drop = parseModalityList('drop', values.drop);
     const out = ctx.stdout;
     const tty = (out as { isTTY?: boolean }).isTTY === true;
@@ -85,8 +85,9 @@ export const command: Command = {
       }
     }
     say('sensebind demo: loading the model and embedding the concept prompts ...');
+    const config = await ctx.loadConfig();
     const options = await pipelineOptions(ctx, values);
-    const pipeline = await openPipeline(options);
+    const pipeline = await openPipeline(options, { logger: ctx.logger });
     const concepts = pipeline.memory.concepts();
     say(`model ${pipeline.runtime.modelId}, ${concepts.filter((c) => !c.background).length} concepts + ${concepts.filter((c) => c.background).length} background, replaying ${bag} at ${speed === 0 ? 'full speed' : `${speed}x`}${drop.length > 0 ? `, dropping ${drop.join(', ')}` : ''}`);
     say('');
@@ -109,7 +110,7 @@ export const command: Command = {
     const onSig = () => abort.abort();
     process.once('SIGINT', onSig);
     try {
-      const run = await runBag(pipeline, bag, {
+      const run = await runBag(pipeline, config, bag, {
         speed,
         drop,
         logger: ctx.logger,

@@ -1,9 +1,10 @@
 // `sensebind eval`: event-level precision/recall/F1 of emitted events against a bag's ground truth.
 import { readFile } from 'node:fs/promises';
 import { SensebindError, errorMessage } from '../../core/errors.js';
-import { numberFlag, parseCommandArgs, type Command } from '../command.js';
-import { PIPELINE_FLAGS, PIPELINE_HELP, pipelineOptions } from '../../eval/cli-flags.js';
-import { openPipeline, parseModalityList, runBag } from '../../eval/run-bag.js';
+import { hopFlag, numberFlag, parseCommandArgs, type Command } from '../command.js';
+import { PIPELINE_FLAGS, PIPELINE_HELP, parseModalityList, pipelineOptions } from '../pipeline-flags.js';
+import { openPipeline } from '../../pipeline/open.js';
+import { runBag } from '../../pipeline/run-bag.js';
 import { scoreRuns, type ScoredRun } from '../../eval/score-run.js';
 import { readBag } from '../../sources/bag.js';
 import { parseJsonlEvents } from '../../sinks/jsonl.js';
@@ -88,7 +89,7 @@ export const command: Command = {
       } catch (err) {
         throw new SensebindError('INPUT', `sensebind eval: cannot read --events ${values.events}: ${errorMessage(err)}`);
       }
-      const events = parseJsonlEvents(text);
+      const events = parseJsonlEvents(text, `--events ${values.events}`);
       const t = await truthOf(bag);
       const durationSeconds = t.first !== undefined && t.last !== undefined ? Number(t.last - t.first) / 1e9 : 0;
       const run: ScoredRun = { events, truth: t.truth, durationSeconds };
@@ -96,13 +97,13 @@ export const command: Command = {
       runs.push(run);
     } else {
       const config = await ctx.loadConfig();
-      const hopSeconds = numberFlag('eval', 'hop', values.hop, config.window.hopSeconds);
+      const hopSeconds = hopFlag('eval', values.hop, config.window.hopSeconds);
       const options = await pipelineOptions(ctx, values);
       for (const bag of positionals) {
         // A fresh pipeline per bag: running statistics and lifecycles start clean, as on a robot's boot.
-        const pipeline = await openPipeline(options);
+        const pipeline = await openPipeline(options, { logger: ctx.logger });
         try {
-          const r = await runBag(pipeline, bag, { drop, hopSeconds, logger: ctx.logger });
+          const r = await runBag(pipeline, config, bag, { drop, hopSeconds, logger: ctx.logger });
           const run: ScoredRun = { events: r.summary.events, truth: r.truth, durationSeconds: r.summary.durationSeconds };
           if (r.summary.last !== undefined) run.end = r.summary.last;
           runs.push(run);
@@ -128,7 +129,7 @@ async function runStudy(
   ctx: Parameters<Command['run']>[1],
 ): Promise<number> {
   const config = await ctx.loadConfig();
-  const hopSeconds = numberFlag('eval', 'hop', values.hop, config.window.hopSeconds);
+  const hopSeconds = hopFlag('eval', values.hop, config.window.hopSeconds);
   const perConcept = numberFlag('eval', 'exemplars', values.exemplars, 3);
   const teachBags = bagList(values.teach);
   const tuneBags = bagList(values.tune);
@@ -137,13 +138,13 @@ async function runStudy(
   }
   const options = { ...(await pipelineOptions(ctx, values)), hopSeconds };
   const t0 = performance.now();
-  const scored = await collectBags(bags, options);
+  const scored = await collectBags(bags, config, options, ctx.logger);
   const concepts = EVENT_IDS.filter((id) => scored.state.concepts.some((c) => c.id === id && !c.background));
   let matcher: MatcherOptions = { calibration: { textScale: scored.textScale } };
   let state = scored.state;
   let tuned: TunedParams | undefined;
   if (tuneBags.length > 0) {
-    const t = await collectBags(tuneBags, options);
+    const t = await collectBags(tuneBags, config, options, ctx.logger);
     tuned = tune(t.collected, t.state, matcher, t.modalities, concepts);
     matcher = tuned.matcher;
     state = withLifecycle(state, tuned.thresholds, tuned.minDurationSeconds);
@@ -152,7 +153,7 @@ async function runStudy(
   const rows = studyRows(scored.collected, state, matcher, scored.modalities, concepts, 'text-only: ');
   logRows(ctx.logger, rows);
   if (teachBags.length > 0) {
-    const teach = await collectBags(teachBags, options);
+    const teach = await collectBags(teachBags, config, options, ctx.logger);
     const taught = teachFromTruth(state, teach.collected, perConcept);
     const exRows = studyRows(scored.collected, taught, matcher, scored.modalities, concepts, `${perConcept} exemplars: `);
     logRows(ctx.logger, exRows);

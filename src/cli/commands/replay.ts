@@ -1,29 +1,31 @@
-// `sensebind replay`: the whole pipeline on a recorded bag, events to JSONL, a JSON summary on stdout.
-import { appendFile, mkdir } from 'node:fs/promises';
-import { dirname } from 'node:path';
+// `sensebind replay`: the agent `sensebind run` builds, on a recorded bag; events to JSONL, a JSON summary on stdout.
 import { SensebindError } from '../../core/errors.js';
-import { numberFlag, parseCommandArgs, type Command } from '../command.js';
-import { PIPELINE_FLAGS, PIPELINE_HELP, pipelineOptions } from '../../eval/cli-flags.js';
-import { openPipeline, parseModalityList, runBag } from '../../eval/run-bag.js';
+import { openPipeline } from '../../pipeline/open.js';
+import { runBag } from '../../pipeline/run-bag.js';
 import { JsonlSink } from '../../sinks/jsonl.js';
-import type { EventSink } from '../../sinks/sink.js';
+import { hopFlag, numberFlag, parseCommandArgs, type Command } from '../command.js';
+import { PIPELINE_FLAGS, PIPELINE_HELP, parseModalityList, pipelineOptions } from '../pipeline-flags.js';
+import { progressReporter } from '../progress.js';
 
 const HELP = `Usage: sensebind replay <bag> [options]
 
-Runs the whole pipeline (decode, windows, embeddings, concept matching, events) on a recorded bag
-(rosbag2 MCAP, MCAP, ROS 1 .bag) on the recording's clock.
+Runs the agent that \`sensebind run\` builds (decode, windows, embeddings, concept matching, events) on a
+recorded bag (rosbag2 folder or MCAP, MCAP, ROS 1 .bag) on the recording's clock. The config applies
+as on the robot: model and threads, topic mapping (ros2.topics), window, matching, rate caps, clips.
 
 Options:
   --speed <x>         1 = real time, 10 = ten times faster, 0 = as fast as possible (default 0)
   --drop <list>       modalities to remove, e.g. audio,imu (shows tolerance of missing sensors)
-  --events <file>     append events to this JSONL file
-  --hop <s>           seconds between snapshots (default: config window.hopSeconds)
+  --events <file>     write the events to this JSONL file (replaced, not appended; default: config
+                      sinks.jsonl.path, appended)
+  --hop <s>           seconds between snapshots, > 0 (default: config window.hopSeconds)
 ${PIPELINE_HELP}
-Prints a JSON summary on stdout (samples, snapshots, events per concept, timings); logs on stderr.`;
+Prints a JSON summary on stdout (samples, snapshots, events per concept, timings); logs and, on a
+terminal, progress on stderr. Events are not published on MQTT or ROS 2 (use run --bag for that).`;
 
 export const command: Command = {
   name: 'replay',
-  summary: 'run the whole pipeline on a recorded bag (MCAP, ROS 1 .bag)',
+  summary: 'run the whole pipeline on a recorded bag (MCAP, rosbag2 folder, ROS 1 .bag)',
   help: HELP,
   async run(argv, ctx) {
     const { values, positionals } = parseCommandArgs('replay', argv, {
@@ -42,23 +44,28 @@ export const command: Command = {
     if (bag === undefined || positionals.length > 1) throw new SensebindError('USAGE', 'sensebind replay: expected exactly one bag path (see sensebind replay --help)');
     const config = await ctx.loadConfig();
     const speed = numberFlag('replay', 'speed', values.speed, 0);
-    if (speed < 0) throw new SensebindError('USAGE', `sensebind replay: --speed must be >= 0, got ${speed}`);
-    const hopSeconds = numberFlag('replay', 'hop', values.hop, config.window.hopSeconds);
+    if (!(speed >= 0)) throw new SensebindError('USAGE', `sensebind replay: --speed must be >= 0 (0 = as fast as possible), got ${values.speed}`);
+    const hopSeconds = hopFlag('replay', values.hop, config.window.hopSeconds);
     const drop = parseModalityList('drop', values.drop);
-    const sinks: EventSink[] = [];
-    const eventsPath = values.events ?? (config.sinks.jsonl.path !== '' ? config.sinks.jsonl.path : undefined);
-    if (eventsPath !== undefined) {
-      // The file exists after a replay even when no event fired (an empty result is a result).
-      await mkdir(dirname(eventsPath), { recursive: true });
-      await appendFile(eventsPath, '');
-      sinks.push(new JsonlSink({ path: eventsPath, fsync: config.sinks.jsonl.fsync }));
-    }
-    const pipeline = await openPipeline(await pipelineOptions(ctx, values));
+    // --events names this replay's result: replaying twice must not double it (the config's file appends).
+    const extraSinks = values.events !== undefined ? [new JsonlSink({ path: values.events, fsync: config.sinks.jsonl.fsync, truncate: true })] : [];
+    const pipeline = await openPipeline(await pipelineOptions(ctx, values), { logger: ctx.logger });
     const abort = new AbortController();
     const onSig = () => abort.abort();
     process.once('SIGINT', onSig);
+    const progress = progressReporter(ctx.stderr, 'replay');
     try {
-      const run = await runBag(pipeline, bag, { speed, drop, hopSeconds, sinks, logger: ctx.logger, signal: abort.signal });
+      const run = await runBag(pipeline, config, bag, {
+        speed,
+        drop,
+        hopSeconds,
+        sinks: values.events !== undefined ? 'none' : 'files',
+        extraSinks,
+        logger: ctx.logger,
+        signal: abort.signal,
+        onTick: (r) => progress.update(r.embeddings.stamp, r.match.events.length),
+      });
+      progress.done();
       const perConcept: Record<string, number> = {};
       for (const e of run.summary.events) if (e.type === 'start') perConcept[e.concept.id] = (perConcept[e.concept.id] ?? 0) + 1;
       const out = {
@@ -69,20 +76,23 @@ export const command: Command = {
         durationSeconds: round(run.summary.durationSeconds),
         wallSeconds: round(run.summary.wallSeconds),
         snapshots: run.summary.ticks,
+        skippedSnapshots: run.summary.skippedTicks,
         samples: run.summary.samples,
         dropped: run.summary.dropped,
+        topics: run.bag?.topics ?? {},
         events: { messages: run.summary.events.length, started: perConcept },
         truths: run.truth.length,
         matcher: pipeline.matcher.stats(),
-        eventsFile: eventsPath ?? null,
+        eventsFile: values.events ?? (config.sinks.jsonl.path !== '' ? config.sinks.jsonl.path : null),
+        lostEvents: run.summary.lostEvents,
         bagDamage: run.bag?.damage ?? null,
         aborted: run.summary.aborted,
       };
       ctx.stdout.write(`${JSON.stringify(out, null, 2)}\n`);
-      return 0;
+      return run.summary.lostEvents > 0 ? 1 : 0;
     } finally {
+      progress.done();
       process.off('SIGINT', onSig);
-      await Promise.all(sinks.map((s) => s.close()));
       await pipeline.close();
     }
   },

@@ -6,16 +6,11 @@
 import { parentPort } from 'node:worker_threads';
 import { errorMessage } from '../core/errors.js';
 import { preprocessWindow } from '../preprocess/index.js';
+import type { PreprocessJob } from './preprocess-pool.js';
 
-interface Job {
-  id: number;
-  modality: Parameters<typeof preprocessWindow>[0];
-  window: unknown;
-  params: unknown;
-}
-
-parentPort?.on('message', (job: Job) => {
-  preprocessWindow(job.modality, job.window as never, job.params as never).then(
+// Structured clone keeps the job's shape (typed arrays included); the pool is the only sender.
+parentPort?.on('message', (job: PreprocessJob) => {
+  preprocessWindow(job.tagged, job.params).then(
     (tensor) => parentPort!.postMessage({ id: job.id, tensor }, [tensor.data.buffer as ArrayBuffer]),
     (err: unknown) => parentPort!.postMessage({ id: job.id, error: errorMessage(err) }),
   );

@@ -4,7 +4,7 @@
  * event-loop lag. The pool hands windows to `size` workers (round robin over the least busy) and gets the
  * tensors back by transfer, not copy.
  *
- * The worker script is the compiled dist/service/preprocess-worker.js (next to this file when running
+ * The worker script is the compiled dist/embed/preprocess-worker.js (next to this file when running
  * from dist; from the package's dist/ when running the TypeScript sources under vitest). Without it, or
  * when a worker dies, `create()` returns undefined / jobs fail over to the main thread, logged once.
  */
@@ -15,9 +15,16 @@ import { Worker } from 'node:worker_threads';
 import { PACKAGE_ROOT } from '../config/paths.js';
 import { errorMessage } from '../core/errors.js';
 import type { Logger } from '../core/log.js';
-import type { SensorModality } from '../core/types.js';
-import { preprocessWindow } from '../preprocess/index.js';
+import type { TaggedWindow } from '../core/types.js';
+import { preprocessWindow, type WindowParams } from '../preprocess/index.js';
 import type { Tensor } from '../preprocess/tensor.js';
+
+/** What the main thread posts to a worker (preprocess-worker.ts). */
+export interface PreprocessJob {
+  id: number;
+  tagged: TaggedWindow;
+  params: WindowParams;
+}
 
 interface Pending {
   resolve: (t: Tensor) => void;
@@ -33,7 +40,7 @@ interface Slot {
 function workerScript(): string | undefined {
   const sibling = fileURLToPath(new URL('./preprocess-worker.js', import.meta.url));
   if (existsSync(sibling)) return sibling;
-  const dist = join(PACKAGE_ROOT, 'dist/service/preprocess-worker.js');
+  const dist = join(PACKAGE_ROOT, 'dist/embed/preprocess-worker.js');
   return existsSync(dist) ? dist : undefined;
 }
 
@@ -87,7 +94,7 @@ export class PreprocessPool {
     if (size <= 0) return undefined;
     const script = workerScript();
     if (!script) {
-      logger.warn('preprocessing workers unavailable (dist/service/preprocess-worker.js not built); preprocessing on the main thread');
+      logger.warn('preprocessing workers unavailable (dist/embed/preprocess-worker.js not built); preprocessing on the main thread');
       return undefined;
     }
     const slots = Array.from({ length: size }, () => ({ worker: new Worker(script), busy: 0, alive: true }));
@@ -96,7 +103,7 @@ export class PreprocessPool {
     return new PreprocessPool(slots, logger);
   }
 
-  async run(modality: SensorModality, window: unknown, params: unknown): Promise<Tensor> {
+  async run(tagged: TaggedWindow, params: WindowParams): Promise<Tensor> {
     this.#jobs++;
     const slot = this.#slots.filter((s) => s.alive).sort((a, b) => a.busy - b.busy)[0];
     if (!slot) {
@@ -105,13 +112,14 @@ export class PreprocessPool {
         this.#warned = true;
         this.#logger.warn('no preprocessing worker alive; preprocessing on the main thread');
       }
-      return preprocessWindow(modality, window as never, params as never);
+      return preprocessWindow(tagged, params);
     }
     const id = this.#next++;
     slot.busy++;
     return new Promise<Tensor>((resolve, reject) => {
       this.#pending.set(id, { resolve, reject, slot });
-      slot.worker.postMessage({ id, modality, window, params });
+      const job: PreprocessJob = { id, tagged, params };
+      slot.worker.postMessage(job);
     });
   }
 

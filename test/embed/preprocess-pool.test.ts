@@ -4,7 +4,7 @@ import { silentLogger } from '../../src/core/log.js';
 import type { AudioWindow, FrameWindow, VisionSample } from '../../src/core/types.js';
 import { loadManifest } from '../../src/embed/manifest.js';
 import { preprocessWindow } from '../../src/preprocess/index.js';
-import { PreprocessPool } from '../../src/service/preprocess-pool.js';
+import { PreprocessPool } from '../../src/embed/preprocess-pool.js';
 
 const MODEL = resolve(import.meta.dirname, '../../test/fixtures/models/imagebind-tiny');
 
@@ -19,15 +19,17 @@ describe('PreprocessPool (needs npm run build for the worker script)', () => {
       const audio: AudioWindow = { kind: 'audio', rate: 16000, samples: Float32Array.from({ length: 32000 }, (_, i) => Math.sin(i / 7)), start: 0n, end: 2_000_000_000n, coverage: 1 };
       const vp = manifest.modalities.vision!.preprocess;
       const ap = manifest.modalities.audio!.preprocess;
-      const [v1, a1] = await Promise.all([pool!.run('vision', vision, vp), pool!.run('audio', audio, ap)]);
-      const v0 = await preprocessWindow('vision', vision, vp as never);
-      const a0 = await preprocessWindow('audio', audio, ap as never);
+      const params = { vision: vp, audio: ap };
+      const [v1, a1] = await Promise.all([pool!.run({ modality: 'vision', window: vision }, params), pool!.run({ modality: 'audio', window: audio }, params)]);
+      const v0 = await preprocessWindow({ modality: 'vision', window: vision }, params);
+      const a0 = await preprocessWindow({ modality: 'audio', window: audio }, params);
       expect(v1.dims).toEqual(v0.dims);
       expect(Array.from(v1.data as Float32Array)).toEqual(Array.from(v0.data as Float32Array));
       expect(Array.from(a1.data as Float32Array)).toEqual(Array.from(a0.data as Float32Array));
       expect(pool!.stats()).toMatchObject({ workers: 2, alive: 2, jobs: 2, inFlight: 0, mainThread: 0 });
       // A bad window fails its job, not the worker.
-      await expect(pool!.run('vision', { kind: 'frame', sample: null }, vp)).rejects.toThrow();
+      // A window whose frame is cut short (a decoder bug) fails its job, not the worker.
+      await expect(pool!.run({ modality: 'vision', window: { kind: 'frame', sample: { ...vision.sample, rgb: new Uint8Array(5) } } }, params)).rejects.toThrow();
       expect(pool!.stats().alive).toBe(2);
     } finally {
       await pool?.close();
