@@ -134,6 +134,7 @@ export class Agent {
       missing: SENSOR_MODALITIES.filter((m) => embeddings[m] === undefined),
       embeddings,
     };
+    if (snapshot.gated !== undefined) se.gated = snapshot.gated;
     const match = this.#o.matcher.process(se);
     await this.#emit(match.events);
     const result = { snapshot, embeddings: se, match };

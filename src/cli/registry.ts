@@ -18,6 +18,7 @@ export const COMMANDS: Record<string, CommandEntry> = {
   simulate: { summary: 'write a simulated robot sensor bag with ground truth', load: () => import('./commands/simulate.js') },
   dataset: { summary: 'export training tensors from simulated bags', load: () => import('./commands/dataset.js') },
   eval: { summary: 'score emitted events against a bag\'s ground truth', load: () => import('./commands/eval.js') },
+  calibrate: { summary: 'set concept thresholds from event-free recordings for a target false-event rate', load: () => import('./commands/calibrate.js') },
   concepts: { summary: 'list, add, remove, teach concepts in the concept memory', load: () => import('./commands/concepts.js') },
   bench: { summary: 'run a benchmark from bench/', load: () => import('./commands/bench.js') },
   doctor: { summary: 'check this machine: Node, ONNX Runtime providers, ROS 2, serial ports, models', load: () => import('./commands/doctor.js') },

@@ -4,7 +4,7 @@
  * sits below the stage it configures. Reference: docs/config.md ("match").
  */
 import { z } from 'zod';
-import { SENSOR_MODALITIES, type SensorModality } from '../core/types.js';
+import { GATE_REASONS, SENSOR_MODALITIES, type GateReason, type SensorModality } from '../core/types.js';
 
 /**
  * Tuned on simulator training and validation seeds with the bundled model, reported on held-out seeds
@@ -26,6 +26,12 @@ export const MATCH_DEFAULTS = {
   },
   /** Depth and IMU see fewer event kinds and separate them less well: half weight. */
   fusionWeights: { depth: 0.5, imu: 0.5 } as Partial<Record<SensorModality, number>>,
+  /**
+   * An IMU at rest is an observation, not a blank: the body is not moving, so every motion concept it may
+   * observe gets a low score (in the simulator, without this, quiet-room audio alone reads "tipping over").
+   * Silence, noise and dead frames carry nothing and are absent.
+   */
+  gatedScores: { 'at-rest': 0.05 } as Partial<Record<GateReason, number>>,
   lifecycle: { smoothing: 0.8, updateDelta: 0.1, maxGapSeconds: 2 },
 };
 const C = MATCH_DEFAULTS.calibration;
@@ -63,6 +69,8 @@ export const matchSchema = z
       .strictObject({
         /** Weight per modality in the log-linear pool (missing = 1). */
         weights: z.partialRecord(z.enum(SENSOR_MODALITIES), z.number().min(0)).default({ ...MATCH_DEFAULTS.fusionWeights }),
+        /** Score a gated modality gives every concept it may observe, by gate reason; unlisted reasons make it absent. */
+        gatedScores: z.partialRecord(z.enum(GATE_REASONS), z.number().gt(0).max(1)).default({ ...MATCH_DEFAULTS.gatedScores }),
       })
       .prefault({}),
     lifecycle: z

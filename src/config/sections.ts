@@ -43,6 +43,59 @@ const maxAgeSchema = z
   })
   .prefault({});
 
+const enabled = z.boolean().default(true);
+
+/** Evidence gates (src/window/evidence-gates.ts; defaults there as GATE_DEFAULTS, repeated here for `config print`). */
+const gatesSchema = z
+  .strictObject({
+    audio: z
+      .strictObject({
+        enabled,
+        /** RMS level (dBFS) under which audio is silent. */
+        floorDbfs: z.number().max(0).default(-60),
+        /** Spectral flatness (0-1) at or above which steady audio is noise. */
+        noiseFlatness: z.number().min(0).max(1).default(0.3),
+        /** Largest spread of short-frame levels (dB) that still counts as steady. */
+        noiseDynamicsDb: z.number().min(0).default(5),
+      })
+      .prefault({}),
+    frame: z
+      .strictObject({
+        enabled,
+        /** Vision mean luma (0-255) under which a frame is black. */
+        blackLevel: z.number().min(0).max(255).default(10),
+        /** Depth frames with a smaller fraction of valid ranges give no evidence. */
+        minValidDepth: z.number().min(0).max(1).default(0.02),
+        /** A frame stream unchanged for this many seconds is frozen. */
+        frozenSeconds: seconds.default(2),
+        /** Largest fraction of sampled pixels that may change between "unchanged" frames. */
+        frozenChangedFraction: z.number().min(0).max(1).default(0.001),
+      })
+      .prefault({}),
+    imu: z
+      .strictObject({
+        enabled,
+        /** At rest: per-axis specific-force std over the window under this (m/s^2). */
+        accStd: z.number().min(0).default(0.2),
+        /** At rest: per-axis angular-rate RMS over the window under this (rad/s). */
+        gyroRms: z.number().min(0).default(0.05),
+      })
+      .prefault({}),
+  })
+  .prefault({});
+
+const AXIS_MAP = /^\s*[+-]?[xyz]\s*,\s*[+-]?[xyz]\s*,\s*[+-]?[xyz]\s*$/;
+
+/** The IMU's orientation on the robot (src/window/imu-mounting.ts). */
+const imuMountingSchema = z.union([
+  z
+    .string()
+    .refine((s) => s.trim() === 'auto' || (AXIS_MAP.test(s) && new Set(s.replace(/[^xyz]/g, '')).size === 3), {
+      message: 'three signed axes, each of x, y, z once, like "x,-y,-z" (robot x, y, z in sensor axes), or "auto"',
+    }),
+  z.strictObject({ roll: z.number().default(0), pitch: z.number().default(0), yaw: z.number().default(0) }),
+]);
+
 export const windowSchema = z
   .strictObject({
     /** Seconds between snapshots. */
@@ -51,6 +104,10 @@ export const windowSchema = z
     maxAgeSeconds: maxAgeSchema,
     /** Modalities never used even when their sensors are present. */
     disabled: z.array(z.enum(SENSOR_MODALITIES)).default([]),
+    /** Modalities without signal (silence, noise, black or frozen frames, IMU at rest) are absent evidence. */
+    gates: gatesSchema,
+    /** IMU orientation on the robot: "x,-y,-z" axis map, { roll, pitch, yaw } degrees, or "auto". */
+    imuMounting: imuMountingSchema.default('x,y,z'),
   })
   .prefault({});
 

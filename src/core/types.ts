@@ -124,6 +124,10 @@ export function taggedWindows(windows: ModalityWindows): TaggedWindow[] {
   return out;
 }
 
+/** Why a modality whose sensor was live carried no evidence (src/window/evidence-gates.ts). */
+export const GATE_REASONS = ['silent', 'stationary-noise', 'black', 'no-return', 'frozen', 'at-rest'] as const;
+export type GateReason = (typeof GATE_REASONS)[number];
+
 /** What the agent knows at time `stamp`: a window per present modality; the others are listed as missing. */
 export interface Snapshot {
   seq: number;
@@ -131,6 +135,8 @@ export interface Snapshot {
   windows: ModalityWindows;
   present: SensorModality[];
   missing: SensorModality[];
+  /** Modalities with fresh data but no signal (silence, a frozen frame, an IMU at rest): missing, and why. */
+  gated?: Partial<Record<SensorModality, GateReason>>;
 }
 
 /** A unit-length embedding of one modality. */
@@ -199,6 +205,8 @@ export interface SnapshotEmbeddings {
   present: SensorModality[];
   missing: SensorModality[];
   embeddings: Partial<Record<SensorModality, Embedding>>;
+  /** Modalities the evidence gates found without signal (listed in `missing` too), and why. */
+  gated?: Partial<Record<SensorModality, GateReason>>;
 }
 
 /** One concept's score for one snapshot (for displays and metrics). */

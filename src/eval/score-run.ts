@@ -45,7 +45,10 @@ export function dropModalities(snapshots: readonly SnapshotEmbeddings[], drop: r
   return snapshots.map((s) => {
     const embeddings: SnapshotEmbeddings['embeddings'] = {};
     for (const m of SENSOR_MODALITIES) if (!d.has(m) && s.embeddings[m] !== undefined) embeddings[m] = s.embeddings[m];
-    return { ...s, embeddings, present: s.present.filter((m) => !d.has(m)), missing: SENSOR_MODALITIES.filter((m) => d.has(m) || !s.present.includes(m)) };
+    const out: SnapshotEmbeddings = { ...s, embeddings, present: s.present.filter((m) => !d.has(m)), missing: SENSOR_MODALITIES.filter((m) => d.has(m) || !s.present.includes(m)) };
+    // A dropped sensor is not there at all, so it cannot have been found quiet either.
+    if (s.gated !== undefined) out.gated = Object.fromEntries(Object.entries(s.gated).filter(([m]) => !d.has(m as SensorModality)));
+    return out;
   });
 }
 

@@ -23,7 +23,7 @@ import { ModalityCalibration } from './calibration.js';
 import { LogLinearPool } from './fusion.js';
 import { ConceptLifecycle, type LifecycleParams, type Transition } from './lifecycle.js';
 import { buildModalityMatrix, similarities, type ModalityMatrix } from './matrix.js';
-import { CALIBRATION_DEFAULTS, FUSION_DEFAULT_WEIGHTS, LIFECYCLE_DEFAULTS, type MatcherOptions } from './options.js';
+import { CALIBRATION_DEFAULTS, FUSION_DEFAULT_WEIGHTS, GATED_DEFAULT_SCORES, LIFECYCLE_DEFAULTS, type MatcherOptions } from './options.js';
 
 interface ModalityStage {
   matrix: ModalityMatrix;
@@ -48,6 +48,8 @@ export interface MatcherStats {
   events: { start: number; update: number; end: number };
   /** Snapshots in which each modality gave evidence. */
   modalityEvidence: Partial<Record<SensorModality, number>>;
+  /** Snapshots in which a gated modality gave its fixed score (fusion.gatedScores), per modality. */
+  gatedVotes: Partial<Record<SensorModality, number>>;
   /** Snapshots whose embeddings came from another model than the prototypes (ignored modality). */
   dimensionMismatches: number;
   concepts: number;
@@ -70,7 +72,7 @@ export class ConceptMatcher implements SnapshotMatcher {
   #seq = 0;
   #eventCounter = 0;
   #lastStamp: StampNs = 0n;
-  #stats: MatcherStats = { snapshots: 0, events: { start: 0, update: 0, end: 0 }, modalityEvidence: {}, dimensionMismatches: 0, concepts: 0, meanProcessMs: 0 };
+  #stats: MatcherStats = { snapshots: 0, events: { start: 0, update: 0, end: 0 }, modalityEvidence: {}, gatedVotes: {}, dimensionMismatches: 0, concepts: 0, meanProcessMs: 0 };
   #unsubscribe: (() => void) | undefined;
 
   /** `source`: a live memory (followed on change) or a fixed state (evaluation, benches). */
@@ -96,7 +98,7 @@ export class ConceptMatcher implements SnapshotMatcher {
   }
 
   stats(): MatcherStats {
-    return { ...this.#stats, events: { ...this.#stats.events }, modalityEvidence: { ...this.#stats.modalityEvidence }, concepts: this.#concepts.length };
+    return { ...this.#stats, events: { ...this.#stats.events }, modalityEvidence: { ...this.#stats.modalityEvidence }, gatedVotes: { ...this.#stats.gatedVotes }, concepts: this.#concepts.length };
   }
 
   #params(c: ConceptDef): LifecycleParams {
@@ -181,15 +183,25 @@ export class ConceptMatcher implements SnapshotMatcher {
     const n = this.#concepts.length;
     if (this.#fused.length !== n) this.#fused = new Float64Array(n);
     const fused = this.#fused;
-    const stages = evidence.map((m) => ({ m, stage: this.#stages.get(m) as ModalityStage, w: weights[m] ?? 1 }));
+    const stages = evidence.map((m) => ({ m, stage: this.#stages.get(m) as ModalityStage, w: weights[m] ?? 1, fixed: undefined as number | undefined }));
+    // Gated modalities with a fixed score (an IMU at rest) vote it for every concept they may observe.
+    const gatedScores = this.#o.fusion?.gatedScores ?? GATED_DEFAULT_SCORES;
+    for (const m of SENSOR_MODALITIES) {
+      const reason = input.gated?.[m];
+      const fixed = reason === undefined ? undefined : gatedScores[reason];
+      const stage = this.#stages.get(m);
+      if (fixed === undefined || stage === undefined || input.embeddings[m] !== undefined) continue;
+      stages.push({ m, stage, w: weights[m] ?? 1, fixed });
+      this.#stats.gatedVotes[m] = (this.#stats.gatedVotes[m] ?? 0) + 1;
+    }
     const top: number[] = [];
     const k = this.#topK;
     const pool = this.#pool;
     for (let ci = 0; ci < n; ci++) {
       pool.reset();
-      for (const { stage, w } of stages) {
+      for (const { stage, w, fixed } of stages) {
         const r = stage.rowOf[ci] as number;
-        if (r >= 0) pool.add(stage.probs[r] as number, w);
+        if (r >= 0) pool.add(fixed ?? (stage.probs[r] as number), w);
       }
       const c = this.#concepts[ci] as ConceptDef;
       if (c.background) continue;
@@ -224,11 +236,11 @@ export class ConceptMatcher implements SnapshotMatcher {
     return { events, top: scores };
   }
 
-  #modalityScores(ci: number, stages: readonly { m: SensorModality; stage: ModalityStage }[]): Partial<Record<SensorModality, number>> {
+  #modalityScores(ci: number, stages: readonly { m: SensorModality; stage: ModalityStage; fixed: number | undefined }[]): Partial<Record<SensorModality, number>> {
     const out: Partial<Record<SensorModality, number>> = {};
-    for (const { m, stage } of stages) {
+    for (const { m, stage, fixed } of stages) {
       const r = stage.rowOf[ci] as number;
-      if (r >= 0) out[m] = stage.probs[r] as number;
+      if (r >= 0) out[m] = fixed ?? (stage.probs[r] as number);
     }
     return out;
   }

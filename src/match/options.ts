@@ -3,7 +3,7 @@
  * source for the schema and for a matcher built without a config.
  */
 import { MATCH_DEFAULTS } from '../config/match.js';
-import type { SensorModality } from '../core/types.js';
+import type { GateReason, SensorModality } from '../core/types.js';
 
 export interface CalibrationOptions {
   /** Weight of taught exemplars against the text prototype: (1 - w) * text evidence + w * exemplar evidence (standardised logits). @default 0.25 */
@@ -37,7 +37,14 @@ export interface CalibrationOptions {
 export interface FusionOptions {
   /** Weight of each modality in the log-linear pool (missing = 1). @default FUSION_DEFAULT_WEIGHTS */
   weights?: Partial<Record<SensorModality, number>>;
+  /**
+   * Score a modality the evidence gates found without signal gives every concept it may observe, by gate
+   * reason; a reason not listed makes the modality absent (no vote). @default GATED_DEFAULT_SCORES
+   */
+  gatedScores?: Partial<Record<GateReason, number>>;
 }
+
+export const GATED_DEFAULT_SCORES: Partial<Record<GateReason, number>> = MATCH_DEFAULTS.gatedScores;
 
 export const FUSION_DEFAULT_WEIGHTS: Partial<Record<SensorModality, number>> = MATCH_DEFAULTS.fusionWeights;
 

@@ -32,7 +32,7 @@ export interface PipelineOptions {
   stateFile?: string | undefined;
   matcher: MatcherOptions;
   /** Max ages and disabled modalities for the windower; window lengths come from the model. */
-  window: Pick<WindowerOptions, 'maxAgeSeconds' | 'disabled'>;
+  window: Pick<WindowerOptions, 'maxAgeSeconds' | 'disabled' | 'gates' | 'imuMounting'>;
   /** Seconds between snapshots. */
   hopSeconds: number;
   /** Worker threads for preprocessing (0 = main thread). */
@@ -54,10 +54,15 @@ export function pipelineOptionsFromConfig(config: Config, overrides: PipelineOve
     matcher: {
       robot: config.robot.id,
       calibration: { ...config.match.calibration },
-      fusion: { weights: { ...config.match.fusion.weights } },
+      fusion: { weights: { ...config.match.fusion.weights }, gatedScores: { ...config.match.fusion.gatedScores } },
       lifecycle: { ...config.match.lifecycle },
     },
-    window: { maxAgeSeconds: { ...config.window.maxAgeSeconds }, disabled: [...config.window.disabled] },
+    window: {
+      maxAgeSeconds: { ...config.window.maxAgeSeconds },
+      disabled: [...config.window.disabled],
+      gates: structuredClone(config.window.gates),
+      imuMounting: structuredClone(config.window.imuMounting),
+    },
     hopSeconds: config.window.hopSeconds,
     preprocessWorkers: config.service.limits.preprocessWorkers,
     converter: converterOptionsFromConfig(config),

@@ -7,7 +7,7 @@
  * Computed in float64 (torch: float32), so values agree to float32 rounding.
  */
 import type { AudioPreprocess } from './params.js';
-import { realSpectrum } from './fft.js';
+import { realSpectrum } from '../core/fft.js';
 import { scratchF64 } from './scratch.js';
 
 const FLOAT32_EPSILON = 1.1920928955078125e-7;

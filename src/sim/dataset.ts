@@ -89,6 +89,8 @@ function windowerFor(manifest: LoadedManifest): Windower {
     audioSeconds: audio !== undefined ? audio.clipSeconds * audio.liveClips : 2,
     imuSeconds: imu?.windowSeconds ?? 5,
     imuSamples: imu?.samples ?? 2000,
+    // Training and window-level evaluation see every window; the evidence gates are the agent's policy.
+    gates: false,
   });
 }
 

@@ -35,7 +35,7 @@ export const SIM_TYPES = {
   truth: 'std_msgs/msg/String',
 } as const satisfies Record<keyof SimTopics, string>;
 
-const FRAME_IDS = { color: 'camera_color_optical_frame', depth: 'camera_depth_optical_frame', imu: 'imu_link', audio: 'microphone' };
+export const FRAME_IDS = { color: 'camera_color_optical_frame', depth: 'camera_depth_optical_frame', imu: 'imu_link', audio: 'microphone' };
 
 export interface RosMessageOut {
   role: keyof SimTopics;

@@ -45,7 +45,7 @@ export type SimItem =
   | { kind: 'audio'; stamp: bigint; rate: number; pcm: Int16Array }
   | { kind: 'truth'; stamp: bigint; truth: TruthRecord };
 
-const DEFAULT_START_STAMP = 1_750_000_000_000_000_000n;
+export const DEFAULT_START_STAMP = 1_750_000_000_000_000_000n;
 const ORDER: Record<SimItem['kind'], number> = { truth: 0, image: 1, depth: 2, audio: 3, imu: 4 };
 
 function secondsToNs(start: bigint, seconds: number): bigint {

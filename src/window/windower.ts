@@ -5,11 +5,19 @@
  * absent, not reused, so the matcher never mistakes a dead sensor for a quiet one. Each modality listens to
  * one sensor (the first one seen, or the one named in `sensors`); samples from other sensors of the same
  * modality are counted and skipped rather than interleaved into one stream.
+ *
+ * Two things happen to the windows before they leave: IMU windows are rotated into the robot frame
+ * (`imuMounting`, imu-mounting.ts), then the evidence gates (evidence-gates.ts) take out modalities whose
+ * window carries no signal (silence, steady noise, black or frozen frames, an IMU at rest); those are listed
+ * in `missing` and, with their reason, in `gated`.
  */
-import { SENSOR_MODALITIES, type ModalityWindows, type Sample, type SensorModality, type Snapshot, type StampNs } from '../core/types.js';
+import { SENSOR_MODALITIES, type ImuWindow, type ModalityWindows, type Sample, type SensorModality, type Snapshot, type StampNs } from '../core/types.js';
 import { AudioBuffer, type AudioBufferStats } from './audio-buffer.js';
 import { FrameBuffer, type FrameBufferStats } from './frame-buffer.js';
 import { ImuBuffer, type ImuBufferStats } from './imu-buffer.js';
+import { EvidenceGates, type EvidenceGateOptions, type EvidenceGateStats } from './evidence-gates.js';
+import { meanAcceleration } from './gates.js';
+import { IDENTITY, gravityAlignment, isIdentity, parseImuMounting, rotateImuWindow, type ImuMountingSpec, type Rotation3 } from './imu-mounting.js';
 
 export interface WindowerOptions {
   /** Seconds of audio per window (model manifest: audio clip length). @default 2 */
@@ -26,6 +34,10 @@ export interface WindowerOptions {
   sensors?: Partial<Record<SensorModality, string>>;
   /** Fraction of an audio/IMU window that must be real data. @default 0.5 */
   minCoverage?: number;
+  /** Evidence gates (evidence-gates.ts): modalities without signal become absent; false = none. @default all on */
+  gates?: EvidenceGateOptions | false;
+  /** The IMU's orientation on the robot (imu-mounting.ts), applied to every IMU window. @default 'x,y,z' */
+  imuMounting?: ImuMountingSpec;
 }
 
 export interface WindowerStats {
@@ -37,12 +49,18 @@ export interface WindowerStats {
   /** Age of the newest data per modality at the last snapshot, seconds (NaN when none). */
   ageSeconds: Record<SensorModality, number>;
   sensors: Partial<Record<SensorModality, string>>;
+  /** Evidence gate counts and last measurements (empty counts when gates are off). */
+  gates: EvidenceGateStats;
+  /** Sensor-to-robot rotation applied to IMU windows (row-major), and whether it was estimated ('auto'). */
+  imuMounting: { rotation: number[]; estimated: boolean; pending: boolean };
   vision: FrameBufferStats;
   depth: FrameBufferStats;
   thermal: FrameBufferStats;
   audio: AudioBufferStats;
   imu: ImuBufferStats;
 }
+
+const STANDARD_GRAVITY = 9.80665;
 
 const DEFAULT_MAX_AGE: Record<SensorModality, number> = { vision: 1.0, depth: 1.0, thermal: 1.0, audio: 0.5, imu: 0.5 };
 
@@ -63,6 +81,10 @@ export class Windower {
   #skipped = perModality(() => 0);
   #present = perModality(() => 0);
   #age = perModality(() => NaN);
+  readonly #gates: EvidenceGates | undefined;
+  readonly #gatesOff = new EvidenceGates();
+  #mounting: Rotation3 | 'auto';
+  #estimated = false;
 
   constructor(options: WindowerOptions = {}) {
     const maxAge = { ...DEFAULT_MAX_AGE, ...options.maxAgeSeconds };
@@ -73,6 +95,8 @@ export class Windower {
     const coverage = options.minCoverage === undefined ? {} : { minCoverage: options.minCoverage };
     this.#audio = new AudioBuffer({ windowSeconds: options.audioSeconds ?? 2, ...coverage });
     this.#imu = new ImuBuffer({ windowSeconds: options.imuSeconds ?? 5, count: options.imuSamples ?? 2000, ...coverage });
+    this.#gates = options.gates === false ? undefined : new EvidenceGates(options.gates);
+    this.#mounting = parseImuMounting(options.imuMounting ?? 'x,y,z');
   }
 
   push(sample: Sample): void {
@@ -133,12 +157,30 @@ export class Windower {
     if (thermal !== undefined) windows.thermal = thermal;
     const audio = fresh('audio', this.#audio.end) ? this.#audio.window() : undefined;
     if (audio !== undefined) windows.audio = audio;
-    const imu = fresh('imu', this.#imu.end) ? this.#imu.window() : undefined;
+    const imu = fresh('imu', this.#imu.end) ? this.#imuWindow() : undefined;
     if (imu !== undefined) windows.imu = imu;
+    const gated = this.#gates?.apply(windows) ?? {};
     const present = SENSOR_MODALITIES.filter((m) => windows[m] !== undefined);
     const missing = SENSOR_MODALITIES.filter((m) => windows[m] === undefined);
     for (const m of present) this.#present[m]++;
-    return { seq: this.#seq++, stamp: now, windows, present, missing };
+    const snapshot: Snapshot = { seq: this.#seq++, stamp: now, windows, present, missing };
+    if (Object.keys(gated).length > 0) snapshot.gated = gated;
+    return snapshot;
+  }
+
+  /** The IMU window in the robot frame; 'auto' mounting is fixed by the first window at rest. */
+  #imuWindow(): ImuWindow | undefined {
+    const w = this.#imu.window();
+    if (w === undefined) return undefined;
+    if (this.#mounting === 'auto') {
+      // Quasi-static is enough: over a whole window, hand-held or driving motion averages out and the mean
+      // specific force is gravity; a window whose mean has gravity's magnitude (within 5 %) fixes it.
+      const g = meanAcceleration(w);
+      if (w.coverage < 1 || Math.abs(Math.hypot(...g) / STANDARD_GRAVITY - 1) > 0.05) return w;
+      this.#mounting = gravityAlignment(g);
+      this.#estimated = true;
+    }
+    return isIdentity(this.#mounting) ? w : rotateImuWindow(w, this.#mounting);
   }
 
   stats(): WindowerStats {
@@ -148,6 +190,8 @@ export class Windower {
       present: { ...this.#present },
       ageSeconds: { ...this.#age },
       sensors: { ...this.#sensors },
+      gates: (this.#gates ?? this.#gatesOff).stats(),
+      imuMounting: { rotation: [...(this.#mounting === 'auto' ? IDENTITY : this.#mounting)], estimated: this.#estimated, pending: this.#mounting === 'auto' },
       vision: this.#vision.stats(),
       depth: this.#depth.stats(),
       thermal: this.#thermal.stats(),

@@ -5,20 +5,27 @@ import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/config/load.js';
 import type { CheckResult } from '../../src/doctor/checks.js';
 import { checkModelFiles, checkProviders } from '../../src/doctor/model-checks.js';
+import { setDeviceProbe } from '../../src/embed/providers.js';
 
 const TINY = 'test/fixtures/models/imagebind-tiny';
 const list = (r: CheckResult | CheckResult[]) => (Array.isArray(r) ? r : [r]);
 
 describe('doctor model checks', () => {
-  it('reports which providers really load: cpu here, the GPU ones with their reason', async () => {
-    const config = parseConfig({ model: { providers: ['cuda', 'webgpu', 'cpu'] } }, 'test');
-    const r = list(await checkProviders(config));
-    expect(r.map((x) => [x.name, x.status])).toEqual([['provider cuda', 'warn'], ['provider webgpu', 'warn'], ['provider cpu', 'ok']]);
-    expect(r[0]!.detail).toMatch(/does not load: .*Cuda.*shared library/);
-    expect(r[2]!.detail).toMatch(/graphs will run here/);
-    const none = list(await checkProviders(parseConfig({ model: { providers: ['cuda'] } }, 'test')));
-    expect(none.map((x) => x.status)).toEqual(['fail', 'fail']);
-    expect(none[1]!.detail).toMatch(/none of model.providers \(cuda\) loads/);
+  it('reports which providers really load: on a machine without a GPU device, cpu, the GPU ones with their reason', async () => {
+    // The device probe is injected so this runs the same on a robot with a GPU (src/embed/providers.ts).
+    const restore = setDeviceProbe(() => false);
+    try {
+      const config = parseConfig({ model: { providers: ['cuda', 'webgpu', 'cpu'] } }, 'test');
+      const r = list(await checkProviders(config));
+      expect(r.map((x) => [x.name, x.status])).toEqual([['provider cuda', 'warn'], ['provider webgpu', 'warn'], ['provider cpu', 'ok']]);
+      expect(r[0]!.detail).toMatch(/does not load: .*no GPU device on this machine/);
+      expect(r[2]!.detail).toMatch(/graphs will run here/);
+      const none = list(await checkProviders(parseConfig({ model: { providers: ['cuda'] } }, 'test')));
+      expect(none.map((x) => x.status)).toEqual(['fail', 'fail']);
+      expect(none[1]!.detail).toMatch(/none of model.providers \(cuda\) loads/);
+    } finally {
+      setDeviceProbe(restore);
+    }
   });
 
   it('verifies every graph of the model and names a tampered file', async () => {

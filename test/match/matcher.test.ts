@@ -153,3 +153,27 @@ describe('ConceptMatcher on real embeddings', () => {
     expect(matcher.stats().events.start).toBe(matcher.stats().events.end);
   });
 });
+
+describe('ConceptMatcher and gated modalities', () => {
+  it('an IMU at rest gives its fixed score to the concepts it may observe; other reasons leave it absent', async () => {
+    const m = await memory();
+    const gatedImu = (text: string) => ({ ...snap(text, ['vision']), gated: { imu: 'at-rest' as const } });
+    const matcher = new ConceptMatcher(m, { calibration: STD });
+    for (let i = 0; i < 6; i++) matcher.process(snap('nothing happening', ['vision', 'imu']));
+    const out = matcher.process(gatedImu('the robot tipping over'));
+    const tipping = out.top.find((s) => s.conceptId === 'tipping_over')!;
+    expect(tipping.modalityScores.imu).toBe(0.05);
+    // vision alone would say more: the log-linear pool with imu 0.05 (weight 0.5) pulls it down.
+    const visionOnly = tipping.modalityScores.vision!;
+    expect(tipping.score).toBeCloseTo(Math.exp((Math.log(visionOnly) + 0.5 * Math.log(0.05)) / 1.5), 6);
+    // glass_breaking may not be observed by the IMU: untouched.
+    expect(out.top.find((s) => s.conceptId === 'glass_breaking')?.modalityScores.imu).toBeUndefined();
+    expect(matcher.stats().gatedVotes).toEqual({ imu: 1 });
+    const absent = new ConceptMatcher(m, { calibration: STD, fusion: { gatedScores: {} } });
+    for (let i = 0; i < 6; i++) absent.process(snap('nothing happening', ['vision', 'imu']));
+    const t2 = absent.process(gatedImu('the robot tipping over')).top.find((s) => s.conceptId === 'tipping_over')!;
+    expect(t2.modalityScores.imu).toBeUndefined();
+    matcher.close();
+    absent.close();
+  });
+});

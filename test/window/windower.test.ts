@@ -18,7 +18,7 @@ const ms = (x: number) => BigInt(Math.round(x * 1e6));
 
 describe('Windower: audio', () => {
   it('assembles exactly the last window of contiguous chunks', () => {
-    const w = new Windower({ audioSeconds: 2 });
+    const w = new Windower({ gates: false, audioSeconds: 2 });
     // 3 s of 100 ms chunks, chunk i filled with value i.
     for (let i = 0; i < 30; i++) w.push(audio(T0 + ms(100 * i), 1600, 16000, i));
     const snap = w.snapshot(T0 + 3n * S);
@@ -33,7 +33,7 @@ describe('Windower: audio', () => {
   });
 
   it('tolerates stamp jitter but fills real gaps with counted silence', () => {
-    const w = new Windower({ audioSeconds: 1 });
+    const w = new Windower({ gates: false, audioSeconds: 1 });
     w.push(audio(T0, 1600, 16000, 1));
     w.push(audio(T0 + ms(101), 1600, 16000, 1)); // 1 ms jitter: contiguous
     w.push(audio(T0 + ms(500), 1600, 16000, 1)); // 300 ms gap
@@ -48,7 +48,7 @@ describe('Windower: audio', () => {
   });
 
   it('drops late chunks and trims overlaps, counting both', () => {
-    const w = new Windower({ audioSeconds: 1 });
+    const w = new Windower({ gates: false, audioSeconds: 1 });
     w.push(audio(T0, 1600));
     w.push(audio(T0 + ms(100), 1600));
     w.push(audio(T0 + ms(50), 800)); // entirely inside what we have: late
@@ -60,7 +60,7 @@ describe('Windower: audio', () => {
   });
 
   it('restarts on a rate change and is absent until enough audio arrived', () => {
-    const w = new Windower({ audioSeconds: 2 });
+    const w = new Windower({ gates: false, audioSeconds: 2 });
     w.push(audio(T0, 16000, 16000)); // 1 s at 16 kHz
     expect(w.snapshot(T0 + 1n * S).windows.audio?.coverage).toBe(0.5);
     w.push(audio(T0 + 1n * S, 4800, 48000)); // 0.1 s at 48 kHz
@@ -69,7 +69,7 @@ describe('Windower: audio', () => {
   });
 
   it('marks a stale microphone absent after maxAge', () => {
-    const w = new Windower({ audioSeconds: 1, maxAgeSeconds: { audio: 0.5 } });
+    const w = new Windower({ gates: false, audioSeconds: 1, maxAgeSeconds: { audio: 0.5 } });
     w.push(audio(T0, 16000));
     expect(w.snapshot(T0 + 1n * S + ms(400)).present).toContain('audio');
     const late = w.snapshot(T0 + 1n * S + ms(600));
@@ -81,7 +81,7 @@ describe('Windower: audio', () => {
 
 describe('Windower: IMU', () => {
   it('resamples any rate onto the model step count (linear)', () => {
-    const w = new Windower({ imuSeconds: 1, imuSamples: 100 });
+    const w = new Windower({ gates: false, imuSeconds: 1, imuSamples: 100 });
     // 250 Hz ramp: ax = t seconds.
     for (let i = 0; i <= 500; i++) w.push(imu(T0 + ms(4 * i), i * 0.004));
     const win = w.snapshot(T0 + 2n * S).windows.imu!;
@@ -96,7 +96,7 @@ describe('Windower: IMU', () => {
   });
 
   it('handles jitter and rate changes inside the window', () => {
-    const w = new Windower({ imuSeconds: 1, imuSamples: 50 });
+    const w = new Windower({ gates: false, imuSeconds: 1, imuSamples: 50 });
     let t = 0;
     let seed = 7;
     const rand = () => ((seed = (seed * 16807) % 2147483647) / 2147483647);
@@ -113,7 +113,7 @@ describe('Windower: IMU', () => {
   });
 
   it('drops out-of-order, duplicate and non-finite readings, counting each', () => {
-    const w = new Windower();
+    const w = new Windower({ gates: false });
     w.push(imu(T0 + ms(10), 1));
     w.push(imu(T0 + ms(10), 2));
     w.push(imu(T0 + ms(5), 3));
@@ -122,13 +122,13 @@ describe('Windower: IMU', () => {
   });
 
   it('reports partial coverage of a window with a late-starting sensor', () => {
-    const w = new Windower({ imuSeconds: 5, imuSamples: 2000 });
+    const w = new Windower({ gates: false, imuSeconds: 5, imuSamples: 2000 });
     for (let i = 0; i <= 300; i++) w.push(imu(T0 + ms(10 * i), 1)); // 3 s
     const win = w.snapshot(T0 + 3n * S).windows.imu!;
     expect(win.coverage).toBeCloseTo(0.6, 6);
     expect(win.channels[0]).toBe(1); // held edge value
     expect(w.snapshot(T0 + 3n * S).present).toContain('imu');
-    const w2 = new Windower({ imuSeconds: 5, imuSamples: 2000 });
+    const w2 = new Windower({ gates: false, imuSeconds: 5, imuSamples: 2000 });
     for (let i = 0; i <= 100; i++) w2.push(imu(T0 + ms(10 * i), 1)); // 1 s: below minCoverage
     expect(w2.snapshot(T0 + 1n * S).windows.imu).toBeUndefined();
   });
@@ -136,7 +136,7 @@ describe('Windower: IMU', () => {
 
 describe('Windower: frames and sensors', () => {
   it('keeps the newest frame, drops late and duplicate frames', () => {
-    const w = new Windower();
+    const w = new Windower({ gates: false });
     w.push(frame(T0 + ms(100)));
     w.push(frame(T0 + ms(200)));
     w.push(frame(T0 + ms(150)));
@@ -147,7 +147,7 @@ describe('Windower: frames and sensors', () => {
   });
 
   it('ignores a second sensor of the same modality and disabled modalities, counting both', () => {
-    const w = new Windower({ disabled: ['imu'] });
+    const w = new Windower({ gates: false, disabled: ['imu'] });
     w.push(frame(T0, '/cam_front'));
     w.push(frame(T0 + ms(10), '/cam_back'));
     w.push(imu(T0, 1));
@@ -160,7 +160,7 @@ describe('Windower: frames and sensors', () => {
   });
 
   it('numbers snapshots and reports the newest stamp', () => {
-    const w = new Windower();
+    const w = new Windower({ gates: false });
     expect(w.newestStamp()).toBeUndefined();
     w.push(frame(T0 + ms(5)));
     w.push(imu(T0 + ms(9), 0));

@@ -87,7 +87,9 @@ export const command: Command = {
     say('sensebind demo: loading the model and embedding the concept prompts ...');
     const config = await ctx.loadConfig();
     const options = await pipelineOptions(ctx, values);
-    const pipeline = await openPipeline(options, { logger: ctx.logger });
+    // The board owns the terminal: only warnings and errors may interrupt it (--log-level debug still shows all).
+    const boardLogger = ctx.logger.isLevelEnabled('info') && !ctx.logger.isLevelEnabled('debug') ? ctx.logger.child({}, { level: 'warn' }) : ctx.logger;
+    const pipeline = await openPipeline(options, { logger: boardLogger });
     const concepts = pipeline.memory.concepts();
     say(`model ${pipeline.runtime.modelId}, ${concepts.filter((c) => !c.background).length} concepts + ${concepts.filter((c) => c.background).length} background, replaying ${bag} at ${speed === 0 ? 'full speed' : `${speed}x`}${drop.length > 0 ? `, dropping ${drop.join(', ')}` : ''}`);
     say('');
@@ -97,8 +99,10 @@ export const command: Command = {
     let panelLines = 0;
     let lastPrint = -1;
     const secs = (stamp: bigint) => (first === undefined ? 0 : Number(stamp - first) / 1e9);
+    const printed = new Set<number>();
     const printEvent = (e: SenseEvent) => {
-      if (e.type === 'update') return;
+      if (e.type === 'update' || printed.has(e.seq)) return;
+      printed.add(e.seq);
       const ms = Object.entries(e.modalityScores).map(([m, s]) => `${m} ${(s as number).toFixed(2)}`).join(', ');
       const t = secs(BigInt(e.type === 'end' ? (e.end as string) : e.start));
       const line = `${t.toFixed(1).padStart(6)} s  ${e.type === 'start' ? 'START' : 'end  '}  ${e.concept.label.padEnd(28)} score ${e.peakScore.toFixed(2)}${ms !== '' ? `  [${ms}]` : ''}`;
@@ -113,7 +117,7 @@ export const command: Command = {
       const run = await runBag(pipeline, config, bag, {
         speed,
         drop,
-        logger: ctx.logger,
+        logger: boardLogger,
         signal: abort.signal,
         onTruth: (t) => truthNow.push(t),
         onTick: (r) => {

@@ -13,6 +13,7 @@ import { EVENT_IDS } from '../../sim/events.js';
 import type { MatcherOptions } from '../../match/options.js';
 import { collectBags, logRows, studyRows, teachFromTruth } from '../../eval/study.js';
 import { tune, withLifecycle, type TunedParams } from '../../eval/tune.js';
+import { openSetReport } from '../../eval/open-set.js';
 
 const HELP = `Usage: sensebind eval <bag> [<bag> ...] [options]
 
@@ -35,7 +36,8 @@ Options:
                       the scored bags); prints the chosen parameters
 ${PIPELINE_HELP}
 Prints JSON on stdout: per concept precision, recall, F1, onset latency; macro and micro averages;
-false positives per minute.`;
+false positives per minute. Bags without ground truth (real event-free recordings) are scored apart as
+"openSet": false events per hour by file and in total (every event there is a false one).`;
 
 async function truthOf(bag: string): Promise<{ truth: TruthEvent[]; first?: bigint; last?: bigint }> {
   const truth: TruthEvent[] = [];
@@ -79,7 +81,7 @@ export const command: Command = {
     const collarSeconds = numberFlag('eval', 'collar', values.collar, 1);
     const drop = parseModalityList('drop', values.drop);
     if (values.study === true) return runStudy(positionals, values, ctx);
-    const runs: ScoredRun[] = [];
+    const runs: (ScoredRun & { bag: string })[] = [];
     if (values.events !== undefined) {
       if (positionals.length !== 1) throw new SensebindError('USAGE', 'sensebind eval: --events scores one bag; give exactly one');
       const bag = positionals[0] as string;
@@ -92,7 +94,7 @@ export const command: Command = {
       const events = parseJsonlEvents(text, `--events ${values.events}`);
       const t = await truthOf(bag);
       const durationSeconds = t.first !== undefined && t.last !== undefined ? Number(t.last - t.first) / 1e9 : 0;
-      const run: ScoredRun = { events, truth: t.truth, durationSeconds };
+      const run: ScoredRun & { bag: string } = { bag, events, truth: t.truth, durationSeconds };
       if (t.last !== undefined) run.end = t.last;
       runs.push(run);
     } else {
@@ -104,7 +106,7 @@ export const command: Command = {
         const pipeline = await openPipeline(options, { logger: ctx.logger });
         try {
           const r = await runBag(pipeline, config, bag, { drop, hopSeconds, logger: ctx.logger });
-          const run: ScoredRun = { events: r.summary.events, truth: r.truth, durationSeconds: r.summary.durationSeconds };
+          const run: ScoredRun & { bag: string } = { bag, events: r.summary.events, truth: r.truth, durationSeconds: r.summary.durationSeconds };
           if (r.summary.last !== undefined) run.end = r.summary.last;
           runs.push(run);
           ctx.logger.info({ bag, events: r.summary.events.length, truths: r.truth.length }, 'bag evaluated');
@@ -113,8 +115,11 @@ export const command: Command = {
         }
       }
     }
-    const report = scoreRuns(runs, { collarSeconds, concepts: EVENT_IDS.filter((id) => runs.some((r) => r.truth.some((t) => t.label === id) || r.events.some((e) => e.concept.id === id))) });
-    ctx.stdout.write(`${JSON.stringify({ bags: positionals, drop, collarSeconds, ...report }, null, 2)}\n`);
+    const eventFree = runs.filter((r) => r.truth.length === 0);
+    const scored = eventFree.length < runs.length ? runs.filter((r) => r.truth.length > 0) : runs;
+    const report = scoreRuns(scored, { collarSeconds, concepts: EVENT_IDS.filter((id) => scored.some((r) => r.truth.some((t) => t.label === id) || r.events.some((e) => e.concept.id === id))) });
+    const openSet = eventFree.length > 0 ? openSetReport(eventFree) : null;
+    ctx.stdout.write(`${JSON.stringify({ bags: positionals, drop, collarSeconds, ...report, openSet }, null, 2)}\n`);
     return 0;
   },
 };

@@ -1,0 +1,105 @@
+// `sensebind calibrate`: per-concept thresholds from the robot's own event-free recordings, for a target
+// false-event rate, stored in the concept memory state (src/eval/calibrate.ts explains the method).
+import { SensebindError } from '../../core/errors.js';
+import { hopFlag, parseCommandArgs, numberFlag, type Command } from '../command.js';
+import { PIPELINE_FLAGS, PIPELINE_HELP, pipelineOptions } from '../pipeline-flags.js';
+import { openPipeline } from '../../pipeline/open.js';
+import { runBag } from '../../pipeline/run-bag.js';
+import { calibrateThresholds, formatCalibrationTable, parseRate, traceScores } from '../../eval/calibrate.js';
+import { loadConceptFile } from '../../memory/concept-file.js';
+import type { SnapshotEmbeddings } from '../../core/types.js';
+
+const HELP = `Usage: sensebind calibrate <recording> [<recording> ...] [options]
+
+Replays recordings of the robot's normal life (idle, driving, people around: no target events) through
+the pipeline, learns each concept's background score distribution (fused and per modality) and sets each
+concept's "on" threshold to the lowest value at which its own lifecycle would have started no more events
+on these recordings than the target rate allows, plus a margin. Thresholds only rise above the concept
+file's values (event-free data cannot show how low a threshold may go and still catch events); a re-run
+starts from the concept file again, so calibrate whenever the robot's life changes.
+
+Options:
+  --rate <r>          target false events per concept, e.g. 1/8h (default), 3/day, 0.5/h
+  --margin <x>        added to the lowest threshold that meets the target (default 0.02)
+  --hop <s>           seconds between snapshots (default: config window.hopSeconds)
+  --dry-run           report only; leave the concept memory as it is
+  --format <f>        json (default) or table
+${PIPELINE_HELP}
+The thresholds are written to the concept memory state (--state or config match.stateFile), which
+replay, eval and run then use.`;
+
+export const command: Command = {
+  name: 'calibrate',
+  summary: 'set concept thresholds from event-free recordings for a target false-event rate',
+  help: HELP,
+  async run(argv, ctx) {
+    const { values, positionals } = parseCommandArgs('calibrate', argv, {
+      ...PIPELINE_FLAGS,
+      rate: { type: 'string' },
+      margin: { type: 'string' },
+      hop: { type: 'string' },
+      'dry-run': { type: 'boolean' },
+      format: { type: 'string' },
+      help: { type: 'boolean' },
+    });
+    if (values.help === true) {
+      ctx.stdout.write(`${HELP}\n`);
+      return 0;
+    }
+    if (positionals.length === 0) throw new SensebindError('USAGE', 'sensebind calibrate: expected at least one recording (see sensebind calibrate --help)');
+    const format = values.format ?? 'json';
+    if (format !== 'json' && format !== 'table') throw new SensebindError('USAGE', `sensebind calibrate: --format must be json or table, got "${format}"`);
+    const ratePerHour = parseRate(values.rate ?? '1/8h');
+    const margin = numberFlag('calibrate', 'margin', values.margin, 0.02);
+    if (!(margin >= 0 && margin < 0.5)) throw new SensebindError('USAGE', `sensebind calibrate: --margin must be in [0, 0.5), got ${margin}`);
+    const config = await ctx.loadConfig();
+    const hopSeconds = hopFlag('calibrate', values.hop, config.window.hopSeconds);
+    const options = await pipelineOptions(ctx, values);
+    const dryRun = values['dry-run'] === true;
+    if (!dryRun && options.stateFile === undefined) {
+      throw new SensebindError('USAGE', 'sensebind calibrate: the thresholds go into the concept memory state: give --state <file>, set match.stateFile, or use --dry-run');
+    }
+    const floors = new Map((await loadConceptFile(options.conceptFile ?? 'concepts/default.yaml')).concepts.map((c) => [c.id, c.thresholds.on]));
+    const pipeline = await openPipeline(options, { logger: ctx.logger });
+    try {
+      const recordings: { bag: string; snapshots: SnapshotEmbeddings[]; durationSeconds: number }[] = [];
+      for (const bag of positionals) {
+        const r = await runBag(pipeline, config, bag, { collect: true, hopSeconds, logger: ctx.logger });
+        recordings.push({ bag, snapshots: r.snapshots, durationSeconds: r.summary.durationSeconds });
+        ctx.logger.info({ bag, seconds: Math.round(r.summary.durationSeconds), snapshots: r.snapshots.length }, 'recording embedded');
+      }
+      const state = pipeline.memory.state;
+      // The matcher the agent runs: openPipeline gives it the model's text logit scale.
+      const matcher = { ...options.matcher, calibration: { textScale: pipeline.runtime.scale('text'), ...options.matcher?.calibration } };
+      const rows = calibrateThresholds(traceScores(recordings, state, matcher), state, matcher, { ratePerHour, margin, floors });
+      if (!dryRun) {
+        const byId = new Map(rows.map((r) => [r.id, r.after]));
+        await pipeline.memory.commit((draft) => ({
+          ...draft,
+          concepts: draft.concepts.map((c) => {
+            const after = byId.get(c.id);
+            return after === undefined ? c : { ...c, thresholds: { on: after.on, off: after.off } };
+          }),
+        }));
+      }
+      const seconds = recordings.reduce((a, r) => a + r.durationSeconds, 0);
+      const summary = {
+        recordings: recordings.map((r) => ({ bag: r.bag, seconds: Math.round(r.durationSeconds * 10) / 10 })),
+        hours: Math.round((seconds / 3600) * 1e4) / 1e4,
+        ratePerHour,
+        allowedEventsPerConcept: Math.floor(ratePerHour * (seconds / 3600) + 1e-9),
+        margin,
+        stateFile: dryRun ? null : (options.stateFile ?? null),
+        written: !dryRun,
+      };
+      if (format === 'table') {
+        ctx.stdout.write(`${formatCalibrationTable(rows)}\n\n${summary.hours} h of recordings, target ${ratePerHour}/h per concept (${summary.allowedEventsPerConcept} allowed), ${dryRun ? 'dry run: nothing written' : `written to ${summary.stateFile}`}\n`);
+      } else {
+        ctx.stdout.write(`${JSON.stringify({ ...summary, rows }, null, 2)}\n`);
+      }
+      return 0;
+    } finally {
+      await pipeline.close();
+    }
+  },
+};
