@@ -17,6 +17,7 @@ import hashlib
 import json
 import math
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -108,10 +109,17 @@ def sha256(path):
 
 
 def main():
+    work = tempfile.mkdtemp(prefix='imagebind-export-selftest-')
+    try:
+        run(work)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)  # stand-in package and checkpoint; --keep folders stay
+
+
+def run(work):
     ap = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     ap.add_argument('--keep', help='export into this folder and keep it (default: a temporary folder)')
     args = ap.parse_args()
-    work = tempfile.mkdtemp(prefix='imagebind-export-selftest-')
     pkg = os.path.join(work, 'pkg', 'imagebind', 'models')
     os.makedirs(pkg)
     for d in (os.path.dirname(pkg), pkg):
@@ -152,7 +160,7 @@ def main():
         problems.append('text: input dtype is not int64')
     if problems:
         sys.exit('export self-test FAILED:\n  ' + '\n  '.join(problems))
-    print(f'export self-test passed: {out}')
+    print(f'export self-test passed{": " + out if args.keep else ""}')
 
 
 if __name__ == '__main__':

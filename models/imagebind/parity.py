@@ -20,6 +20,7 @@ import json
 import math
 import os
 import shlex
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -78,7 +79,8 @@ class Sensebind:
         cmd = self.command + ['--config', self.config] + args
         r = subprocess.run(cmd, capture_output=True, text=True)
         if r.returncode != 0:
-            raise RuntimeError(f'{" ".join(map(shlex.quote, cmd))} exited {r.returncode}: {r.stderr.strip().splitlines()[-1:] or ""}')
+            last = (r.stderr.strip().splitlines() or ['(no message)'])[-1]
+            raise RuntimeError(f'sensebind {args[0]} exited {r.returncode}: {last}')
         return json.loads(r.stdout.strip().splitlines()[-1])
 
     def _source(self, modality, value):
@@ -157,11 +159,14 @@ def main(argv=None):
     sb = Sensebind(args.sensebind, args.model, args.sensebind_args)
     cases = [(m, f) for m in FILE_MODALITIES for f in getattr(args, m)] + [('text', t) for t in args.text]
     rows = []
-    for modality, value in cases:
-        try:
-            rows.append(compare(np, torch, model, data, sb, modality, value))
-        except Exception as err:  # one bad file is a row, not the end of the report
-            rows.append({'modality': modality, 'input': value, 'error': str(err)})
+    try:
+        for modality, value in cases:
+            try:
+                rows.append(compare(np, torch, model, data, sb, modality, value))
+            except Exception as err:  # one bad file is a row, not the end of the report
+                rows.append({'modality': modality, 'input': value, 'error': str(err)})
+    finally:
+        shutil.rmtree(sb.tmp, ignore_errors=True)
     worst = 0.0
     if not args.json:
         print(f'{"modality":8}  {"preprocess max|d|":>24}  {"embedding max|d|":>16}  {"1 - cos":>9}  {"|raw| / manifest scale":>22}  input')
@@ -181,7 +186,10 @@ def main(argv=None):
                 print(f'  {m:8} {len(done)} case{"s" if len(done) > 1 else " "}  max abs {max(r["maxAbs"] for r in done):.2e}  '
                       f'cosine {1 - max(r["oneMinusCos"] for r in done):.15f}')
     ok = worst <= args.tolerance
-    print(f'{"PASS" if ok else "FAIL"}: worst max abs difference of unit embeddings {worst:.3g} (tolerance {args.tolerance:g}) over {len(rows)} cases', file=sys.stderr)
+    errors = sum('error' in r for r in rows)
+    measured = max([r['maxAbs'] for r in rows if 'maxAbs' in r], default=float('nan'))
+    print(f'{"PASS" if ok else "FAIL"}: worst max abs difference of unit embeddings {measured:.3g} (tolerance {args.tolerance:g}) '
+          f'over {len(rows) - errors} cases{f"; {errors} could not be compared" if errors else ""}', file=sys.stderr)
     sys.exit(0 if ok else 1)
 
 

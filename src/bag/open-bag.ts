@@ -1,6 +1,10 @@
-/** Picks the reader for a bag file by its magic bytes (MCAP or ROS 1 v2.0), not by its extension. */
+/**
+ * Picks the reader for a bag file by its magic bytes (MCAP or ROS 1 v2.0), not by its extension; a
+ * rosbag2 bag folder is read file by file in its metadata's order (bag-folder.ts).
+ */
 import { open } from 'node:fs/promises';
 import { SensebindError, errorMessage } from '../core/errors.js';
+import { resolveBagFolder } from './bag-folder.js';
 import { readMcap } from './mcap-reader.js';
 import type { BagFormat, BagRecord } from './records.js';
 import { readRos1Bag } from './ros1-reader.js';
@@ -9,6 +13,12 @@ const MCAP_MAGIC = [0x89, 0x4d, 0x43, 0x41, 0x50, 0x30, 0x0d, 0x0a];
 const ROS1_MAGIC = '#ROSBAG V2.0\n';
 
 export async function detectBagFormat(path: string): Promise<BagFormat> {
+  const folder = await resolveBagFolder(path);
+  if (folder !== undefined) return detectFileFormat(folder.files[0]!);
+  return detectFileFormat(path);
+}
+
+async function detectFileFormat(path: string): Promise<BagFormat> {
   let head: Uint8Array;
   try {
     const handle = await open(path, 'r');
@@ -30,6 +40,13 @@ export async function detectBagFormat(path: string): Promise<BagFormat> {
 
 /** Every record of the bag in log-time order (see the readers for what happens on damage). */
 export async function* readBagRecords(path: string): AsyncGenerator<BagRecord> {
-  const format = await detectBagFormat(path);
-  yield* format === 'mcap' ? readMcap(path) : readRos1Bag(path);
+  const folder = await resolveBagFolder(path);
+  for (const file of folder?.files ?? [path]) {
+    const format = await detectFileFormat(file);
+    for await (const record of format === 'mcap' ? readMcap(file) : readRos1Bag(file)) {
+      yield folder !== undefined && record.kind === 'damage' ? { ...record, reason: `${file}: ${record.reason}` } : record;
+      // Damage ends the replay: later split files would start after a gap nobody could see.
+      if (record.kind === 'damage') return;
+    }
+  }
 }

@@ -2,10 +2,15 @@
  * `sensebind bench bag [files...]`: bag replay throughput, as fast as possible, per file:
  *   read:    records out of the bag (index, chunk decompression), no deserialisation;
  *   replay:  readBag end to end (deserialisation + conversion to Samples + summary).
- * Default files: the real ROS 1 bags in ../shared/data/imu/ros1_bags (bz2 chunks). Prints JSON on stdout.
+ * Default files: the real ROS 1 bags (bz2 chunks) in imu/ros1_bags of the data folder (--data, $SENSEBIND_DATA,
+ * ../shared/data, else the one bag the repository carries in test/data). Prints JSON on stdout.
  */
+import { existsSync } from 'node:fs';
 import { readdir, stat } from 'node:fs/promises';
-import { basename, join, resolve } from 'node:path';
+import { basename, join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { SensebindError } from '../core/errors.js';
+import { benchDataDir, benchFile } from './data.js';
 import { readBagRecords } from '../bag/open-bag.js';
 import { readBag } from '../sources/bag.js';
 
@@ -18,11 +23,14 @@ async function timeIt(fn: () => Promise<number>): Promise<{ count: number; secon
 }
 
 export async function main(argv: string[]): Promise<void> {
-  let files = argv.filter((a) => !a.startsWith('-'));
+  const { values, positionals } = parseArgs({ args: argv, options: { data: { type: 'string' } }, allowPositionals: true });
+  let files = positionals;
   if (files.length === 0) {
-    const dir = resolve('../shared/data/imu/ros1_bags');
+    const dir = benchFile('bag', benchDataDir(values.data), 'imu/ros1_bags');
     files = (await readdir(dir)).filter((f) => f.endsWith('.bag')).sort().map((f) => join(dir, f));
+    if (files.length === 0) throw new SensebindError('INPUT', `bench bag: no .bag files in ${dir}`);
   }
+  for (const f of files) if (!existsSync(f)) throw new SensebindError('INPUT', `bench bag: ${f}: file not found`);
   // warm-up: loads the wasm decompressors once, so the first file is not charged for it
   for await (const _ of readBagRecords(files[0]!)) break;
   const results = [];

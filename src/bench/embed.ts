@@ -3,14 +3,14 @@
  * peak memory, on CPU (or --providers), for each model folder given (default: the ImageBind-signature test
  * model, and models/bind-mini when its graphs are installed).
  *
- * Inputs are real recordings from ../shared/data, preprocessed once; the timed part is the runtime's
+ * Inputs are real recordings from the data folder (src/bench/data.ts), preprocessed once; the timed part is the runtime's
  * embedTensors (graph call + fp16/int64 conversion + normalisation), not preprocessing (bench preprocess).
  * Each model runs in its own child process so its peak RSS is its own.
  */
 import { spawn } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { cpus } from 'node:os';
-import { resolve } from 'node:path';
+import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { MODALITIES, type Modality } from '../core/types.js';
@@ -20,6 +20,7 @@ import type { ProviderName } from '../embed/providers.js';
 import { EmbeddingRuntime } from '../embed/runtime.js';
 import { preprocessFile, preprocessText, resampleImu, type PreprocessParams, type Tensor } from '../preprocess/index.js';
 import { imuTensorFromCanonical } from '../preprocess/imu.js';
+import { benchDataDir, benchFile } from './data.js';
 
 const round = (x: number, digits = 2): number => Number(x.toFixed(digits));
 
@@ -41,18 +42,23 @@ function imuTensor(path: string, params: PreprocessParams['imu']): Tensor {
 }
 
 async function inputFor(modality: Modality, params: unknown, data: string, modelDir: string): Promise<Tensor> {
-  const euroc = `${data}/camera_imu/euroc_v1_01_micro/mav0/cam0/data`;
+  const file = (rel: string) => benchFile('embed', data, rel);
   switch (modality) {
     case 'vision':
-      return preprocessFile('vision', `${data}/depth/rtabmap/rgb/17.jpg`, params as PreprocessParams['vision']);
+      return preprocessFile('vision', file('depth/rtabmap/rgb/17.jpg'), params as PreprocessParams['vision']);
     case 'audio':
-      return preprocessFile('audio', `${data}/audio/esc10/dog_bark__1-100032-A.wav`, params as PreprocessParams['audio']);
+      return preprocessFile('audio', file('audio/esc10/dog_bark__1-100032-A.wav'), params as PreprocessParams['audio']);
     case 'depth':
-      return preprocessFile('depth', `${data}/depth/rtabmap/depth/17.png`, params as PreprocessParams['depth']);
-    case 'thermal':
-      return preprocessFile('thermal', `${euroc}/${readdirSync(euroc).sort()[0]!}`, params as PreprocessParams['thermal']);
+      return preprocessFile('depth', file('depth/rtabmap/depth/17.png'), params as PreprocessParams['depth']);
+    case 'thermal': {
+      // A grey camera frame (EuRoC) where the full data is here, else a 16-bit depth frame as counts: the
+      // graph's cost does not depend on what the pixels show.
+      const euroc = join(data, 'camera_imu/euroc_v1_01_micro/mav0/cam0/data');
+      const path = existsSync(euroc) ? join(euroc, readdirSync(euroc).sort()[0]!) : file('depth/rtabmap/depth/154.png');
+      return preprocessFile('thermal', path, params as PreprocessParams['thermal']);
+    }
     case 'imu':
-      return imuTensor(`${data}/imu/xio_walk/short_walk.csv`, params as PreprocessParams['imu']);
+      return imuTensor(file('imu/xio_walk/short_walk.csv'), params as PreprocessParams['imu']);
     case 'text':
       return preprocessText(PROMPTS[0]!, params as PreprocessParams['text'], modelDir);
   }
@@ -150,18 +156,21 @@ export async function main(argv: string[]): Promise<unknown> {
       providers: { type: 'string', default: 'cpu' },
       reps: { type: 'string', default: '20' },
       threads: { type: 'string', default: '0' },
-      data: { type: 'string', default: resolve('../shared/data') },
+      data: { type: 'string' },
     },
   });
   const requested = values.models?.split(',').map((s) => s.trim()).filter(Boolean);
   const candidates = requested ?? ['test/fixtures/models/imagebind-tiny', 'models/bind-mini'];
+  const data = benchDataDir(values.data);
+  // Fail here, in one line, rather than in a child process.
+  for (const rel of ['depth/rtabmap/rgb/17.jpg', 'audio/esc10/dog_bark__1-100032-A.wav', 'depth/rtabmap/depth/17.png', 'imu/xio_walk/short_walk.csv']) benchFile('embed', data, rel);
   const results: unknown[] = [];
   const skipped: Record<string, string> = {};
   for (const c of candidates) {
     const dir = resolveBundled(c);
     if (!existsSync(dir)) skipped[c] = 'folder not found';
     else if (!(await hasGraphs(dir))) skipped[c] = 'no graph files installed yet (manifest only)';
-    else results.push(await runChild([dir, values.providers, values.reps, values.data, values.threads]));
+    else results.push(await runChild([dir, values.providers, values.reps, data, values.threads]));
   }
   const out = {
     bench: 'embed',

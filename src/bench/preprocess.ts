@@ -5,7 +5,7 @@
  * since that is what a live window is. Rows marked "TypeScript engine" time the same windows without the
  * WebAssembly kernels (what SENSEBIND_WASM=0 runs). Prints one JSON object.
  *
- * Options: --data <dir> (default ../shared/data), --seconds <budget per row, split over the rounds> (default 2),
+ * Options: --data <dir> (default $SENSEBIND_DATA, else ../shared/data; needs the full set: EuRoC, speech), --seconds <budget per row, split over the rounds> (default 2),
  * --rounds <n> (default 5: each round times every row right after the reference of its modality),
  * --python <interpreter> (default /usr/bin/python3; the reference is skipped when it cannot run).
  */
@@ -26,6 +26,7 @@ import { loadTokenizer } from '../preprocess/tokenizer.js';
 import { visionTensor, visionTensorSharp } from '../preprocess/vision.js';
 import { readWav } from '../preprocess/wav.js';
 import { wasmUnavailableReason } from '../preprocess/wasm/kernels.js';
+import { benchDataDir, benchFile } from './data.js';
 
 interface Timing {
   /** Median CPU milliseconds (user + system) per window: robust on a machine shared with other jobs. */
@@ -91,13 +92,16 @@ export async function main(argv: string[]): Promise<void> {
   const { values } = parseArgs({
     args: argv,
     options: {
-      data: { type: 'string', default: '../shared/data' },
+      data: { type: 'string' },
       seconds: { type: 'string', default: '2' },
       rounds: { type: 'string', default: '5' },
       python: { type: 'string', default: '/usr/bin/python3' },
     },
   });
-  const data = resolve(values.data);
+  const data = benchDataDir(values.data);
+  const file = (rel: string) => benchFile('preprocess', data, rel);
+  // The reference reads these too: all are checked before either side starts.
+  for (const rel of ['depth/tum/TUM_color.png', 'audio/speech/silero_test_speech.wav', 'audio/esc10/dog_bark__1-100032-A.wav', 'depth/rtabmap/depth/17.png', 'camera_imu/euroc_v1_01_micro/mav0/cam0/data', 'imu/xio_walk/short_walk.csv']) file(rel);
   const budget = Number(values.seconds);
   const rounds = Math.max(1, Math.round(Number(values.rounds)));
   if (!(budget > 0) || !Number.isFinite(rounds)) throw new RangeError(`--seconds must be > 0 and --rounds a count, got ${values.seconds} and ${values.rounds}`);
@@ -109,18 +113,18 @@ export async function main(argv: string[]): Promise<void> {
   const thermal = defaultPreprocess('thermal');
   const imu = defaultPreprocess('imu');
 
-  const frame = await readRgbImage(join(data, 'depth/tum/TUM_color.png'));
-  const speech = (await readWav(join(data, 'audio/speech/silero_test_speech.wav'))).channels[0]!.slice(0, 32000);
-  const dogWav = await readWav(join(data, 'audio/esc10/dog_bark__1-100032-A.wav'));
+  const frame = await readRgbImage(file('depth/tum/TUM_color.png'));
+  const speech = (await readWav(file('audio/speech/silero_test_speech.wav'))).channels[0]!.slice(0, 32000);
+  const dogWav = await readWav(file('audio/esc10/dog_bark__1-100032-A.wav'));
   const dog = dogWav.channels[0]!.slice(0, 88200);
   const tok = loadTokenizer(text.vocabulary);
   const prompts = ['a photo of a dog.', 'the sound of glass breaking', 'a robot tipping over', 'person approaching'];
   let i = 0;
-  const depthPng = await readGreyImage(join(data, 'depth/rtabmap/depth/17.png'));
+  const depthPng = await readGreyImage(file('depth/rtabmap/depth/17.png'));
   const metres = depthPng.values.map((v) => v / 1000);
-  const camDir = join(data, 'camera_imu/euroc_v1_01_micro/mav0/cam0/data');
+  const camDir = file('camera_imu/euroc_v1_01_micro/mav0/cam0/data');
   const grey = await readGreyImage(join(camDir, readdirSync(camDir).sort()[0]!));
-  const walk = xioWalk(join(data, 'imu/xio_walk/short_walk.csv'));
+  const walk = xioWalk(file('imu/xio_walk/short_walk.csv'));
   const start = walk.t[0]! + 5;
 
   // `into`: the window's slice of a batch buffer, as the embedding runtime can pass it (no allocation per window).

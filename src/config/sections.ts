@@ -108,6 +108,19 @@ export const windowSchema = z
     gates: gatesSchema,
     /** IMU orientation on the robot: "x,-y,-z" axis map, { roll, pitch, yaw } degrees, or "auto". */
     imuMounting: imuMountingSchema.default('x,y,z'),
+    /**
+     * The sensor each modality listens to when several publish it (a stereo pair, two IMUs): the topic
+     * name for ROS 2 and bags, the port's sensor id for serial. Unset: the first one seen.
+     */
+    sensors: z
+      .strictObject({
+        vision: z.string().min(1).optional(),
+        depth: z.string().min(1).optional(),
+        thermal: z.string().min(1).optional(),
+        audio: z.string().min(1).optional(),
+        imu: z.string().min(1).optional(),
+      })
+      .prefault({}),
   })
   .prefault({});
 

@@ -34,11 +34,17 @@ async function decodeRaw(data: Uint8Array, what: string, depth: 'uchar' | 'ushor
   }
 }
 
+/** PNG IHDR: bit depth 16 and colour type 0 (grey) or 4 (grey + alpha). */
+function isGrey16Png(data: Uint8Array): boolean {
+  return isPng(data, 0) && data.length > 25 && data[24] === 16 && (data[25] === 0 || data[25] === 4);
+}
+
 /** A colour/grey JPEG or PNG as packed RGB8. */
 export async function decodeCompressedVision(msg: Fields, sensorId: string, stamp: bigint): Promise<VisionSample> {
   const format = str(msg, 'format');
   const data = bytes(msg, 'data');
   if (isCompressedDepthFormat(format)) bad(`format "${format}" is depth; map the topic to depth`);
+  if (isGrey16Png(data)) bad(`format "${format}": a 16-bit single-channel PNG (a depth or thermal frame), not a camera picture; map the topic to depth or thermal`);
   const { pixels, width, height, channels } = await decodeRaw(data, `format "${format}"`, 'uchar');
   if (channels !== 3) bad(`format "${format}": decoded to ${channels} channels, expected 3`);
   return { modality: 'vision', sensorId, stamp, width, height, rgb: pixels };

@@ -9,13 +9,14 @@
  * the converter consumes as state.
  */
 import type { Sample, SensorModality } from '../core/types.js';
+import type { StampDecision } from '../core/topic-clocks.js';
 import { errorMessage } from '../core/errors.js';
 import { silentLogger, type Logger } from '../core/log.js';
 import { decodeAudioToolsAudio, decodeMgonzs13Audio, decodeRosDriversAudio, parseRosDriversInfo, type AudioFormatInfo } from './audio.js';
 import { decodeCompressedDepth, decodeCompressedVision, isCompressedDepthFormat } from './compressed-image.js';
 import { headerStamp, obj, type Fields } from './fields.js';
 import { decodeImage, defaultImageModality } from './image.js';
-import { decodeImu, imuNotProvided } from './imu.js';
+import { decodeImu, imuAbsentFields, imuNotProvided } from './imu.js';
 import { shortTypeName } from './ros-type.js';
 
 export type ConvertResult =
@@ -36,6 +37,11 @@ export interface ConverterOptions {
   audioInfoTopics?: Record<string, string>;
   /** Format of ros-drivers audio until an AudioInfo arrives. @default none (such audio is skipped until then) */
   audioFormat?: AudioFormatInfo;
+  /**
+   * Checks each sample's stamp against its receive stamp (src/core/topic-clocks.ts): a topic on another
+   * clock is mapped onto the receive clock or its messages are skipped. @default none (header stamps as they are)
+   */
+  stampPolicy?: { map(topic: string, stamp: bigint, receiveStamp: bigint): StampDecision };
   /** @default silent */
   logger?: Logger;
 }
@@ -80,6 +86,7 @@ export class MessageConverter {
   #onlyListed: boolean;
   #infoTopics: Record<string, string>;
   #defaultAudio: AudioFormatInfo | undefined;
+  #stampPolicy: ConverterOptions['stampPolicy'];
   #log: Logger;
   #counts = new Map<string, TopicCounts>();
   #audioInfo = new Map<string, AudioFormatInfo>();
@@ -91,6 +98,7 @@ export class MessageConverter {
     this.#onlyListed = onlyListed;
     this.#infoTopics = { ...audioInfoTopics };
     this.#defaultAudio = audioFormat;
+    this.#stampPolicy = options.stampPolicy;
     this.#log = logger;
   }
 
@@ -106,6 +114,11 @@ export class MessageConverter {
       result = await this.#convert(topic, shortTypeName(type), obj(message, type), receiveStamp);
     } catch (err) {
       result = { kind: 'bad', reason: errorMessage(err) };
+    }
+    if (result.kind === 'sample' && this.#stampPolicy !== undefined) {
+      const decision = this.#stampPolicy.map(topic, result.sample.stamp, receiveStamp);
+      if (decision.kind === 'refused') result = { kind: 'skipped', reason: decision.reason };
+      else if (decision.stamp !== result.sample.stamp) result = { kind: 'sample', sample: { ...result.sample, stamp: decision.stamp } };
     }
     switch (result.kind) {
       case 'sample':
@@ -204,6 +217,11 @@ export class MessageConverter {
         if (mapped !== undefined && mapped !== 'imu') return wrongMapping('IMU readings');
         const missing = imuNotProvided(msg);
         if (missing !== undefined) return { kind: 'skipped', reason: missing };
+        const absent = imuAbsentFields(msg);
+        if (absent.length > 0 && !this.#logged.has(`absent\u0000${topic}`)) {
+          this.#logged.add(`absent\u0000${topic}`);
+          this.#log.info({ topic, type, absent }, `IMU ${topic}: ${absent.join(' and ')} not provided (covariance[0] = -1); fed to the model as zeros`);
+        }
         return { kind: 'sample', sample: decodeImu(msg, topic, stamp) };
       }
       case 'audio_common_msgs/AudioInfo':

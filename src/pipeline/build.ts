@@ -30,7 +30,7 @@ import { MetricsRegistry } from '../service/metrics.js';
 import { JsonlSink } from '../sinks/jsonl.js';
 import { createMqttSinkFromConfig } from '../sinks/mqtt/from-config.js';
 import type { EventSink } from '../sinks/sink.js';
-import { BagSource, type BagItem, type BagSummary } from '../sources/bag.js';
+import { BagSource, type BagItem, type BagSummary, type ReadBagOptions } from '../sources/bag.js';
 import { createSerialSources } from '../sources/serial.js';
 import type { SampleSource } from '../sources/source.js';
 import type { Pipeline } from './open.js';
@@ -65,6 +65,8 @@ export interface BuildOptions {
   configPath?: string;
   /** After every tick, with its duration in ms. */
   onTick?: (result: TickResult, ms: number) => void;
+  /** Bag mode: how topics whose stamps run on another clock are handled (src/core/topic-clocks.ts). @default map, 5 s */
+  bagClock?: ReadBagOptions['clock'];
   /** Ground-truth records of a simulator bag, as the replay reaches them. */
   onTruth?: (item: Extract<BagItem, { kind: 'truth' }>) => void;
 }
@@ -73,6 +75,7 @@ export interface BuiltAgent {
   readonly service: Service;
   readonly agent: Agent;
   readonly sinks: readonly EventSink[];
+  readonly sources: readonly SampleSource[];
   readonly metrics: MetricsRegistry | undefined;
   readonly clips: ClipRecorder | undefined;
   readonly governor: EmbedGovernor;
@@ -140,7 +143,6 @@ export async function buildAgent(pipeline: Pipeline, config: Config, options: Bu
     // Sources for the mode.
     const sources: SampleSource[] = [];
     let bag: BagSource | undefined;
-    let bagSummary: BagSummary | undefined;
     let clock: ServiceClock = 'wall';
     if (mode.kind === 'bag') {
       if (!(mode.speed >= 0) || !Number.isFinite(mode.speed)) throw new SensebindError('USAGE', `speed must be a number >= 0, got ${mode.speed}`);
@@ -148,7 +150,7 @@ export async function buildAgent(pipeline: Pipeline, config: Config, options: Bu
         ...pipeline.options.converter,
         speed: mode.speed,
         logger: logger.child({ source: 'bag' }),
-        onSummary: (s) => (bagSummary = s),
+        ...(options.bagClock !== undefined ? { clock: options.bagClock } : {}),
         ...(options.onTruth ? { onTruth: options.onTruth } : {}),
       });
       sources.push(bag);
@@ -235,6 +237,7 @@ export async function buildAgent(pipeline: Pipeline, config: Config, options: Bu
       service,
       agent,
       sinks,
+      sources,
       metrics,
       clips,
       governor,
@@ -256,7 +259,7 @@ export async function buildAgent(pipeline: Pipeline, config: Config, options: Bu
           });
         }
       },
-      bagSummary: () => bagSummary,
+      bagSummary: () => bag?.summary(),
       async close() {
         metrics?.close();
         await ros2?.close();

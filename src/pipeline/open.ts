@@ -72,6 +72,7 @@ export async function openPipeline(options: PipelineOptions, open: OpenPipelineO
       createWindower: () =>
         new Windower({
           ...options.window,
+          logger,
           audioSeconds: audio !== undefined ? audio.clipSeconds * audio.liveClips : 2,
           imuSeconds: imu?.windowSeconds ?? 5,
           imuSamples: imu?.samples ?? 2000,

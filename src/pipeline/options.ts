@@ -32,7 +32,7 @@ export interface PipelineOptions {
   stateFile?: string | undefined;
   matcher: MatcherOptions;
   /** Max ages and disabled modalities for the windower; window lengths come from the model. */
-  window: Pick<WindowerOptions, 'maxAgeSeconds' | 'disabled' | 'gates' | 'imuMounting'>;
+  window: Pick<WindowerOptions, 'maxAgeSeconds' | 'disabled' | 'sensors' | 'gates' | 'imuMounting'>;
   /** Seconds between snapshots. */
   hopSeconds: number;
   /** Worker threads for preprocessing (0 = main thread). */
@@ -60,6 +60,7 @@ export function pipelineOptionsFromConfig(config: Config, overrides: PipelineOve
     window: {
       maxAgeSeconds: { ...config.window.maxAgeSeconds },
       disabled: [...config.window.disabled],
+      sensors: { ...config.window.sensors },
       gates: structuredClone(config.window.gates),
       imuMounting: structuredClone(config.window.imuMounting),
     },

@@ -33,6 +33,8 @@ export interface BagRunOptions {
   /** Stops the replay early (SIGINT). */
   signal?: AbortSignal;
   logger?: Logger;
+  /** Per-topic clock check of the bag reader (ReadBagOptions.clock). @default map, 5 s */
+  clock?: BuildOptions['bagClock'];
 }
 
 export interface ReplaySummary {
@@ -73,6 +75,7 @@ export async function runBag(pipeline: Pipeline, config: Config, bag: string, op
     extraSinks: [...(options.extraSinks ?? []), collector(events)],
     drop: options.drop ?? [],
     ...(options.hopSeconds !== undefined ? { hopSeconds: options.hopSeconds } : {}),
+    ...(options.clock !== undefined ? { bagClock: options.clock } : {}),
     onTick: (r, ms) => {
       if (collect) snapshots.push(r.embeddings);
       options.onTick?.(r, ms);

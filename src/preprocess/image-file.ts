@@ -29,7 +29,15 @@ async function metadata(path: string, bytes: Buffer): Promise<Metadata> {
 /** Decodes a JPEG/PNG (8-bit RGB, RGBA, grey, grey+alpha, palette) into packed RGB8. */
 export async function readRgbImage(path: string): Promise<RgbImage> {
   const bytes = await readInput(path);
-  await metadata(path, bytes);
+  const meta = await metadata(path, bytes);
+  // A 16-bit grey PNG is a depth or radiometric frame: scaled to 8 bits it would become an almost black
+  // picture that embeds as "darkness", silently. 16-bit colour images are real photos and are kept.
+  if (meta.depth === 'ushort' && (meta.channels ?? 0) - (meta.hasAlpha ? 1 : 0) === 1) {
+    throw new SensebindError(
+      'INPUT',
+      `${path}: a 16-bit single-channel image (a depth or thermal frame), not a camera picture; use --modality depth (with --depth-units) or thermal`,
+    );
+  }
   try {
     const { data, info } = await sharp(bytes, { failOn: 'error' })
       .removeAlpha()

@@ -10,7 +10,7 @@ import type { SensorModality, TaggedWindow } from '../core/types.js';
 import { audioFileTensor, audioWindowTensor } from './audio.js';
 import { depthTensor, thermalTensor, type FloatImage } from './depth.js';
 import { readGreyImage, readRgbImage } from './image-file.js';
-import { readImuCsv } from './imu-csv.js';
+import { readImuCsv, type ImuCsvOptions } from './imu-csv.js';
 import { imuTensorFromReadings, imuWindowTensor } from './imu.js';
 import type { PreprocessParams, TextPreprocess } from './params.js';
 import type { Tensor } from './tensor.js';
@@ -83,6 +83,10 @@ export interface PreprocessFileOptions {
   depthUnitsPerMetre?: number;
   /** IMU csv: window start in the file's time (seconds). @default the first reading */
   imuStartSeconds?: number;
+  /** IMU csv: column map and units where the header does not give them (imu-csv.ts). */
+  imuCsv?: ImuCsvOptions;
+  /** Told what was assumed about the input (an IMU file without gyroscope columns read as zeros). */
+  onNote?: (note: string) => void;
 }
 
 function inputError(path: string, err: unknown): SensebindError {
@@ -140,7 +144,8 @@ export async function preprocessFile<M extends SensorModality | 'text'>(
       }
       case 'imu': {
         const p = params as PreprocessParams['imu'];
-        const rec = await readImuCsv(path);
+        const rec = await readImuCsv(path, options.imuCsv);
+        if (rec.absent.length > 0) options.onNote?.(`${path}: no ${rec.absent.join(' or ')} columns; those channels are fed to the model as zeros`);
         return imuTensorFromReadings(rec.t, rec.channels, options.imuStartSeconds ?? rec.t[0]!, p);
       }
       case 'text': {

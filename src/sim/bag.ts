@@ -18,6 +18,11 @@ export interface WriteBagOptions {
   topics?: SimTopics;
   /** Called about once per simulated second. */
   onProgress?: (p: BagWriteProgress) => void;
+  /**
+   * The header stamp of each message from its role and log time (default: the log time), so a bag can
+   * hold a sensor on another clock (an hour off, a boot clock, one bogus stamp) as robots record them.
+   */
+  headerStamp?: (role: keyof SimTopics, logTime: bigint) => bigint;
 }
 
 export interface BagSummary {
@@ -43,7 +48,9 @@ export async function writeSimulationBag(sim: Simulation, path: string, options:
     let lastReport = -1;
     let total = 1;
     for await (const item of sim.items()) {
-      const out = toRosMessage(item, topics);
+      let out = toRosMessage(item, topics);
+      const header = options.headerStamp?.(out.role, item.stamp) ?? item.stamp;
+      if (header !== item.stamp) out = toRosMessage({ ...item, stamp: header }, topics);
       await writer.write(out.topic, item.stamp, out.message);
       counts[out.role]++;
       total++;

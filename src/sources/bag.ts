@@ -6,7 +6,8 @@
  * is read ahead beyond the chunk being decoded). `BagSource` is the push interface the agent runs
  * (SampleSource), pacing the same iterator at real time, at a speed factor, or as fast as possible.
  * The sample stamp is the header stamp (log time when the header stamp is zero): during replay the bag's
- * clock is the agent clock. `/sensebind/truth` (std_msgs/String, written by the simulator) surfaces as
+ * clock is the agent clock. A topic whose header stamps run on another clock than the log time is mapped
+ * onto it or refused (`clock`, src/core/topic-clocks.ts), so one bad clock cannot stall or empty a replay. `/sensebind/truth` (std_msgs/String, written by the simulator) surfaces as
  * 'truth' items for evaluation.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -17,6 +18,7 @@ import { detectBagFormat, readBagRecords } from '../bag/open-bag.js';
 import type { BagFormat } from '../bag/records.js';
 import { MessageConverter, type ConverterOptions, type TopicCounts } from '../decode/converter.js';
 import { shortTypeName } from '../decode/ros-type.js';
+import { TopicClocks, type TopicClockOptions, type TopicClockReport } from '../core/topic-clocks.js';
 import { emptySourceStats, type SampleSink, type SampleSource, type SourceStats } from './source.js';
 
 export type BagItem =
@@ -40,6 +42,8 @@ export interface BagSummary {
   lastLogTime?: bigint;
   /** Set when the bag is truncated or corrupt: replay stopped at this byte offset. */
   damage?: { offset: number; reason: string };
+  /** Topics whose header stamps ran on another clock than the log time, and what was done (ReadBagOptions.clock). */
+  clocks: Record<string, TopicClockReport>;
 }
 
 export interface ReadBagOptions extends ConverterOptions {
@@ -47,13 +51,20 @@ export interface ReadBagOptions extends ConverterOptions {
   truthTopic?: string;
   /** Called once when reading ends (normally or at damage) with the summary. @default none */
   onSummary?: (summary: BagSummary) => void;
+  /**
+   * Header stamps against the log time, per topic (src/core/topic-clocks.ts): a topic more than
+   * `toleranceSeconds` off is mapped onto the log clock by a fixed offset (`map`) or skipped (`refuse`),
+   * with one warning naming it. @default { mode: 'map', toleranceSeconds: 5 }
+   */
+  clock?: Pick<TopicClockOptions, 'mode' | 'toleranceSeconds'>;
 }
 
 /** Streams a bag as samples, truth records and skip notices, in log-time order; returns the summary. */
 export async function* readBag(path: string, options: ReadBagOptions = {}): AsyncGenerator<BagItem, BagSummary> {
   const { truthTopic = '/sensebind/truth', onSummary, logger = silentLogger() } = options;
-  const converter = new MessageConverter({ ...options, logger });
-  const summary: BagSummary = { path, format: await detectBagFormat(path), messages: 0, topics: {}, truths: 0 };
+  const clocks = new TopicClocks({ ...options.clock, receiveClock: 'bag log time', logger });
+  const converter = new MessageConverter({ ...options, stampPolicy: clocks, logger });
+  const summary: BagSummary = { path, format: await detectBagFormat(path), messages: 0, topics: {}, truths: 0, clocks: {} };
   try {
     for await (const record of readBagRecords(path)) {
       if (record.kind === 'damage') {
@@ -117,6 +128,7 @@ export async function* readBag(path: string, options: ReadBagOptions = {}): Asyn
     }
   } finally {
     summary.topics = converter.summary();
+    summary.clocks = clocks.report();
     onSummary?.(summary);
   }
   return summary;
@@ -172,6 +184,11 @@ export class BagSource implements SampleSource {
     await this.#loop;
   }
 
+  /** The bag's summary once it has been read to its end (or its damage), undefined before. */
+  summary(): BagSummary | undefined {
+    return this.#summary;
+  }
+
   stats(): SourceStats {
     const detail: Record<string, number | string | boolean> = {};
     const topics = this.#summary?.topics ?? {};
@@ -179,7 +196,9 @@ export class BagSource implements SampleSource {
       detail[`${topic}.decoded`] = c.decoded;
       detail[`${topic}.skipped`] = c.skipped;
       detail[`${topic}.bad`] = c.bad;
+      if (c.firstReason !== undefined) detail[`${topic}.firstReason`] = c.firstReason;
     }
+    for (const [topic, c] of Object.entries(this.#summary?.clocks ?? {})) detail[`${topic}.clockOffsetSeconds`] = c.offsetSeconds;
     if (this.#summary?.damage !== undefined) detail['damageOffset'] = this.#summary.damage.offset;
     return { ...this.#stats, detail };
   }

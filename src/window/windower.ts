@@ -3,14 +3,16 @@
  *
  * A modality is present in a snapshot only when its newest data is no older than its maxAge: stale data is
  * absent, not reused, so the matcher never mistakes a dead sensor for a quiet one. Each modality listens to
- * one sensor (the first one seen, or the one named in `sensors`); samples from other sensors of the same
- * modality are counted and skipped rather than interleaved into one stream.
+ * one sensor (the first one seen, or the one named in `sensors`, config `window.sensors`); samples from
+ * other sensors of the same modality are counted and skipped rather than interleaved into one stream, and
+ * each such sensor is logged once, naming the key that picks it.
  *
  * Two things happen to the windows before they leave: IMU windows are rotated into the robot frame
  * (`imuMounting`, imu-mounting.ts), then the evidence gates (evidence-gates.ts) take out modalities whose
  * window carries no signal (silence, steady noise, black or frozen frames, an IMU at rest); those are listed
  * in `missing` and, with their reason, in `gated`.
  */
+import { silentLogger, type Logger } from '../core/log.js';
 import { SENSOR_MODALITIES, type ImuWindow, type ModalityWindows, type Sample, type SensorModality, type Snapshot, type StampNs } from '../core/types.js';
 import { AudioBuffer, type AudioBufferStats } from './audio-buffer.js';
 import { FrameBuffer, type FrameBufferStats } from './frame-buffer.js';
@@ -31,13 +33,15 @@ export interface WindowerOptions {
   /** Modalities to ignore entirely. @default [] */
   disabled?: SensorModality[];
   /** Sensor id to listen to per modality; default: the first one seen. */
-  sensors?: Partial<Record<SensorModality, string>>;
+  sensors?: { [M in SensorModality]?: string | undefined };
   /** Fraction of an audio/IMU window that must be real data. @default 0.5 */
   minCoverage?: number;
   /** Evidence gates (evidence-gates.ts): modalities without signal become absent; false = none. @default all on */
   gates?: EvidenceGateOptions | false;
   /** The IMU's orientation on the robot (imu-mounting.ts), applied to every IMU window. @default 'x,y,z' */
   imuMounting?: ImuMountingSpec;
+  /** Says once per ignored sensor that it is ignored. @default silent */
+  logger?: Logger;
 }
 
 export interface WindowerStats {
@@ -77,6 +81,8 @@ export class Windower {
   readonly #thermal = new FrameBuffer<Extract<Sample, { modality: 'thermal' }>>();
   readonly #audio: AudioBuffer;
   readonly #imu: ImuBuffer;
+  readonly #log: Logger;
+  readonly #ignoredSensors = new Set<string>();
   #seq = 0;
   #skipped = perModality(() => 0);
   #present = perModality(() => 0);
@@ -91,7 +97,8 @@ export class Windower {
     this.#maxAgeNs = perModality(() => 0n);
     for (const m of SENSOR_MODALITIES) this.#maxAgeNs[m] = BigInt(Math.round(maxAge[m] * 1e9));
     this.#disabled = new Set(options.disabled ?? []);
-    this.#sensors = { ...options.sensors };
+    this.#sensors = Object.fromEntries(Object.entries(options.sensors ?? {}).filter(([, v]) => v !== undefined));
+    this.#log = options.logger ?? silentLogger();
     const coverage = options.minCoverage === undefined ? {} : { minCoverage: options.minCoverage };
     this.#audio = new AudioBuffer({ windowSeconds: options.audioSeconds ?? 2, ...coverage });
     this.#imu = new ImuBuffer({ windowSeconds: options.imuSeconds ?? 5, count: options.imuSamples ?? 2000, ...coverage });
@@ -109,6 +116,14 @@ export class Windower {
     if (chosen === undefined) this.#sensors[m] = sample.sensorId;
     else if (chosen !== sample.sensorId) {
       this.#skipped[m]++;
+      const key = `${m}\u0000${sample.sensorId}`;
+      if (!this.#ignoredSensors.has(key)) {
+        this.#ignoredSensors.add(key);
+        this.#log.info(
+          { modality: m, using: chosen, ignored: sample.sensorId },
+          `second ${m} sensor ${sample.sensorId} ignored: ${m} listens to ${chosen}; set window.sensors.${m} to pick the sensor`,
+        );
+      }
       return;
     }
     switch (sample.modality) {

@@ -1,18 +1,25 @@
 /**
- * Builds a real multimodal rosbag2 MCAP from ../shared/data with the project's writer: EuRoC V1_01 cam0
- * frames as sensor_msgs/Image mono8, cam1 frames as CompressedImage png (the original PNG bytes), the
- * ADIS16448 imu0 readings over the same second as sensor_msgs/Imu, one second of an ESC-10 clip as
- * ros-drivers AudioDataStamped with its AudioInfo side topic, and one truth record. EuRoC data may not be
- * copied into the repository, so the bag is generated into a temp dir by each test run.
+ * Builds a real multimodal rosbag2 MCAP with the project's writer: a stereo pair as cam0 frames
+ * (sensor_msgs/Image mono8) and cam1 frames (CompressedImage png), one second of IMU readings as
+ * sensor_msgs/Imu, one second of an ESC-10 clip as ros-drivers AudioDataStamped with its AudioInfo side
+ * topic, and one truth record. The bag is generated into a temp dir by each test run.
+ *
+ * Where the shared data folder is here the cameras and IMU are EuRoC V1_01 (cam0, cam1 with its original
+ * PNG bytes, the ADIS16448 at 200 Hz); EuRoC may not be copied into the repository, so elsewhere they are
+ * built from the recordings the repository carries: 752x480 grey views cut from the rtabmap and TUM colour
+ * frames (20 per camera, 20 Hz) and the x-io walk (about 400 Hz, converted to SI units), on EuRoC's clock.
  */
 import { readFile } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import sharp from 'sharp';
 import { Ros2McapWriter, type Ros2McapWriterOptions } from '../../src/bag/mcap-writer.js';
 import { toRosTime } from '../../src/core/ros-time.js';
+import { dataFile, mustData } from '../helpers/data.js';
 
-const EUROC = resolve('../shared/data/camera_imu/euroc_v1_01_micro/mav0');
-const WAV = resolve('../shared/data/audio/esc10/dog_bark__1-100032-A.wav');
+const EUROC = dataFile('camera_imu/euroc_v1_01_micro/mav0');
+const WAV = mustData('audio/esc10/dog_bark__1-100032-A.wav');
+/** EuRoC V1_01's first cam0 stamp: the bundled stand-in runs on the same clock. */
+const BASE_STAMP = 1403715273262142976n;
 
 export interface Expected {
   frames: Array<{ stamp: bigint; width: number; height: number; grey: Uint8Array }>;
@@ -22,16 +29,78 @@ export interface Expected {
   truth: { stamp: bigint; text: string };
 }
 
-async function frames(cam: string): Promise<Expected['frames']> {
-  const csv = (await readFile(join(EUROC, cam, 'data.csv'), 'utf8')).split('\n').filter((l) => /^\d/.test(l));
-  return Promise.all(
+type Frame = Expected['frames'][number];
+type ImuRow = Expected['imu'][number];
+
+async function eurocFrames(euroc: string, cam: string): Promise<{ frames: Frame[]; png: Buffer[] }> {
+  const csv = (await readFile(join(euroc, cam, 'data.csv'), 'utf8')).split('\n').filter((l) => /^\d/.test(l));
+  const frames = await Promise.all(
     csv.map(async (line) => {
       const [ts, file] = line.trim().split(',');
-      const { data, info } = await sharp(join(EUROC, cam, 'data', file!)).toColourspace('b-w').raw().toBuffer({ resolveWithObject: true });
+      const { data, info } = await sharp(join(euroc, cam, 'data', file!)).toColourspace('b-w').raw().toBuffer({ resolveWithObject: true });
       if (info.channels !== 1) throw new Error(`${file}: expected grey`);
       return { stamp: BigInt(ts!), width: info.width, height: info.height, grey: new Uint8Array(data) };
     }),
   );
+  const png = await Promise.all(csv.map((l) => readFile(join(euroc, cam, 'data', l.trim().split(',')[1]!))));
+  return { frames, png };
+}
+
+/** 20 grey 752x480 views (20 Hz) cut from the bundled colour frames; cam1 looks 40 px to the right of cam0. */
+async function bundledFrames(cam: 'cam0' | 'cam1'): Promise<{ frames: Frame[]; png: Buffer[] }> {
+  const sources = ['depth/rtabmap/rgb/17.jpg', 'depth/rtabmap/rgb/154.jpg', 'depth/tum/TUM_color.png'].map(mustData);
+  const frames: Frame[] = [];
+  const png: Buffer[] = [];
+  for (let k = 0; k < 20; k++) {
+    const left = (k * 7) % 60 + (cam === 'cam1' ? 40 : 0);
+    const top = (k * 5) % 40;
+    const view = sharp(sources[k % sources.length]!).extract({ left, top, width: 540, height: 400 }).resize(752, 480).toColourspace('b-w');
+    const { data, info } = await view.raw().toBuffer({ resolveWithObject: true });
+    const grey = new Uint8Array(data);
+    frames.push({ stamp: BASE_STAMP + BigInt(k) * 50_000_000n, width: info.width, height: info.height, grey });
+    png.push(await sharp(grey, { raw: { width: info.width, height: info.height, channels: 1 } }).png().toBuffer());
+  }
+  return { frames, png };
+}
+
+function cameraFrames(cam: 'cam0' | 'cam1'): Promise<{ frames: Frame[]; png: Buffer[] }> {
+  return EUROC !== undefined ? eurocFrames(EUROC, cam) : bundledFrames(cam);
+}
+
+/**
+ * Real IMU readings in SI units (rad/s, m/s^2) with ns stamps from BASE_STAMP on: EuRoC's ADIS16448 where
+ * the shared data is here, else the bundled x-io walk (deg/s and g converted) from its 10th second.
+ */
+export async function realImuRows(seconds: number): Promise<ImuRow[]> {
+  const end = BASE_STAMP + BigInt(Math.round(seconds * 1e9));
+  if (EUROC !== undefined) {
+    return (await readFile(join(EUROC, 'imu0', 'data.csv'), 'utf8'))
+      .split('\n')
+      .filter((l) => /^\d/.test(l))
+      .map((l) => {
+        const v = l.trim().split(',');
+        return {
+          stamp: BigInt(v[0]!),
+          gyro: [Number(v[1]), Number(v[2]), Number(v[3])] as [number, number, number],
+          acc: [Number(v[4]), Number(v[5]), Number(v[6])] as [number, number, number],
+        };
+      })
+      .filter((r) => r.stamp >= BASE_STAMP && r.stamp <= end);
+  }
+  const rad = Math.PI / 180;
+  const g = 9.80665;
+  return (await readFile(mustData('imu/xio_walk/short_walk.csv'), 'utf8'))
+    .trim()
+    .split('\n')
+    .slice(1)
+    .map((l) => l.split(',').map(Number))
+    .filter((v) => v[0]! >= 10)
+    .map((v) => ({
+      stamp: BASE_STAMP + BigInt(Math.round((v[0]! - 10) * 1e9)),
+      gyro: [v[1]! * rad, v[2]! * rad, v[3]! * rad] as [number, number, number],
+      acc: [v[4]! * g, v[5]! * g, v[6]! * g] as [number, number, number],
+    }))
+    .filter((r) => r.stamp <= end);
 }
 
 function readWavS16Mono(buf: Buffer): { rate: number; pcm: Buffer } {
@@ -60,28 +129,12 @@ export const TOPICS = {
 };
 
 export async function writeMultimodalBag(path: string, options: Ros2McapWriterOptions = {}): Promise<Expected> {
-  const cam0 = await frames('cam0');
-  const cam1 = await frames('cam1');
-  const png1 = await Promise.all(
-    (await readFile(join(EUROC, 'cam1', 'data.csv'), 'utf8'))
-      .split('\n')
-      .filter((l) => /^\d/.test(l))
-      .map((l) => readFile(join(EUROC, 'cam1', 'data', l.trim().split(',')[1]!))),
-  );
+  const cam0 = (await cameraFrames('cam0')).frames;
+  const { frames: cam1, png: png1 } = await cameraFrames('cam1');
   const t0 = cam0[0]!.stamp;
   const t1 = cam0[cam0.length - 1]!.stamp + 50_000_000n;
-  const imu = (await readFile(join(EUROC, 'imu0', 'data.csv'), 'utf8'))
-    .split('\n')
-    .filter((l) => /^\d/.test(l))
-    .map((l) => {
-      const v = l.trim().split(',');
-      return {
-        stamp: BigInt(v[0]!),
-        gyro: [Number(v[1]), Number(v[2]), Number(v[3])] as [number, number, number],
-        acc: [Number(v[4]), Number(v[5]), Number(v[6])] as [number, number, number],
-      };
-    })
-    .filter((r) => r.stamp >= t0 && r.stamp <= t1);
+  if (t0 !== BASE_STAMP) throw new Error(`cam0 starts at ${t0}, expected ${BASE_STAMP}`);
+  const imu = await realImuRows(Number(t1 - t0) / 1e9);
   const { rate, pcm } = readWavS16Mono(await readFile(WAV));
   const chunk = rate / 10; // 100 ms per message
   const chunkStamps: bigint[] = [];

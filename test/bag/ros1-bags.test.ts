@@ -1,18 +1,20 @@
 /**
- * Real ROS 1 bags (../shared/data/imu/ros1_bags, bz2 chunks) replayed as fast as possible through readBag.
+ * Real ROS 1 bags (imu/ros1_bags in the data folder, bz2 chunks; test2 is bundled in test/data) replayed as fast as possible through readBag.
  * Expected counts per topic come from each bag's own index (ChunkInfo connection counts written by the
  * recorder), read with @foxglove/rosbag without touching any message.
  */
 import { copyFile, mkdtemp, open, readFile, rm, stat, truncate, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Bag } from '@foxglove/rosbag';
 import { ros1Decompressors } from '../../src/bag/ros1-reader.js';
 import { scanRos1Bag } from '../../src/bag/ros1-scan.js';
 import { readBag, type BagItem, type BagSummary } from '../../src/sources/bag.js';
+import { missingData, mustData } from '../helpers/data.js';
 
-const DIR = resolve('../shared/data/imu/ros1_bags');
+const bagPath = (name: string) => mustData(`imu/ros1_bags/${name}`);
+const lacks = (what: string, name: string) => missingData(what, `imu/ros1_bags/${name}`);
 const BAGS = [
   'robot_localization_test1.bag',
   'robot_localization_test2.bag',
@@ -79,8 +81,8 @@ afterAll(async () => {
 });
 
 describe('real ROS 1 bags', () => {
-  it.each(BAGS)('%s: every message replayed, counts equal the bag index, IMU decoded', async (name) => {
-    const path = join(DIR, name);
+  for (const name of BAGS) it.skipIf(lacks('ROS 1 bag replay', name))(`${name}: every message replayed, counts equal the bag index, IMU decoded`, async () => {
+    const path = bagPath(name);
     const expected = await indexCounts(path);
     const { items, summary, seconds } = await drain(path);
     const total = Object.values(expected).reduce((a, b) => a + b, 0);
@@ -108,14 +110,14 @@ describe('real ROS 1 bags', () => {
     console.log(`${name}: ${summary.messages} messages in ${seconds.toFixed(2)} s = ${Math.round(summary.messages / seconds)} msg/s`);
   });
 
-  it('the Phidgets bag recorded upside down shows gravity on -z', async () => {
-    const { items } = await drain(join(DIR, 'imu_tools_phidgets_imu_upside_down.bag'));
+  it.skipIf(lacks('Phidgets upside down', 'imu_tools_phidgets_imu_upside_down.bag'))('the Phidgets bag recorded upside down shows gravity on -z', async () => {
+    const { items } = await drain(bagPath('imu_tools_phidgets_imu_upside_down.bag'));
     const acc = items.flatMap((i) => (i.kind === 'sample' && i.sample.modality === 'imu' ? [i.sample.acc[2]] : []));
     expect(acc.reduce((a, b) => a + b, 0) / acc.length).toBeLessThan(-9);
   });
 
   it('the index-free scan (used for damaged bags) reads the same messages as the indexed reader', async () => {
-    const path = join(DIR, 'robot_localization_test2.bag');
+    const path = bagPath('robot_localization_test2.bag');
     const handle = await open(path, 'r');
     const counts: Record<string, number> = {};
     try {
@@ -133,7 +135,7 @@ describe('real ROS 1 bags', () => {
   });
 
   it('a corrupt chunk (bit flips in bz2 data) stops the replay there, naming the chunk offset', async () => {
-    const src = join(DIR, 'robot_localization_test2.bag');
+    const src = bagPath('robot_localization_test2.bag');
     const bad = join(tmp, 'corrupt.bag');
     const bytes = await readFile(src);
     const at = Math.floor(bytes.length * 0.5);
@@ -149,7 +151,7 @@ describe('real ROS 1 bags', () => {
   });
 
   it('a truncated bag replays up to the damage and reports its byte offset', async () => {
-    const src = join(DIR, 'robot_localization_test2.bag');
+    const src = bagPath('robot_localization_test2.bag');
     const cut = join(tmp, 'truncated.bag');
     await copyFile(src, cut);
     const size = (await stat(src)).size;

@@ -1,8 +1,8 @@
 import { readFile } from 'node:fs/promises';
-import { resolve } from 'node:path';
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 import { decodeCompressedDepth, decodeCompressedVision } from '../../src/decode/compressed-image.js';
+import { mustData } from '../helpers/data.js';
 import { encodePng } from './png-encode.js';
 
 const msg = (format: string, data: Uint8Array) => ({ header: { stamp: { sec: 0, nanosec: 0 }, frame_id: '' }, format, data });
@@ -35,7 +35,7 @@ describe('CompressedImage', () => {
   });
 
   it('real RGB-D colour JPEG (rtabmap) decodes at its size', async () => {
-    const jpeg = await readFile(resolve('../shared/data/depth/rtabmap/rgb/17.jpg'));
+    const jpeg = await readFile(mustData('depth/rtabmap/rgb/17.jpg'));
     const meta = await sharp(jpeg).metadata();
     const s = await decodeCompressedVision(msg('jpeg', jpeg), '/c', 0n);
     expect([s.width, s.height]).toEqual([meta.width, meta.height]);
@@ -84,8 +84,16 @@ describe('CompressedImage', () => {
     expect(m.map((v) => (Number.isNaN(v) ? 'nan' : v))).toEqual(['nan', 'nan', 1, Math.fround(1.003), 'nan']);
   });
 
+  it('real 16-bit depth PNG (rtabmap, mm) on a vision topic is bad, not a black frame', async () => {
+    const png = await readFile(mustData('depth/rtabmap/depth/17.png'));
+    await expect(decodeCompressedVision(msg('png', png), '/c', 0n)).rejects.toThrow(/format "png": a 16-bit single-channel PNG \(a depth or thermal frame\), not a camera picture; map the topic to depth or thermal/);
+    // The 8-bit colour frame of the same camera still decodes.
+    const jpeg = await readFile(mustData('depth/rtabmap/rgb/17.jpg'));
+    expect((await decodeCompressedVision(msg('jpeg', jpeg), '/c', 0n)).width).toBe(640);
+  });
+
   it('real 16-bit depth PNG (rtabmap, mm) as plain png mapped to depth', async () => {
-    const png = await readFile(resolve('../shared/data/depth/rtabmap/depth/17.png'));
+    const png = await readFile(mustData('depth/rtabmap/depth/17.png'));
     const s = await decodeCompressedDepth(msg('16UC1; png', png), '/d', 0n);
     const valid = Array.from(s.metres).filter((v) => Number.isFinite(v));
     expect(s.width * s.height).toBe(s.metres.length);

@@ -5,6 +5,7 @@ import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { runCli } from '../../src/cli/main.js';
 import { norm } from '../../src/core/vector.js';
+import { mustData } from '../helpers/data.js';
 
 const MODEL = 'test/fixtures/models/imagebind-tiny';
 
@@ -21,7 +22,7 @@ async function cli(args: string[]) {
 
 describe('sensebind embed', () => {
   it('prints the embedding of a real recording as one JSON line', async () => {
-    const r = await cli(['embed', '--model', MODEL, '--modality', 'depth', '--input', '../shared/data/depth/tum/TUM_depth.png', '--depth-units', '5000', '--providers', 'webgpu,cpu']);
+    const r = await cli(['embed', '--model', MODEL, '--modality', 'depth', '--input', mustData('depth/tum/TUM_depth.png'), '--depth-units', '5000', '--providers', 'webgpu,cpu']);
     expect(r.code).toBe(0);
     const j = JSON.parse(r.out) as { modality: string; dim: number; provider: string; scale: number; vector: number[] };
     expect(j).toMatchObject({ modality: 'depth', dim: 1024, provider: 'cpu', scale: 5 });
@@ -41,7 +42,7 @@ describe('sensebind embed', () => {
     const providers = await cli(['embed', '--model', MODEL, '--text', 'x', '--providers', 'cpu,tpu']);
     expect(providers.code).toBe(2);
     expect(providers.err).toMatch(/--providers takes a comma-separated list of tensorrt, cuda, webgpu, cpu, got "cpu,tpu"/);
-    const none = await cli(['embed', '--model', MODEL, '--modality', 'thermal', '--input', '../shared/data/camera_imu/euroc_v1_01_micro/mav0/cam0/data/1403715273262142976.png', '--providers', 'cuda']);
+    const none = await cli(['embed', '--model', MODEL, '--modality', 'thermal', '--input', 'test/golden/images/gray_257x193.png', '--providers', 'cuda']);
     expect(none.code).toBe(1);
     expect(none.err).toMatch(/thermal\.onnx with any execution provider \(cuda\): cuda: not available on this machine/);
     expect(none.out).toBe('');

@@ -1,14 +1,50 @@
-// Live windows built from real recordings in ../shared/data, the way the windowing stage would hand them over.
-import { readFile } from 'node:fs/promises';
-import { resolve } from 'node:path';
+// Live windows built from real recordings (test/data, or the shared data folder where it is here), the way
+// the windowing stage would hand them over.
+import { mkdtemp, readFile, readdir } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import sharp from 'sharp';
 import type { AudioWindow, DepthSample, FrameWindow, ImuWindow, ThermalSample, VisionSample } from '../../src/core/types.js';
 import { readGreyImage } from '../../src/preprocess/image-file.js';
 import { resampleImu } from '../../src/preprocess/index.js';
 import { readWav } from '../../src/preprocess/wav.js';
 
-export const DATA = resolve('../shared/data');
-export const EUROC = `${DATA}/camera_imu/euroc_v1_01_micro/mav0`;
+import { dataFile, mustData } from '../helpers/data.js';
+
+/** A recording by its path in the data folder's layout (bundled copy first). */
+export const data = (rel: string): string => mustData(rel);
+
+const DOG = 'audio/esc10/dog_bark__1-100032-A.wav';
+
+/** An ESC-10 clip by file name where the shared folder is here, else the bundled dog bark. */
+export function escClip(name: string): { path: string; bundled: boolean } {
+  const p = dataFile(`audio/esc10/${name}`);
+  return p !== undefined ? { path: p, bundled: false } : { path: mustData(DOG), bundled: true };
+}
+
+let frameCache: Promise<string[]> | undefined;
+
+/**
+ * At least 10 real grey camera frames: EuRoC cam0 where the shared folder is here; else quadrants of the
+ * bundled colour frames (rtabmap, TUM) converted to grey PNGs in a temp folder.
+ */
+export function cameraFrames(): Promise<string[]> {
+  frameCache ??= (async () => {
+    const euroc = dataFile('camera_imu/euroc_v1_01_micro/mav0/cam0/data');
+    if (euroc !== undefined) return (await readdir(euroc)).sort().map((f) => join(euroc, f));
+    const dir = await mkdtemp(join(tmpdir(), 'sensebind-frames-'));
+    const out: string[] = [];
+    for (const src of ['depth/rtabmap/rgb/17.jpg', 'depth/rtabmap/rgb/154.jpg', 'depth/tum/TUM_color.png']) {
+      for (const [left, top] of [[0, 0], [320, 0], [0, 240], [320, 240]] as const) {
+        const path = join(dir, `${out.length.toString().padStart(2, '0')}.png`);
+        await sharp(mustData(src)).extract({ left, top, width: 320, height: 240 }).toColourspace('b-w').png().toFile(path);
+        out.push(path);
+      }
+    }
+    return out;
+  })();
+  return frameCache;
+}
 
 export async function visionWindow(path: string): Promise<FrameWindow<VisionSample>> {
   const { data, info } = await sharp(await readFile(path)).removeAlpha().toColourspace('srgb').raw().toBuffer({ resolveWithObject: true });

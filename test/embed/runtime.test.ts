@@ -9,12 +9,11 @@ import { EmbeddingRuntime } from '../../src/embed/runtime.js';
 import { sha256File } from '../../src/embed/hash.js';
 import { dot, norm, normalized } from '../../src/core/vector.js';
 import { preprocessFile } from '../../src/preprocess/index.js';
-import { DATA, EUROC, audioWindow, depthWindow, imuWindow, thermalWindow, visionWindow } from './real-data.js';
+import { audioWindow, cameraFrames, data, depthWindow, escClip, imuWindow, thermalWindow, visionWindow } from './real-data.js';
 import { tagged } from '../helpers/tagged.js';
 
 const TINY = resolve('test/fixtures/models/imagebind-tiny');
-const ESC = `${DATA}/audio/esc10`;
-const frames = async () => (await readdir(`${EUROC}/cam0/data`)).sort().map((f) => `${EUROC}/cam0/data/${f}`);
+const frames = cameraFrames;
 
 function expectUnit(v: Float32Array): void {
   expect(v.length).toBe(1024);
@@ -58,11 +57,11 @@ describe('EmbeddingRuntime on the ImageBind-signature test model', () => {
   it('embeds every modality from real recordings: 1024-d, unit length, the model scale beside it', async () => {
     const [f0] = await frames();
     const results = {
-      vision: await rt.embedWindows(tagged('vision', [await visionWindow(`${DATA}/depth/rtabmap/rgb/17.jpg`)]), 7n),
-      audio: await rt.embedWindows(tagged('audio', [await audioWindow(`${ESC}/dog_bark__1-100032-A.wav`, 5)]), 7n),
-      depth: await rt.embedWindows(tagged('depth', [await depthWindow(`${DATA}/depth/rtabmap/depth/17.png`)]), 7n),
+      vision: await rt.embedWindows(tagged('vision', [await visionWindow(data('depth/rtabmap/rgb/17.jpg'))]), 7n),
+      audio: await rt.embedWindows(tagged('audio', [await audioWindow(escClip('dog_bark__1-100032-A.wav').path, 5)]), 7n),
+      depth: await rt.embedWindows(tagged('depth', [await depthWindow(data('depth/rtabmap/depth/17.png'))]), 7n),
       thermal: await rt.embedWindows(tagged('thermal', [await thermalWindow(f0!)]), 7n),
-      imu: await rt.embedWindows(tagged('imu', [await imuWindow(`${DATA}/imu/xio_walk/short_walk.csv`, 10)]), 7n),
+      imu: await rt.embedWindows(tagged('imu', [await imuWindow(data('imu/xio_walk/short_walk.csv'), 10)]), 7n),
       text: await rt.embedText(['a dog barking']),
     };
     const scales = { vision: 1, audio: 20, depth: 5, thermal: 10, imu: 5, text: 100 };
@@ -76,8 +75,10 @@ describe('EmbeddingRuntime on the ImageBind-signature test model', () => {
   });
 
   it('is deterministic and tells different inputs apart', async () => {
-    const a = await audioWindow(`${ESC}/rain__1-17367-A.wav`, 5);
-    const b = await audioWindow(`${ESC}/rooster__1-27724-A.wav`, 5);
+    const a = await audioWindow(escClip('rain__1-17367-A.wav').path, 5);
+    // Without the shared folder both are the bundled dog bark: another part of it is another input.
+    const rooster = escClip('rooster__1-27724-A.wav');
+    const b = await audioWindow(rooster.path, rooster.bundled ? 2.5 : 5);
     const [a1, b1] = await rt.embedWindows(tagged('audio', [a, b]), 0n);
     const [a2] = await rt.embedWindows(tagged('audio', [a]), 0n);
     const [a3] = await rt.embedWindows(tagged('audio', [a]), 0n);
@@ -90,8 +91,8 @@ describe('EmbeddingRuntime on the ImageBind-signature test model', () => {
     const paths = (await frames()).slice(0, 4);
     const vision = await Promise.all(paths.map(visionWindow));
     const thermal = await Promise.all(paths.map(thermalWindow));
-    const depth = [await depthWindow(`${DATA}/depth/rtabmap/depth/17.png`), await depthWindow(`${DATA}/depth/rtabmap/depth/154.png`), await depthWindow(`${DATA}/depth/tum/TUM_depth.png`, 5000)];
-    const imu = await Promise.all([2, 9, 20].map((s) => imuWindow(`${DATA}/imu/xio_walk/short_walk.csv`, s)));
+    const depth = [await depthWindow(data('depth/rtabmap/depth/17.png')), await depthWindow(data('depth/rtabmap/depth/154.png')), await depthWindow(data('depth/tum/TUM_depth.png'), 5000)];
+    const imu = await Promise.all([2, 9, 20].map((s) => imuWindow(data('imu/xio_walk/short_walk.csv'), s)));
     const before = rt.stats().modalities;
     const cases = [
       ['vision', vision],
@@ -143,7 +144,7 @@ describe('EmbeddingRuntime on the ImageBind-signature test model', () => {
 
   it('averages audio clips and re-normalises: a file\'s 3 clips, one live clip, two clips', async () => {
     const params = rt.manifest.modalities.audio!.preprocess;
-    const file = await preprocessFile('audio', `${ESC}/chainsaw__1-116765-A.wav`, params);
+    const file = await preprocessFile('audio', escClip('chainsaw__1-116765-A.wav').path, params);
     expect(file.dims).toEqual([3, 1, 128, 204]);
     const block = 128 * 204;
     const clip = (i: number) => ({ dtype: 'float32' as const, dims: [1, 1, 128, 204], data: (file.data as Float32Array).slice(i * block, (i + 1) * block) });
@@ -158,9 +159,9 @@ describe('EmbeddingRuntime on the ImageBind-signature test model', () => {
 
   it('refuses a tensor that does not fit the graph, naming both shapes, without breaking the modality', async () => {
     await expect(rt.embedTensors('imu', [{ dtype: 'float32', dims: [6, 100], data: new Float32Array(600) }])).rejects.toThrow(/imu input: .*\[6,100\].*\[-1,6,2000\]/);
-    const audio = await audioWindow(`${ESC}/rain__1-17367-A.wav`, 2);
+    const audio = await audioWindow(escClip('rain__1-17367-A.wav').path, 2);
     await expect(rt.embedWindows([...tagged('audio', [audio]), { modality: 'imu', window: { kind: 'imu', count: 0, channels: new Float32Array(0), start: 0n, end: 0n, readings: 0, coverage: 0 } }], 0n)).rejects.toThrow(/window 1 is imu, the batch is audio/);
-    const [ok] = await rt.embedWindows(tagged('imu', [await imuWindow(`${DATA}/imu/xio_walk/short_walk.csv`, 3)]), 0n);
+    const [ok] = await rt.embedWindows(tagged('imu', [await imuWindow(data('imu/xio_walk/short_walk.csv'), 3)]), 0n);
     expectUnit(ok!.vector);
   });
 });
@@ -196,7 +197,7 @@ describe('execution providers', () => {
   it('falls back to CPU when webgpu and cuda are asked for on a machine without them, and says why', async () => {
     const { logger, lines } = captureLogger();
     const rt = await EmbeddingRuntime.open(TINY, { providers: ['tensorrt', 'cuda', 'webgpu', 'cpu'], cacheDir: null, logger });
-    const [e] = await rt.embedWindows(tagged('imu', [await imuWindow(`${DATA}/imu/xio_walk/short_walk.csv`, 1)]), 0n);
+    const [e] = await rt.embedWindows(tagged('imu', [await imuWindow(data('imu/xio_walk/short_walk.csv'), 1)]), 0n);
     expectUnit(e!.vector);
     expect(rt.provider('imu')).toBe('cpu');
     const attempts = rt.providerAttempts('imu');
@@ -210,7 +211,7 @@ describe('execution providers', () => {
 
   it('fails the modality with every provider\'s reason when no provider of the chain loads', async () => {
     const rt = await EmbeddingRuntime.open(TINY, { providers: ['cuda', 'webgpu'], cacheDir: null });
-    const err = await rt.embedWindows(tagged('imu', [await imuWindow(`${DATA}/imu/xio_walk/short_walk.csv`, 1)]), 0n).catch((e: unknown) => e);
+    const err = await rt.embedWindows(tagged('imu', [await imuWindow(data('imu/xio_walk/short_walk.csv'), 1)]), 0n).catch((e: unknown) => e);
     expect((err as Error).message).toMatch(/imu\.onnx with any execution provider \(cuda, webgpu\): cuda: not available.*; webgpu: not available/);
     expect(rt.modalities()).not.toContain('imu');
     expect(rt.failures().imu).toBe((err as Error).message);
@@ -238,9 +239,9 @@ describe('broken model files', () => {
     expect(failures.vision).toMatch(new RegExp(`cannot load ONNX graph ${join(dir, 'vision.onnx').replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} .*cpu: .*(protobuf|Protobuf|parsing|failed)`));
     expect(failures.imu).toMatch(/imu\.onnx: sha256 mismatch: expected [0-9a-f]{64} \(modalities\.imu\.sha256 in .*manifest\.json\), found [0-9a-f]{64}/);
     expect(rt.modalities()).toEqual(['audio', 'depth', 'thermal', 'text']);
-    await expect(rt.embedWindows(tagged('vision', [await visionWindow(`${DATA}/depth/rtabmap/rgb/17.jpg`)]), 0n)).rejects.toMatchObject({ code: 'MODEL' });
-    await expect(rt.embedWindows(tagged('imu', [await imuWindow(`${DATA}/imu/xio_walk/short_walk.csv`, 1)]), 0n)).rejects.toMatchObject({ code: 'HASH_MISMATCH' });
-    const [audio] = await rt.embedWindows(tagged('audio', [await audioWindow(`${ESC}/person_sneeze__1-54505-A.wav`, 3)]), 0n);
+    await expect(rt.embedWindows(tagged('vision', [await visionWindow(data('depth/rtabmap/rgb/17.jpg'))]), 0n)).rejects.toMatchObject({ code: 'MODEL' });
+    await expect(rt.embedWindows(tagged('imu', [await imuWindow(data('imu/xio_walk/short_walk.csv'), 1)]), 0n)).rejects.toMatchObject({ code: 'HASH_MISMATCH' });
+    const [audio] = await rt.embedWindows(tagged('audio', [await audioWindow(escClip('person_sneeze__1-54505-A.wav').path, 3)]), 0n);
     expectUnit(audio!.vector);
     expect(rt.stats().modalities.vision).toMatchObject({ state: 'failed' });
     expect(lines.some((l) => l.includes('imu unavailable') && l.includes('sha256 mismatch'))).toBe(true);
@@ -275,7 +276,7 @@ describe('broken model files', () => {
 
   it('splits large batches at maxBatch', async () => {
     const rt = await EmbeddingRuntime.open(TINY, { providers: ['cpu'], intraOpThreads: 1, cacheDir: await mkdtemp(join(tmpdir(), 'sensebind-cache-')), maxBatch: 2 });
-    const windows = await Promise.all([1, 4, 7, 11, 15].map((s) => imuWindow(`${DATA}/imu/xio_walk/short_walk.csv`, s)));
+    const windows = await Promise.all([1, 4, 7, 11, 15].map((s) => imuWindow(data('imu/xio_walk/short_walk.csv'), s)));
     const out = await rt.embedWindows(tagged('imu', windows), 0n);
     expect(out).toHaveLength(5);
     expect(rt.stats().modalities.imu).toMatchObject({ runs: 3, items: 5, maxBatchSeen: 2, embeddings: 5 });

@@ -87,6 +87,37 @@ describe.skipIf(skipSelftest !== undefined)('export_selftest.py (stand-in with I
   }, 300_000);
 });
 
+describe.skipIf(skipSelftest !== undefined)('debian_compat.py substitutes', () => {
+  it('clip sampler: 3 evenly spaced 2 s clips as imagebind.data.get_clip_timepoints iterates it; rearrange: permutations only', () => {
+    const script = [
+      'import json, sys, torch',
+      "sys.path.insert(0, 'models/imagebind')",
+      'import debian_compat as c',
+      'out = {}',
+      'for duration in (5, 1, 2, 60.125):',
+      '    s, clips, last = c.ConstantClipsPerVideoSampler(clip_duration=2, clips_per_video=3), [], False',
+      '    while not last:',
+      '        start, end, _, _, last = s(0, duration, annotation=None)',
+      '        clips.append([float(start), float(end)])',
+      '    out[str(duration)] = clips',
+      "out['permute'] = list(c._rearrange(torch.zeros(2, 3, 4), 'b l d -> l b d').shape)",
+      'try:',
+      "    c._rearrange(torch.zeros(2, 3, 4), 'b l d -> b (l d)')",
+      "    out['refused'] = False",
+      'except NotImplementedError:',
+      "    out['refused'] = True",
+      'print(json.dumps(out))',
+    ].join('\n');
+    const r = JSON.parse(execFileSync(PYTHON, ['-c', script], { encoding: 'utf8' })) as Record<string, unknown>;
+    expect(r['5']).toEqual([[0, 2], [1.5, 3.5], [3, 5]]);
+    expect(r['1']).toEqual([[0, 2], [0, 2], [0, 2]]); // shorter than a clip: three clips from 0 (the loader pads)
+    expect(r['2']).toEqual([[0, 2], [0, 2], [0, 2]]);
+    expect(r['60.125']).toEqual([[0, 2], [29.0625, 31.0625], [58.125, 60.125]]);
+    expect(r['permute']).toEqual([3, 2, 4]);
+    expect(r['refused']).toBe(true);
+  }, 120_000);
+});
+
 describe.skipIf(skipSelftest !== undefined)('export.py refuses up front, naming what is missing', () => {
   const exportPy = async (args: string[]) => {
     try {

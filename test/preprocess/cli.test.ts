@@ -4,6 +4,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { mustData } from '../helpers/data.js';
 import { runCommandCaptured, type CommandResult } from '../helpers/run-command.js';
 import { command } from '../../src/cli/commands/preprocess.js';
 
@@ -18,7 +19,7 @@ const base = (modality: string, input: string, out = join(dir, 'out.bin')) => ['
 describe('sensebind preprocess', () => {
   it('writes an audio file as raw float32 [3,1,128,204] and prints its shape', async () => {
     const out = join(dir, 'audio.bin');
-    const r = await run(base('audio', '../shared/data/audio/freesound/typing.wav', out));
+    const r = await run(base('audio', mustData('audio/esc10/dog_bark__1-100032-A.wav'), out));
     expect(r.code).toBe(0);
     expect(JSON.parse(r.stdout)).toEqual({ shape: [3, 1, 128, 204], dtype: 'float32' });
     expect(readFileSync(out).length).toBe(3 * 128 * 204 * 4);
@@ -37,7 +38,7 @@ describe('sensebind preprocess', () => {
     const f = join(dir, 'd.f32');
     writeFileSync(f, Buffer.from(new Float32Array(30 * 40).fill(1.5).buffer));
     expect((await run([...base('depth', f), '--shape', '30x40'])).stdout).toContain('[1,224,224]');
-    expect((await run(base('vision', '../shared/data/depth/tum/TUM_color.png'))).stdout).toContain('[3,224,224]');
+    expect((await run(base('vision', mustData('depth/tum/TUM_color.png')))).stdout).toContain('[3,224,224]');
     const csv = join(dir, 'imu.csv');
     writeFileSync(csv, 't,ax,ay,az,gx,gy,gz\n0,0,0,9.8,0,0,0\n0.01,0,0,9.8,0,0,0.1\n');
     expect((await run(base('imu', csv))).stdout).toContain('[6,2000]');
@@ -48,12 +49,14 @@ describe('sensebind preprocess', () => {
     ['not a wav', () => ['audio', write('x.wav', 'hello, not audio at all')], /x\.wav: not a WAV file/],
     ['empty wav', () => ['audio', write('empty.wav', wav(0))], /empty\.wav: empty/],
     ['truncated wav', () => ['audio', write('trunc.wav', wav(1000).subarray(0, 400))], /trunc\.wav: truncated/],
-    ['truncated jpeg', () => ['vision', write('t.jpg', readFileSync('../shared/data/depth/rtabmap/rgb/17.jpg').subarray(0, 5000))], /t\.jpg: /],
+    ['truncated jpeg', () => ['vision', write('t.jpg', readFileSync(mustData('depth/rtabmap/rgb/17.jpg')).subarray(0, 5000))], /t\.jpg: /],
     ['not an image', () => ['vision', write('n.png', 'plain text')], /n\.png: not a readable image/],
-    ['csv missing columns', () => ['imu', write('m.csv', 't,ax,ay,az\n0,1,2,3\n')], /m\.csv: line 1: missing column\(s\) gx, gy, gz/],
+    ['csv missing columns', () => ['imu', write('m.csv', 't,ax,az,gx,gy,gz\n0,1,3,0,0,0\n')], /m\.csv: line 1: missing column\(s\) ay/],
     ['csv time backwards', () => ['imu', write('b.csv', 't,ax,ay,az,gx,gy,gz\n1,0,0,0,0,0,0\n0.5,0,0,0,0,0,0\n')], /b\.csv: line 3: time goes backwards/],
     ['csv bad number', () => ['imu', write('c.csv', 't,ax,ay,az,gx,gy,gz\n0,0,0,0,0,0,0\n1,0,x,0,0,0,0\n')], /c\.csv: line 3: column ay is "x"/],
-    ['colour image as depth', () => ['depth', '../shared/data/depth/tum/TUM_color.png'], /TUM_color\.png: has 3 colour channels/],
+    ['colour image as depth', () => ['depth', mustData('depth/tum/TUM_color.png')], /TUM_color\.png: has 3 colour channels/],
+    // Read as vision, the 16-bit depth frame would become an almost black picture without a word.
+    ['16-bit depth png as vision', () => ['vision', mustData('depth/tum/TUM_depth.png')], /TUM_depth\.png: a 16-bit single-channel image \(a depth or thermal frame\), not a camera picture; use --modality depth/],
     ['f32 of the wrong size', () => ['depth', write('w.f32', Buffer.alloc(10))], /w\.f32: /],
   ];
   it.each(bad)('%s: names the file and the problem, exits non-zero', async (_n, make, message) => {

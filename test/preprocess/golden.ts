@@ -1,6 +1,7 @@
 // Loads test/golden/data (written by test/golden/make_golden.py from the PyTorch reference) and measures errors.
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { missingData, mustData } from '../helpers/data.js';
 
 const GOLDEN_DIR = resolve('test/golden/data');
 
@@ -38,4 +39,14 @@ export function errors(ours: ArrayLike<number>, ref: ArrayLike<number>): Errors 
 
 export function fmt(e: Errors): string {
   return `max ${e.max.toExponential(2)} mean ${e.mean.toExponential(2)} p99 ${e.p99.toExponential(2)} (n=${e.n})`;
+}
+
+/** True (after printing why) when a golden case's input recording is not on this machine. */
+export function missingInput(what: string, input: string): boolean {
+  return missingData(what, input);
+}
+
+/** A golden case's input as a readable path (bundled copy, else the shared data folder). */
+export function inputOf(input: string): string {
+  return mustData(input);
 }

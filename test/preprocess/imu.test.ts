@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { preprocessFile, preprocessWindow, resampleImu } from '../../src/preprocess/index.js';
 import { IMU_CHANNELS, defaultPreprocess, type ImuChannel } from '../../src/preprocess/params.js';
 import { resampleLinear } from '../../src/core/resample-linear.js';
-import { errors, f32, fmt, golden } from './golden.js';
+import { errors, f32, fmt, golden, inputOf } from './golden.js';
 
 /** x-io NGIMU csv (s, deg/s, g) -> t,ax,ay,az,gx,gy,gz in SI units, as make_golden.py converts it. */
 function xioToCsv(src: string): string {
@@ -27,7 +27,7 @@ const dir = mkdtempSync(join(tmpdir(), 'sensebind-imu-'));
 describe('imu preprocessing', () => {
   const cases = golden.imu.cases as { name: string; input: string; start: number; order: number[]; scale: number[]; values: string; stride: number }[];
   const csv = join(dir, 'walk.csv');
-  writeFileSync(csv, xioToCsv(cases[0]!.input));
+  writeFileSync(csv, xioToCsv(inputOf(cases[0]!.input)));
 
   it.each(cases.map((c) => [c.name, c] as const))('%s', async (_n, c) => {
     const p = { ...defaultPreprocess('imu'), channelOrder: c.order.map((i) => IMU_CHANNELS[i]!) as ImuChannel[], scale: c.scale };

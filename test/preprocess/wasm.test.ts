@@ -4,7 +4,9 @@
 import { createHash } from 'node:crypto';
 import { readFileSync, readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import sharp from 'sharp';
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import { dataFile, mustData } from '../helpers/data.js';
 import { parseConfig } from '../../src/config/load.js';
 import { checkPreprocessKernels } from '../../src/doctor/checks.js';
 import { depthTensor, thermalTensor, type FloatImage } from '../../src/preprocess/depth.js';
@@ -18,7 +20,17 @@ import { readWav } from '../../src/preprocess/wav.js';
 import { KERNELS_SOURCE_SHA256 } from '../../src/preprocess/wasm/kernels-binary.js';
 import { wasmKernels, wasmUnavailableReason } from '../../src/preprocess/wasm/kernels.js';
 
-const DATA = resolve('../shared/data');
+
+/**
+ * A real 8-bit grey camera frame: a EuRoC frame where the shared data folder is here, else the bundled
+ * rtabmap colour frame converted to grey by libvips.
+ */
+async function greyFrame(): Promise<FloatImage> {
+  const euroc = dataFile('camera_imu/euroc_v1_01_micro/mav0/cam0/data');
+  if (euroc !== undefined) return readGreyImage(join(euroc, readdirSync(euroc).sort()[0]!));
+  const { data, info } = await sharp(mustData('depth/rtabmap/rgb/17.jpg')).toColourspace('b-w').raw().toBuffer({ resolveWithObject: true });
+  return { width: info.width, height: info.height, values: Float32Array.from(data) };
+}
 const defaultConfig = parseConfig({}, 'test');
 
 /** Indices where two float32 arrays differ bitwise, or throws on length mismatch. */
@@ -64,8 +76,8 @@ describe('WebAssembly kernels', () => {
     };
 
     it('real frames: TUM RGB-D colour and an rtabmap RGB-D colour frame', async () => {
-      same(await readRgbImage(join(DATA, 'depth/tum/TUM_color.png')));
-      const rgbDir = join(DATA, 'depth/rtabmap/rgb');
+      same(await readRgbImage(mustData('depth/tum/TUM_color.png')));
+      const rgbDir = mustData('depth/rtabmap/rgb');
       same(await readRgbImage(join(rgbDir, readdirSync(rgbDir).sort()[0]!)));
     });
 
@@ -98,7 +110,7 @@ describe('WebAssembly kernels', () => {
       expect(differing(thermalTensor(img, q).data as Float32Array, thermalTensor(img, q, undefined, 'typescript').data as Float32Array)).toEqual([]);
 
     it('a real 16UC1 frame in metres with NaN, +-Inf, 0, too near and too far injected', async () => {
-      const png = await readGreyImage(join(DATA, 'depth/rtabmap/depth/17.png'));
+      const png = await readGreyImage(mustData('depth/rtabmap/depth/17.png'));
       const metres = png.values.map((v) => v / 1000);
       const r = rng(17);
       const specials = [NaN, Infinity, -Infinity, 0, -0, 0.001, 1e6, -3];
@@ -110,7 +122,7 @@ describe('WebAssembly kernels', () => {
       // As decode/image.ts delivers 16UC1 (0 -> NaN): the kernel's millimetre table path, holes included.
       sameDepth({ ...img, values: png.values.map((v) => (v === 0 ? NaN : v / 1000)) });
       // TUM's 5000 units per metre: values the millimetre table does not hold.
-      const tum = await readGreyImage(join(DATA, 'depth/tum/TUM_depth.png'));
+      const tum = await readGreyImage(mustData('depth/tum/TUM_depth.png'));
       sameDepth({ width: tum.width, height: tum.height, values: tum.values.map((v) => (v === 0 ? NaN : v / 5000)) });
     });
 
@@ -122,8 +134,7 @@ describe('WebAssembly kernels', () => {
     });
 
     it('a real grey frame as thermal counts, and counts that are not table entries', async () => {
-      const camDir = join(DATA, 'camera_imu/euroc_v1_01_micro/mav0/cam0/data');
-      const grey = await readGreyImage(join(camDir, readdirSync(camDir).sort()[0]!));
+      const grey = await greyFrame();
       sameThermal({ width: grey.width, height: grey.height, values: grey.values });
       const r = rng(3);
       const mixed = grey.values.map((v, i) => (i % 97 === 0 ? v + 0.5 : i % 101 === 0 ? -v - 1 : i % 103 === 0 ? 70000 + v : v));
@@ -146,7 +157,7 @@ describe('WebAssembly kernels', () => {
       expect(differing(resampleSinc(x, from, to, opts), resampleSinc(x, from, to, opts, undefined, 'typescript'))).toEqual([]);
 
     it('a real 44.1 kHz recording and other rates and lengths', async () => {
-      const dog = (await readWav(join(DATA, 'audio/esc10/dog_bark__1-100032-A.wav'))).channels[0]!;
+      const dog = (await readWav(mustData('audio/esc10/dog_bark__1-100032-A.wav'))).channels[0]!;
       same(dog.subarray(0, 88200), 44100, 16000);
       same(dog, 44100, 16000);
       const r = rng(9);
@@ -162,9 +173,9 @@ describe('WebAssembly kernels', () => {
       expect(differing(imuTensorFromReadings(t, ch, start, q).data as Float32Array, imuTensorFromReadings(t, ch, start, q, undefined, 'typescript').data as Float32Array)).toEqual([]);
 
     it('windows across a real walk (x-io, 400 Hz), before, inside and past its ends, reordered and scaled', () => {
-      const rows = readFileSync(join(DATA, 'imu/xio_walk/short_walk.csv'), 'utf8').trim().split('\n').slice(1).map((r) => r.split(',').map(Number));
+      const rows = readFileSync(mustData('imu/xio_walk/short_walk.csv'), 'utf8').trim().split('\n').slice(1).map((r) => r.split(',').map(Number));
       const csv = ['t,ax,ay,az,gx,gy,gz', ...rows.map((v) => [v[0], v[4], v[5], v[6], v[1], v[2], v[3]].join(','))].join('\n');
-      const walk = parseImuCsv(csv, 'short_walk.csv');
+      const walk = parseImuCsv(csv, 'short_walk.csv', { units: { acc: 'g', gyro: 'deg/s' } });
       const q = { ...p, scale: [1, 2, 0.5, 1, 3, 1], channelOrder: ['gx', 'gy', 'gz', 'ax', 'ay', 'az'] as typeof p.channelOrder };
       const t0 = walk.t[0]!;
       const tEnd = walk.t[walk.t.length - 1]!;

@@ -13,7 +13,8 @@ export const command: Command = {
     'Exit code 1 when a check fails (warnings do not fail).',
     '  --deep   also load every graph in ONNX Runtime and run it once on a zero input of its',
     '           manifest shape: a graph ONNX Runtime refuses fails here, not on the robot',
-    '           (one graph at a time; ImageBind-huge on CPU: about a minute and 3 GB)',
+    '           (one graph at a time: needs the memory of the largest, 2.6 GB for ImageBind-huge',
+    '           vision, and its load and run time, 7.4 s for that graph on a 2-core CPU)',
     '  --json   print the results as JSON',
   ].join('\n'),
   async run(argv, ctx) {

@@ -9,7 +9,7 @@ import { MODALITIES, type Modality } from '../../core/types.js';
 import { PROVIDERS, type ProviderName } from '../../embed/providers.js';
 import { EmbeddingRuntime } from '../../embed/runtime.js';
 import { preprocessFile, type PreprocessParams } from '../../preprocess/index.js';
-import { FILE_INPUT_FLAGS, fileInputOptions } from '../file-input-flags.js';
+import { FILE_INPUT_FLAGS, IMU_CSV_HELP, fileInputOptions } from '../file-input-flags.js';
 import { parseCommandArgs, type Command } from '../command.js';
 
 const NAME = 'embed';
@@ -23,7 +23,7 @@ Embeds one input with the model's graph for that modality and prints
   --modality <m>         vision | audio | depth | thermal | imu | text (default text with --text)
   --input <file>         vision: jpeg/png; audio: wav (all of the file's clips, averaged);
                          depth: 16-bit png (millimetres) or .f32 metres with --shape;
-                         thermal: 8/16-bit png or .f32 with --shape; imu: csv t,ax,ay,az,gx,gy,gz;
+                         thermal: 8/16-bit png or .f32 with --shape; imu: csv (layouts and units below);
                          text: a UTF-8 text file
   --text "<string>"      text to embed (served from the text embedding cache, config model.cacheDir,
                          when embedded before: then "provider" is "cache")
@@ -32,7 +32,10 @@ Embeds one input with the model's graph for that modality and prints
   --no-verify            skip the sha256 check of the graph files
   --shape HxW            height and width of a .f32 input
   --depth-units <n>      depth png units per metre (default 1000 = millimetres; TUM: 5000)
-  --start <seconds>      imu csv: window start in the file's time (default: first reading)`;
+  --start <seconds>      imu csv: window start in the file's time (default: first reading)
+  --imu-columns, --imu-units   imu csv: column map and units (below)
+
+${IMU_CSV_HELP}`;
 
 function parseProviders(value: string): ProviderName[] {
   const list = value.split(',').map((s) => s.trim()).filter(Boolean);
@@ -89,7 +92,7 @@ export const command: Command = {
         if (entry === undefined) {
           throw new SensebindError('USAGE', `sensebind ${NAME}: model ${runtime.loaded.path} has no ${m} modality (it has ${runtime.modalities().join(', ')})`);
         }
-        const options = fileInputOptions(NAME, runtime.loaded.dir, values);
+        const options = { ...fileInputOptions(NAME, runtime.loaded.dir, values), onNote: (note: string) => ctx.logger.warn(note) };
         const tensor = await preprocessFile(m, values.input!, entry.preprocess as PreprocessParams[typeof m], options);
         [embedding] = await runtime.embedTensors(m, [tensor]);
       }

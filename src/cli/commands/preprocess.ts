@@ -8,7 +8,7 @@ import { SensebindError, errorMessage } from '../../core/errors.js';
 import { MODALITIES, type Modality } from '../../core/types.js';
 import { loadManifest } from '../../embed/manifest.js';
 import { preprocessFile, preprocessText, tensorBytes, type PreprocessParams, type Tensor } from '../../preprocess/index.js';
-import { FILE_INPUT_FLAGS, fileInputOptions } from '../file-input-flags.js';
+import { FILE_INPUT_FLAGS, IMU_CSV_HELP, fileInputOptions } from '../file-input-flags.js';
 import { parseCommandArgs, requireFlag, type Command } from '../command.js';
 
 const NAME = 'preprocess';
@@ -22,13 +22,16 @@ Turns one input into the tensor the model expects and writes it as raw little-en
   --modality <m>       vision | audio | depth | thermal | imu | text
   --input <file>       vision: jpeg/png; audio: wav (8/16/24/32-bit int, float, any rate/channels);
                        depth: 16-bit png (millimetres) or .f32 metres with --shape;
-                       thermal: 8/16-bit png or .f32 with --shape; imu: csv t,ax,ay,az,gx,gy,gz;
+                       thermal: 8/16-bit png or .f32 with --shape; imu: csv (layouts and units below);
                        text: a UTF-8 text file
   --text "<string>"    text to tokenise (instead of --input)
   --out <file>         where to write the tensor
   --shape HxW          height and width of a .f32 input
   --depth-units <n>    depth png units per metre (default 1000 = millimetres; TUM: 5000)
-  --start <seconds>    imu csv: window start in the file's time (default: first reading)`;
+  --start <seconds>    imu csv: window start in the file's time (default: first reading)
+  --imu-columns, --imu-units   imu csv: column map and units (below)
+
+${IMU_CSV_HELP}`;
 
 export const command: Command = {
   name: NAME,
@@ -56,7 +59,7 @@ export const command: Command = {
     if (values.text !== undefined && m !== 'text') {
       throw new SensebindError('USAGE', `sensebind ${NAME}: --text works with --modality text only (got --modality ${m})`);
     }
-    const options = fileInputOptions(NAME, modelDir, values);
+    const options = { ...fileInputOptions(NAME, modelDir, values), onNote: (note: string) => ctx.logger.warn(note) };
 
     const loaded = await loadManifest(modelDir, { verifyHashes: false });
     const entry = loaded.manifest.modalities[m];

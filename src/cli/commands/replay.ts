@@ -20,8 +20,9 @@ Options:
                       sinks.jsonl.path, appended)
   --hop <s>           seconds between snapshots, > 0 (default: config window.hopSeconds)
 ${PIPELINE_HELP}
-Prints a JSON summary on stdout (samples, snapshots, events per concept, timings); logs and, on a
-terminal, progress on stderr. Events are not published on MQTT or ROS 2 (use run --bag for that).`;
+Prints a JSON summary on stdout (samples, snapshots, events per concept, per-topic decoded/skipped/bad
+counts with the first reason, topics found on another clock, timings); logs and, on a terminal, progress
+on stderr. Events are not published on MQTT or ROS 2 (use run --bag for that).`;
 
 export const command: Command = {
   name: 'replay',
@@ -80,6 +81,7 @@ export const command: Command = {
         samples: run.summary.samples,
         dropped: run.summary.dropped,
         topics: run.bag?.topics ?? {},
+        clocks: run.bag?.clocks ?? {},
         events: { messages: run.summary.events.length, started: perConcept },
         truths: run.truth.length,
         matcher: pipeline.matcher.stats(),

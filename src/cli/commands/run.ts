@@ -95,7 +95,8 @@ export const command: Command = {
           lostEvents: code.lostEvents,
           sinks: Object.fromEntries(built.sinks.map((s) => [s.name, s.stats()])),
           clips: built.clips?.stats().written ?? 0,
-          ...(built.bag ? { bag: built.bagSummary()?.topics ?? null } : {}),
+          // Per source: received/decoded/skipped/bad and, for bag and ROS 2, `<topic>.decoded/skipped/bad`.
+          sources: Object.fromEntries(built.sources.map((s) => [s.name, s.stats()])),
         })}\n`,
       );
       await built.close();
