@@ -116,7 +116,8 @@ export class Agent {
     this.#stats.ticks++;
     const ages: Partial<Record<SensorModality, number>> = {};
     const wstats = this.#o.windower.stats();
-    for (const m of snapshot.present) ages[m] = wstats.ageSeconds[m];
+    // Data age is about the sensor, not the evidence: a gated modality (silence, an IMU at rest) is live.
+    for (const m of SENSOR_MODALITIES) if (snapshot.present.includes(m) || snapshot.gated?.[m] !== undefined) ages[m] = wstats.ageSeconds[m];
     this.#hooks.snapshot(snapshot.present, ages);
 
     const windows = taggedWindows(snapshot.windows);

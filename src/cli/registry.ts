@@ -20,6 +20,7 @@ export const COMMANDS: Record<string, CommandEntry> = {
   eval: { summary: 'score emitted events against a bag\'s ground truth', load: () => import('./commands/eval.js') },
   calibrate: { summary: 'set concept thresholds from event-free recordings for a target false-event rate', load: () => import('./commands/calibrate.js') },
   concepts: { summary: 'list, add, remove, teach concepts in the concept memory', load: () => import('./commands/concepts.js') },
+  search: { summary: 'search the remembered embeddings by text or example (recall)', load: () => import('./commands/search.js') },
   bench: { summary: 'run a benchmark from bench/', load: () => import('./commands/bench.js') },
   doctor: { summary: 'check this machine: Node, ONNX Runtime providers, ROS 2, serial ports, models', load: () => import('./commands/doctor.js') },
   config: { summary: 'print the effective configuration (config print)', load: () => import('./commands/config.js') },

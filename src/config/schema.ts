@@ -9,6 +9,7 @@ import { mqttSchema } from './mqtt.js';
 import { serialSchema } from './serial.js';
 import { ros2Schema } from './ros2.js';
 import { matchSchema } from './match.js';
+import { recallSchema } from './recall.js';
 
 export const configSchema = z.strictObject({
   robot: robotSchema,
@@ -20,6 +21,7 @@ export const configSchema = z.strictObject({
   serial: serialSchema,
   ros2: ros2Schema,
   match: matchSchema,
+  recall: recallSchema,
   sinks: z
     .strictObject({
       jsonl: jsonlSinkSchema,

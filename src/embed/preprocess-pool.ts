@@ -51,6 +51,8 @@ export interface PreprocessPoolStats {
   inFlight: number;
   /** Jobs run on the main thread because no worker was alive. */
   mainThread: number;
+  /** Jobs lost: their worker died or the pool closed while they ran (the snapshot goes without that modality). */
+  dropped: number;
 }
 
 export class PreprocessPool {
@@ -60,6 +62,7 @@ export class PreprocessPool {
   #next = 1;
   #jobs = 0;
   #mainThread = 0;
+  #dropped = 0;
   #warned = false;
 
   private constructor(slots: Slot[], logger: Logger) {
@@ -81,6 +84,7 @@ export class PreprocessPool {
         for (const [id, p] of this.#pending) {
           if (p.slot !== slot) continue;
           this.#pending.delete(id);
+          this.#dropped++;
           p.reject(new Error(`preprocessing worker died: ${why}`));
         }
       };
@@ -130,13 +134,18 @@ export class PreprocessPool {
       jobs: this.#jobs,
       inFlight: this.#pending.size,
       mainThread: this.#mainThread,
+      dropped: this.#dropped,
     };
   }
 
+  /** Stops the workers; jobs still running are rejected (and counted as dropped) rather than left hanging. */
   async close(): Promise<void> {
-    await Promise.all(this.#slots.map(async (s) => {
-      s.alive = false;
-      await s.worker.terminate();
-    }));
+    for (const s of this.#slots) s.alive = false;
+    for (const [id, p] of this.#pending) {
+      this.#pending.delete(id);
+      this.#dropped++;
+      p.reject(new Error('preprocessing pool closed'));
+    }
+    await Promise.all(this.#slots.map((s) => s.worker.terminate()));
   }
 }

@@ -41,6 +41,11 @@ interface ModalityStage {
 interface OpenEvent {
   id: string;
   start: StampNs;
+  /** As of the event's last start/update: what its end says if the concept leaves the memory meanwhile. */
+  label: string;
+  score: number;
+  peak: number;
+  modalityScores: Partial<Record<SensorModality, number>>;
 }
 
 export interface MatcherStats {
@@ -261,10 +266,11 @@ export class ConceptMatcher implements SnapshotMatcher {
   #event(c: ConceptDef, tr: Transition, input: SnapshotEmbeddings, modalityScores: Partial<Record<SensorModality, number>>): SenseEvent {
     let open = this.#open.get(c.id);
     if (tr.type === 'start' || open === undefined) {
-      open = { id: `${this.#robot}-${this.#runId}-${++this.#eventCounter}`, start: input.stamp };
+      open = { id: `${this.#robot}-${this.#runId}-${++this.#eventCounter}`, start: input.stamp, label: c.label, score: 0, peak: 0, modalityScores: {} };
       this.#open.set(c.id, open);
     }
     if (tr.type === 'end') this.#open.delete(c.id);
+    else Object.assign(open, { label: c.label, score: round(tr.score), peak: round(tr.peak), modalityScores: roundAll(modalityScores) });
     this.#stats.events[tr.type]++;
     return {
       v: 1,
@@ -291,10 +297,11 @@ export class ConceptMatcher implements SnapshotMatcher {
       id: open.id,
       type: 'end',
       robot: this.#robot,
-      concept: { id, label: this.#memory?.get(id)?.label ?? id },
-      score: 0,
-      peakScore: 0,
-      modalityScores: {},
+      // The concept may be gone from the memory: its last known label and scores, not blanks.
+      concept: { id, label: this.#memory?.get(id)?.label ?? open.label },
+      score: open.score,
+      peakScore: open.peak,
+      modalityScores: open.modalityScores,
       present: [...input.present],
       missing: [...input.missing],
       start: open.start.toString(),

@@ -22,7 +22,7 @@ export interface ModalityMatrix {
 }
 
 /** Whether `modality` may give evidence for `c`. */
-function allowed(c: ConceptDef, modality: SensorModality): boolean {
+export function allowed(c: ConceptDef, modality: SensorModality): boolean {
   return c.modalities === undefined || c.modalities.includes(modality);
 }
 

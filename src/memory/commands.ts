@@ -110,10 +110,14 @@ function replaceAt(state: MemoryState, i: number, def: ConceptDef): MemoryState 
 }
 
 /** Exemplar vectors for a teach command: explicit ones, or the mean of recent live snapshots per modality. */
-function teachVectors(memory: ConceptMemory, cmd: Extract<ConceptCommand, { op: 'teach' }>): Partial<Record<SensorModality, Float32Array[]>> {
+function teachVectors(memory: ConceptMemory, concept: ConceptDef, cmd: Extract<ConceptCommand, { op: 'teach' }>): Partial<Record<SensorModality, Float32Array[]>> {
   const dim = memory.state.prototypes?.dim;
   const out: Partial<Record<SensorModality, Float32Array[]>> = {};
-  const wanted = (m: SensorModality) => cmd.modalities === undefined || cmd.modalities.includes(m);
+  // A concept limited to some modalities never scores the others, so an exemplar of those would be dead weight.
+  const own = concept.modalities;
+  const refused = own === undefined ? [] : (cmd.modalities ?? []).filter((m) => !own.includes(m));
+  if (refused.length > 0) throw new CommandError(`concept "${concept.id}" does not use ${refused.join(', ')} (its modalities: ${(own ?? []).join(', ')})`);
+  const wanted = (m: SensorModality) => (cmd.modalities === undefined || cmd.modalities.includes(m)) && (own === undefined || own.includes(m));
   if (cmd.embeddings !== undefined) {
     for (const m of SENSOR_MODALITIES) {
       const list = cmd.embeddings[m];
@@ -140,8 +144,20 @@ function teachVectors(memory: ConceptMemory, cmd: Extract<ConceptCommand, { op: 
   return out;
 }
 
+export interface ApplyOptions {
+  /** Who sent the command, so advice names what that sender can do. @default 'message' (MQTT, ROS 2) */
+  surface?: 'message' | 'cli';
+}
+
+/** What to do about an existing id, in the sender's own terms (commands that exist there). */
+function existsAdvice(id: string, surface: 'message' | 'cli'): string {
+  return surface === 'cli'
+    ? `concept "${id}" exists (replace it with \`sensebind concepts add ${id} --replace ...\`, or \`sensebind concepts remove ${id}\` first)`
+    : `concept "${id}" exists (send {"op":"update","id":"${id}","patch":{...}}, or "add" with "replace": true)`;
+}
+
 /** Validates and applies one command. Never throws; the reply says what happened. */
-export async function applyConceptCommand(memory: ConceptMemory, command: unknown): Promise<ConceptCommandReply> {
+export async function applyConceptCommand(memory: ConceptMemory, command: unknown, options: ApplyOptions = {}): Promise<ConceptCommandReply> {
   const parsed = conceptCommandSchema.safeParse(command);
   const rawOp = typeof command === 'object' && command !== null && 'op' in command ? String((command as { op: unknown }).op) : '?';
   if (!parsed.success) return { ok: false, code: 'INVALID', op: rawOp, error: `invalid command: ${formatIssues(parsed.error.issues, command, 5).join('; ')}`, version: memory.version };
@@ -159,7 +175,7 @@ export async function applyConceptCommand(memory: ConceptMemory, command: unknow
         const def = resolveConcept(cmd.concept, memory.defaults);
         await memory.commit((s) => {
           const i = s.concepts.findIndex((c) => c.id === def.id);
-          if (i >= 0 && cmd.replace !== true) throw new CommandError(`concept "${def.id}" exists (use update, or add with replace: true)`);
+          if (i >= 0 && cmd.replace !== true) throw new CommandError(existsAdvice(def.id, options.surface ?? 'message'));
           return i >= 0 ? replaceAt(s, i, def) : { ...s, concepts: [...s.concepts, def] };
         });
         break;
@@ -190,8 +206,9 @@ export async function applyConceptCommand(memory: ConceptMemory, command: unknow
         });
         break;
       case 'teach': {
-        if (memory.get(cmd.id) === undefined) throw new CommandError(`no concept "${cmd.id}"`);
-        const vectors = teachVectors(memory, cmd);
+        const concept = memory.get(cmd.id);
+        if (concept === undefined) throw new CommandError(`no concept "${cmd.id}"`);
+        const vectors = teachVectors(memory, concept, cmd);
         taught = {};
         const counts = taught;
         await memory.commit((s) => {

@@ -11,7 +11,7 @@
  * `.prev` copy is used instead.
  */
 import { createHash } from 'node:crypto';
-import { link, mkdir, open, readFile, rename, unlink } from 'node:fs/promises';
+import { link, mkdir, open, readFile, rename, stat, unlink } from 'node:fs/promises';
 import { dirname, basename, join } from 'node:path';
 import { SENSOR_MODALITIES, type SensorModality } from '../core/types.js';
 import { SensebindError, errorMessage } from '../core/errors.js';
@@ -319,4 +319,18 @@ export async function loadState(path: string): Promise<LoadResult | undefined> {
   }
   if (problems.length === 0) return undefined;
   throw new SensebindError('IO', `concept memory: no good state: ${problems.join('; ')}`);
+}
+
+/**
+ * Identifies one version of the file (inode, size, mtime): every save renames a new file into place, so a
+ * changed stamp means another writer saved since. Undefined when the file does not exist.
+ */
+export async function fileStamp(path: string): Promise<string | undefined> {
+  try {
+    const st = await stat(path, { bigint: true });
+    return `${st.ino}:${st.size}:${st.mtimeNs}`;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw new SensebindError('IO', `concept memory ${path}: ${errorMessage(err)}`, { cause: err });
+  }
 }

@@ -21,6 +21,8 @@ import type { Config } from '../config/schema.js';
 import { SensebindError, errorMessage } from '../core/errors.js';
 import type { Logger } from '../core/log.js';
 import { SENSOR_MODALITIES, type SensorModality } from '../core/types.js';
+import { withRecallSearch } from '../recall/mqtt-search.js';
+import { openRecallWriter, recallSearchEnv, recallSink } from '../recall/open.js';
 import { ros2FromConfig, type Ros2Io } from '../ros2/from-config.js';
 import { ClipRecorder } from '../service/clips.js';
 import { EventFanout } from '../service/event-fanout.js';
@@ -99,23 +101,42 @@ export async function buildAgent(pipeline: Pipeline, config: Config, options: Bu
   const opened: Array<() => Promise<void> | void> = [];
   try {
     const { runtime, memory, matcher, control } = pipeline;
+    const stopFollowing = memory.followFile(); // edits saved by other processes (CLI, a second agent) reach this matcher
+    opened.push(stopFollowing);
     runtime.setTimingHooks(metrics);
     const failures = await runtime.load();
     for (const [m, why] of Object.entries(failures)) logger.error({ modality: m, err: why }, 'modality unavailable; it will be treated as missing');
     const usable = runtime.modalities().filter((m): m is SensorModality => m !== 'text');
     if (usable.length === 0) throw new SensebindError('MODEL', `model ${runtime.modelId}: no sensor modality could be loaded`);
 
+    const clips =
+      svc.clips.dir !== ''
+        ? new ClipRecorder({
+            dir: svc.clips.dir,
+            preRollSeconds: svc.clips.preRollSeconds,
+            postRollSeconds: svc.clips.postRollSeconds,
+            maxSeconds: svc.clips.maxSeconds,
+            bufferBytes: svc.limits.bufferMiB * 2 ** 20,
+            retentionBytes: svc.clips.retentionMiB * 2 ** 20,
+            retentionMs: svc.clips.retentionHours * 3600_000,
+            logger: logger.child({ stage: 'clips' }),
+          })
+        : undefined;
     // Sinks first, so a path or broker setting that cannot work fails before any sensor is read.
     const sinks: EventSink[] = [];
     const sinkPolicy = options.sinks ?? 'config';
     const useConfig = sinkPolicy === 'config';
+    // The embedding memory (recall.dir) is written by the running agent; replays remember with --remember.
+    const recall = useConfig ? await openRecallWriter(config.recall, { modelId: runtime.modelId, embeddingDim: runtime.manifest.embeddingDim }, logger.child({ stage: 'recall' }), () => clips?.currentClip()) : undefined;
+    if (recall) opened.push(() => recall.close());
     if (sinkPolicy !== 'none' && config.sinks.jsonl.path !== '') sinks.push(new JsonlSink({ path: config.sinks.jsonl.path, fsync: config.sinks.jsonl.fsync }));
     sinks.push(...(options.extraSinks ?? []));
     for (const s of sinks) if (s instanceof JsonlSink) await s.open();
+    if (recall) sinks.push(recallSink(recall));
     if (useConfig) {
       const mqtt = await createMqttSinkFromConfig(config.mqtt, config.robot.id, {
         logger,
-        commands: control.mqttHandler(),
+        commands: withRecallSearch(control.mqttHandler(), recall && recallSearchEnv(recall, pipeline, config)),
         concepts: () => memory.concepts(),
         onDelivered: (seconds) => hooks.delivered('mqtt', seconds),
       });
@@ -167,19 +188,6 @@ export async function buildAgent(pipeline: Pipeline, config: Config, options: Bu
       throw new SensebindError('USAGE', 'no source: give a bag, or configure serial ports or ROS 2 topics (docs/config.md)');
     }
 
-    const clips =
-      svc.clips.dir !== ''
-        ? new ClipRecorder({
-            dir: svc.clips.dir,
-            preRollSeconds: svc.clips.preRollSeconds,
-            postRollSeconds: svc.clips.postRollSeconds,
-            maxSeconds: svc.clips.maxSeconds,
-            bufferBytes: svc.limits.bufferMiB * 2 ** 20,
-            retentionBytes: svc.clips.retentionMiB * 2 ** 20,
-            retentionMs: svc.clips.retentionHours * 3600_000,
-            logger: logger.child({ stage: 'clips' }),
-          })
-        : undefined;
     // As fast as possible there is no real time to keep up with: rate caps (on stamps) still apply, load
     // degradation (on wall time) would make the result depend on the machine.
     const asFastAsPossible = mode.kind === 'bag' && mode.speed === 0;
@@ -201,6 +209,7 @@ export async function buildAgent(pipeline: Pipeline, config: Config, options: Bu
       maxAgeSeconds: config.window.maxAgeSeconds,
       hooks,
       gate: governor,
+      ...(recall ? { onTick: (r: TickResult) => recall.observe(r.embeddings) } : {}),
     });
     if (metrics) {
       metrics.watchStage('embed', () => runtime.stats());
@@ -208,7 +217,7 @@ export async function buildAgent(pipeline: Pipeline, config: Config, options: Bu
       const pool = pipeline.pool;
       if (pool) {
         metrics.watchStage('preprocess', () => pool.stats());
-        metrics.watchQueue('preprocess', () => ({ depth: pool.stats().inFlight, dropped: 0 }));
+        metrics.watchQueue('preprocess', () => ({ depth: pool.stats().inFlight, dropped: pool.stats().dropped }));
       }
     }
     const service = new Service({
@@ -261,6 +270,7 @@ export async function buildAgent(pipeline: Pipeline, config: Config, options: Bu
       },
       bagSummary: () => bag?.summary(),
       async close() {
+        stopFollowing();
         metrics?.close();
         await ros2?.close();
       },

@@ -26,7 +26,7 @@ export class ConceptControl {
 
   /** Validates and applies one command; never throws (the reply says what happened). */
   async apply(command: unknown, origin: CommandOrigin): Promise<ConceptCommandReply> {
-    const reply = await applyConceptCommand(this.memory, command);
+    const reply = await applyConceptCommand(this.memory, command, { surface: origin === 'cli' ? 'cli' : 'message' });
     const fields = { origin, op: reply.op, id: reply.id, code: reply.code, version: reply.version };
     if (reply.ok) {
       if (reply.op !== 'list') this.#logger.info(fields, 'concept command applied');

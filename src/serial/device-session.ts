@@ -164,20 +164,26 @@ export class DeviceSession {
   receive(chunk: Uint8Array, arrivalNs: bigint = this.#o.now()): void {
     this.#lastByteNs = arrivalNs;
     this.#silentLogged = false;
-    this.#bytesSinceGood += chunk.length;
     this.#decoder.append(chunk);
     for (let r = this.#decoder.next(); r !== undefined; r = this.#decoder.next()) {
       this.#received++;
       if (r.ok) {
         this.#goodFrame();
         this.#handle(r.frame, arrivalNs);
+      } else if (r.reason === 'unknownType') {
+        // PROTOCOL.md §3/§6: a type added by later firmware; skipped and counted, the link is fine.
+        this.#goodFrame();
+        this.#skipped++;
+        this.#warnOnce('unknownType', `serial ${this.#o.sensorPrefix}: frames of a type this host does not know (newer firmware?); skipped, counted in stats (unknownType)`);
       } else {
         this.#badSinceGood++;
         this.#warnOnce(`bad:${r.reason}`, `serial ${this.#o.sensorPrefix}: rejected a ${r.length}-byte frame (${r.reason}); further ones are counted in stats (bad)`);
-        this.#checkGarbage();
       }
     }
-    if (this.#decoder.stats().frames === 0) this.#checkGarbage();
+    // Judged after the whole chunk is decoded, on the bytes after the last valid frame: the first chunk
+    // after a replug starts with the tail of a frame cut by the unplug, then holds good frames.
+    this.#bytesSinceGood = this.#decoder.stats().bytesSinceValid;
+    this.#checkGarbage();
   }
 
   /** Paces time-sync requests and HELLO retries; call every ~50 ms. */
@@ -256,7 +262,6 @@ export class DeviceSession {
   #goodFrame(): void {
     if (this.#garbage) this.#log.info(`serial ${this.#o.sensorPrefix}: valid frames again`);
     this.#garbage = false;
-    this.#bytesSinceGood = 0;
     this.#badSinceGood = 0;
   }
 

@@ -4,6 +4,10 @@
  * its reason and decoding goes on at the next delimiter, so one corrupted byte costs at most the frame it
  * is in (and the next one, if it hit a delimiter). State kept between calls: the bytes of the unfinished
  * frame (at most MAX_ENCODED_FRAME) and whether an over-long run is being skipped.
+ *
+ * A frame of a type this host does not know, with a valid CRC and version, is not a bad frame (PROTOCOL.md
+ * §3, §6: later firmware may add types): it comes out as `{ ok: false, reason: 'unknownType' }` so the
+ * session can skip it, and is counted in `unknownType`, not in `bad`.
  */
 import { cobsDecode } from './cobs.js';
 import { parseRawFrame } from './frame-codec.js';
@@ -14,8 +18,13 @@ export type DecodeResult = { ok: true; frame: Frame } | { ok: false; reason: Bad
 export interface FrameDecoderStats {
   bytes: number;
   frames: number;
+  /** Rejected candidates (every reason but unknownType). */
   bad: number;
   badByReason: Record<BadFrameReason, number>;
+  /** Valid frames of a type this host does not know: skipped. */
+  unknownType: number;
+  /** Bytes since the end of the last valid frame (known or not) or the last reset(): how long the link has made no sense. */
+  bytesSinceValid: number;
 }
 
 export class FrameDecoder {
@@ -28,10 +37,14 @@ export class FrameDecoder {
   #bytes = 0;
   #frames = 0;
   #bad = 0;
+  #unknownType = 0;
+  /** Stream offset just past the last valid frame's delimiter. */
+  #validEnd = 0;
   readonly #badByReason = Object.fromEntries(BAD_FRAME_REASONS.map((r) => [r, 0])) as Record<BadFrameReason, number>;
 
   /** Consumes a chunk of the byte stream; results are queued for next(). */
   append(chunk: Uint8Array): void {
+    const base = this.#bytes;
     this.#bytes += chunk.length;
     let pos = 0;
     while (pos < chunk.length) {
@@ -44,14 +57,14 @@ export class FrameDecoder {
         this.#accLen = 0;
         this.#reject('tooLong', MAX_ENCODED_FRAME + 1);
       } else if (zero >= 0 && this.#accLen === 0) {
-        if (end > pos) this.#finish(chunk, pos, end); // the common case: a whole frame inside one chunk, no copy
+        if (end > pos) this.#finish(chunk, pos, end, base + zero + 1); // the common case: a whole frame inside one chunk, no copy
       } else {
         this.#acc.set(chunk.subarray(pos, end), this.#accLen);
         this.#accLen += end - pos;
         if (zero >= 0) {
           const n = this.#accLen;
           this.#accLen = 0;
-          this.#finish(this.#acc, 0, n);
+          this.#finish(this.#acc, 0, n, base + zero + 1);
         }
       }
       if (zero < 0) break;
@@ -76,13 +89,22 @@ export class FrameDecoder {
   reset(): void {
     this.#accLen = 0;
     this.#discarding = false;
+    this.#validEnd = this.#bytes;
   }
 
   stats(): FrameDecoderStats {
-    return { bytes: this.#bytes, frames: this.#frames, bad: this.#bad, badByReason: { ...this.#badByReason } };
+    return {
+      bytes: this.#bytes,
+      frames: this.#frames,
+      bad: this.#bad,
+      badByReason: { ...this.#badByReason },
+      unknownType: this.#unknownType,
+      bytesSinceValid: this.#bytes - this.#validEnd,
+    };
   }
 
-  #finish(src: Uint8Array, start: number, end: number): void {
+  /** `streamEnd`: stream offset just past this candidate's delimiter. */
+  #finish(src: Uint8Array, start: number, end: number, streamEnd: number): void {
     const n = cobsDecode(src, start, end, this.#raw);
     if (n < 0) {
       this.#reject('cobs', end - start);
@@ -91,7 +113,13 @@ export class FrameDecoder {
     const parsed = parseRawFrame(this.#raw, n);
     if (parsed.ok) {
       this.#frames++;
+      this.#validEnd = streamEnd;
       this.#queue.push(parsed);
+    } else if (parsed.reason === 'unknownType') {
+      // CRC and version were good: a frame from newer firmware, not line noise.
+      this.#unknownType++;
+      this.#validEnd = streamEnd;
+      this.#queue.push({ ok: false, reason: 'unknownType', length: end - start });
     } else {
       this.#reject(parsed.reason, end - start);
     }

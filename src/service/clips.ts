@@ -183,6 +183,13 @@ export class ClipRecorder {
     return annotated;
   }
 
+  /** The newest clip being recorded now, if any (the recall store links each moment to it). */
+  currentClip(): string | undefined {
+    let newest: string | undefined;
+    for (const clip of this.#clips.values()) newest = clip.path;
+    return newest;
+  }
+
   /** Closes every open clip now (shutdown) and waits for the files to be complete. */
   async close(): Promise<void> {
     for (const clip of [...this.#clips.values()]) this.#close(clip);

@@ -107,10 +107,16 @@ export class EmbedGovernor implements EmbedGate {
     this.#maybeEvaluate();
   }
 
-  /** The live ticker skipped a tick because the previous one was still running: overload, whatever the sums say. */
+  /**
+   * The ticker skipped a tick because the previous one was still running: overload, whatever the sums
+   * say. That snapshot is dropped (hook `dropped('snapshots')`) and every modality the agent embeds missed
+   * it (hook `skipped(m, 'busy')`).
+   */
   tickSkipped(): void {
     this.#skippedTicks++;
     this.#skipsInWindow++;
+    this.#hooks.dropped('snapshots', 1);
+    for (const m of this.#seen) this.#hooks.skipped(m, 'busy');
     this.#maybeEvaluate();
   }
 
@@ -141,27 +147,28 @@ export class EmbedGovernor implements EmbedGate {
     const elapsed = now - this.#windowStart;
     if (elapsed < this.#evaluateMs) return;
     this.#load = this.#busy / (elapsed / 1000);
-    const overloaded = this.#load > this.#threshold || this.#skipsInWindow > 0;
-    const relaxed = this.#load < this.#threshold / 2 && this.#skipsInWindow === 0;
+    const skips = this.#skipsInWindow;
+    const overloaded = this.#load > this.#threshold || skips > 0;
+    const relaxed = this.#load < this.#threshold / 2 && skips === 0;
     this.#busy = 0;
     this.#skipsInWindow = 0;
     this.#windowStart = now;
     this.#relaxedRuns = relaxed ? this.#relaxedRuns + 1 : 0;
-    if (overloaded) this.#degrade();
+    if (overloaded) this.#degrade(overloadReason(this.#load, this.#threshold, skips, elapsed / 1000));
     else if (this.#relaxedRuns >= this.#restoreAfter) {
       this.#relaxedRuns = 0;
       this.#restore();
     }
   }
 
-  #degrade(): void {
+  #degrade(reason: string): void {
     let changed = false;
     for (const m of FRAME_MODALITIES) {
       if (!this.#seen.has(m)) continue;
       const current = this.#rate[m] > 0 ? this.#rate[m] : this.#nominal(m);
       const next = Math.max(this.#floor, current / 2);
       if (next < current) {
-        this.#set(m, next, `load ${this.#load.toFixed(2)} > ${this.#threshold}`);
+        this.#set(m, next, reason);
         this.#degradations++;
         changed = true;
       }
@@ -169,7 +176,7 @@ export class EmbedGovernor implements EmbedGate {
     if (!changed && !this.#saturated) {
       this.#saturated = true;
       this.#logger?.warn(
-        { load: this.#load, floorHz: this.#floor },
+        { load: this.#load, floorHz: this.#floor, reason },
         'embedding cannot keep up even with frame modalities at their floor rate; audio/IMU keep their rate, snapshots may be skipped',
       );
     }
@@ -190,4 +197,12 @@ export class EmbedGovernor implements EmbedGate {
     this.#hooks.degraded(m, hz, reason);
     this.#logger?.warn({ modality: m, rateHz: hz, configuredHz: this.#caps[m], reason }, hz === this.#caps[m] ? 'embed rate restored' : 'embed rate degraded');
   }
+}
+
+/** Why an evaluation found overload, in words: the load above the threshold, skipped ticks, or both. */
+export function overloadReason(load: number, threshold: number, skippedTicks: number, seconds: number): string {
+  const parts: string[] = [];
+  if (load > threshold) parts.push(`load ${load.toFixed(2)} > ${threshold}`);
+  if (skippedTicks > 0) parts.push(`${skippedTicks} tick(s) skipped in ${seconds.toFixed(1)} s: a snapshot took longer than the hop (load ${load.toFixed(2)})`);
+  return parts.join('; ');
 }

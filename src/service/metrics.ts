@@ -13,7 +13,7 @@ import type { SenseEvent, SensorModality } from '../core/types.js';
 import type { SinkStats } from '../sinks/sink.js';
 import type { SourceStats } from '../sources/source.js';
 import type { StageHooks } from '../agent/hooks.js';
-import { LoopLagMonitor } from './loop-lag.js';
+import { LoopLagMonitor, type LoopLagSample } from './loop-lag.js';
 
 export interface Watched<S> {
   readonly name: string;
@@ -31,6 +31,11 @@ export interface MetricsOptions {
   processMetrics?: boolean;
   /** Metric name prefix. @default 'sensebind_' */
   prefix?: string;
+  /**
+   * Distinct concept ids that get their own `concept` label on events_total; events of further concepts
+   * (added at run time beyond this) count under `concept="other"`, so the series stay bounded. @default 200
+   */
+  maxConceptLabels?: number;
 }
 
 /** Latency buckets (s) from 0.5 ms to 10 s: CPU preprocessing on a Jetson to a cold ONNX session. */
@@ -73,13 +78,19 @@ export class MetricsRegistry implements StageHooks {
   #delivery: Histogram<'sink'>;
   #rateCap: Gauge<'modality'>;
   #degradations: Counter<'modality'>;
+  readonly #conceptLabels = new Set<string>();
+  readonly #maxConceptLabels: number;
 
   constructor(options: MetricsOptions = {}) {
-    const { processMetrics = true, prefix = 'sensebind_' } = options;
+    const { processMetrics = true, prefix = 'sensebind_', maxConceptLabels = 200 } = options;
+    this.#maxConceptLabels = maxConceptLabels;
     const registers = [this.registry];
     const sources = () => this.#sources;
     const sinks = () => this.#sinks;
-    if (processMetrics) collectDefaultMetrics({ register: this.registry });
+    if (processMetrics) {
+      collectDefaultMetrics({ register: this.registry });
+      renameTotalGauges(this.registry);
+    }
     const watchedSeries = <S extends { detail?: Record<string, unknown> }, K extends keyof S & string>(
       label: 'source' | 'sink',
       watched: () => Iterable<Watched<S>>,
@@ -234,17 +245,16 @@ export class MetricsRegistry implements StageHooks {
       registers,
     });
 
-    const lag = this.loopLag;
+    // Registered before the max gauge: a scrape calls get() in registration order, so the gauge reads this scrape's sample.
+    let lastLag: LoopLagSample | undefined;
+    // `as never`: prom-client types registerMetric for its own classes; the registry only reads name/type and calls get()/reset().
+    this.registry.registerMetric(loopLagSummary(`${prefix}event_loop_lag_seconds`, this.loopLag, (s) => (lastLag = s)) as never);
     new Gauge({
-      name: `${prefix}event_loop_lag_seconds`,
-      help: 'Event-loop delay since the previous scrape (perf_hooks.monitorEventLoopDelay)',
-      labelNames: ['quantile'],
+      name: `${prefix}event_loop_lag_max_seconds`,
+      help: 'Longest event-loop delay in the interval since the previous scrape',
       registers,
       collect() {
-        const s = lag.sample();
-        this.set({ quantile: '0.5' }, s.p50);
-        this.set({ quantile: '0.99' }, s.p99);
-        this.set({ quantile: '1' }, s.max);
+        this.set(lastLag?.max ?? 0);
       },
     });
     new Gauge({
@@ -303,11 +313,9 @@ export class MetricsRegistry implements StageHooks {
   // StageHooks: called on hot paths; prom-client updates are a map lookup and an add.
   snapshot(present: readonly SensorModality[], ages: Partial<Record<SensorModality, number>>): void {
     this.#snapshots.inc();
-    for (const m of present) {
-      this.#modalitySnapshots.inc({ modality: m });
-      const age = ages[m];
-      if (age !== undefined) this.#modalityAge.set({ modality: m }, age);
-    }
+    for (const m of present) this.#modalitySnapshots.inc({ modality: m });
+    // Ages cover gated modalities too (their sensor is live; the window just carried no evidence).
+    for (const [m, age] of Object.entries(ages)) if (age !== undefined) this.#modalityAge.set({ modality: m }, age);
   }
 
   preprocessed(modality: SensorModality, seconds: number): void {
@@ -327,7 +335,13 @@ export class MetricsRegistry implements StageHooks {
   }
 
   event(event: SenseEvent): void {
-    this.#events.inc({ concept: event.concept.id, phase: event.type });
+    const id = event.concept.id;
+    let concept = id;
+    if (!this.#conceptLabels.has(id)) {
+      if (this.#conceptLabels.size < this.#maxConceptLabels) this.#conceptLabels.add(id);
+      else concept = 'other';
+    }
+    this.#events.inc({ concept, phase: event.type });
   }
 
   delivered(sink: string, seconds: number): void {
@@ -345,6 +359,85 @@ export class MetricsRegistry implements StageHooks {
   setRateCap(modality: SensorModality, rateHz: number): void {
     this.#caps.set(modality, rateHz);
     this.#rateCap.set({ modality }, rateHz);
+  }
+}
+
+/** What a prom-client Registry needs of a metric it did not make (registerMetric, metrics(), resetMetrics()). */
+interface MetricSample {
+  value: number;
+  labels: Record<string, string>;
+  metricName?: string;
+}
+interface CustomMetric {
+  name: string;
+  help: string;
+  type: 'gauge' | 'summary';
+  aggregator: 'sum';
+  get(): Promise<{ name: string; help: string; type: string; aggregator: string; values: MetricSample[] }>;
+  reset(): void;
+}
+
+/**
+ * Event-loop delay as a Prometheus summary: quantiles 0.5/0.9/0.99 of the delays since the previous
+ * scrape (the monitor resets on each), `_sum` and `_count` over the process's life, so
+ * rate(_sum)/rate(_count) is the mean delay. The interval's maximum is the gauge event_loop_lag_max_seconds.
+ */
+function loopLagSummary(name: string, lag: LoopLagMonitor, onSample: (s: LoopLagSample) => void): CustomMetric {
+  const help = 'Event-loop delay (perf_hooks.monitorEventLoopDelay); quantiles over the interval since the previous scrape';
+  let sum = 0;
+  let count = 0;
+  return {
+    name,
+    help,
+    type: 'summary',
+    aggregator: 'sum',
+    async get() {
+      const s = lag.sample();
+      sum += s.intervalSum;
+      count += s.intervalCount;
+      onSample(s);
+      const values: MetricSample[] = [
+        { labels: { quantile: '0.5' }, value: s.p50 },
+        { labels: { quantile: '0.9' }, value: s.p90 },
+        { labels: { quantile: '0.99' }, value: s.p99 },
+        { metricName: `${name}_sum`, labels: {}, value: sum },
+        { metricName: `${name}_count`, labels: {}, value: count },
+      ];
+      return { name, help, type: 'summary', aggregator: 'sum', values };
+    },
+    reset() {
+      sum = 0;
+      count = 0;
+    },
+  };
+}
+
+/**
+ * prom-client's default metrics include gauges named `*_total` (nodejs_active_handles_total, ...), which
+ * Prometheus reserves for counters (`promtool check metrics` fails on them). Where the same figure exists
+ * broken down by type under the name without the suffix (nodejs_active_handles{type}, the sum of which is
+ * the total) the `_total` gauge is dropped; otherwise it is re-registered under the name without it.
+ */
+function renameTotalGauges(registry: Registry): void {
+  for (const metric of registry.getMetricsAsArray()) {
+    const m = metric as unknown as { name: string; help: string; type: string; get(): Promise<{ values: Array<{ metricName?: string }> } & Record<string, unknown>> };
+    if (m.type !== 'gauge' || !m.name.endsWith('_total')) continue;
+    const original = m.name;
+    const name = original.slice(0, -'_total'.length);
+    registry.removeSingleMetric(original);
+    if (registry.getSingleMetric(name) !== undefined) continue;
+    const renamed: CustomMetric = {
+      name,
+      help: m.help,
+      type: 'gauge',
+      aggregator: 'sum',
+      async get() {
+        const got = await m.get();
+        return { ...got, name, help: m.help, type: 'gauge', aggregator: 'sum', values: got.values.map((v) => ({ ...v, metricName: name })) } as Awaited<ReturnType<CustomMetric['get']>>;
+      },
+      reset() {},
+    };
+    registry.registerMetric(renamed as never); // see loopLagSummary's registration for the cast
   }
 }
 

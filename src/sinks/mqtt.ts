@@ -23,7 +23,7 @@ import { decodeCommand, replyPayload, type CommandOutcome, type ConceptCommandHa
 import { haDiscoveryPayload, haDiscoveryTopic } from './mqtt/home-assistant.js';
 import { MemoryOutbox } from './mqtt/memory-outbox.js';
 import type { Outbox, OutboxDropReason } from './mqtt/outbox.js';
-import { conceptsPayload, conceptState, eventPayload, haEventPayload, type ConceptStatePayload } from './mqtt/payloads.js';
+import { conceptsPayload, conceptState, eventPayload, haEventPayload, initialConceptState, type ConceptStatePayload } from './mqtt/payloads.js';
 import { mqttTopics, type MqttTopics } from './mqtt/topics.js';
 import type { EventSink, SinkStats } from './sink.js';
 
@@ -125,6 +125,11 @@ export class MqttSink implements EventSink {
   #concepts: readonly Concept[] = [];
   readonly #states = new Map<string, ConceptStatePayload>();
   readonly #dirtyStates = new Set<string>();
+  /** Concepts that left the list: the end of their last event must not bring a retained state back. */
+  readonly #removed = new Set<string>();
+  /** What was last published as the concept list (without `updatedAt`) and discovery, on this connection. */
+  #lastList = '';
+  #lastDiscovery = '';
   #haQueue: string[] = [];
   #tickScheduled = false;
   readonly #lastDropLog = new Map<OutboxDropReason | 'write', number>();
@@ -326,10 +331,16 @@ export class MqttSink implements EventSink {
     if (this.#opts.commands) subs.push(this.topics.commands);
     if (this.#opts.homeAssistant) subs.push(`${this.#opts.homeAssistant.discoveryPrefix}/status`);
     if (subs.length > 0) {
-      this.#client.subscribe(subs, { qos: 1 }, (err) => {
+      // Retain-As-Published (MQTT 5): a command published with retain keeps the flag when it arrives live,
+      // so it is refused then too, not only when the broker replays it at the next subscribe. MQTT 3.1.1
+      // has no such option: there the broker clears the flag on live delivery (docs/mqtt.md).
+      const v5 = (this.#opts.protocolVersion ?? 5) === 5;
+      this.#client.subscribe(subs, v5 ? { qos: 1, rap: true } : { qos: 1 }, (err) => {
         if (err) this.#recordError(`subscribe to ${subs.join(', ')} failed: ${errorMessage(err)}`);
       });
     }
+    this.#lastList = '';
+    this.#lastDiscovery = '';
     for (const [conceptId, state] of this.#states) {
       this.#publishLive(this.topics.conceptState(conceptId), JSON.stringify(state), { qos: 0, retain: true });
     }
@@ -413,7 +424,7 @@ export class MqttSink implements EventSink {
   }
 
   #trackState(event: SenseEvent): void {
-    if (event.type !== 'update') {
+    if (event.type !== 'update' && !this.#removed.has(event.concept.id)) {
       this.#states.set(event.concept.id, conceptState(event));
       this.#dirtyStates.add(event.concept.id);
     }
@@ -446,6 +457,11 @@ export class MqttSink implements EventSink {
 
   // ---- concepts, discovery, commands ----
 
+  /**
+   * Publishes the concept list, discovery and any state that changed with the concepts. Both the command
+   * reply path and the memory follower call this for one change; what equals the last publication on this
+   * connection is not sent again.
+   */
   async #refreshConcepts(): Promise<void> {
     if (this.#opts.concepts) {
       try {
@@ -455,38 +471,59 @@ export class MqttSink implements EventSink {
         return;
       }
     }
-    const known = new Set(this.#concepts.map((c) => c.id));
-    for (const id of [...this.#states.keys()]) {
-      if (known.has(id) || this.#opts.concepts === undefined) continue;
-      // A removed concept: clear its retained state (an empty retained message deletes it).
-      this.#states.delete(id);
-      this.#publishLive(this.topics.conceptState(id), '', { qos: 1, retain: true });
-    }
     if (this.#opts.concepts) {
+      const known = new Map(this.#concepts.map((c) => [c.id, c]));
+      for (const id of [...this.#states.keys()]) {
+        if (known.has(id)) continue;
+        // A removed concept: clear its retained state (an empty retained message deletes it).
+        this.#states.delete(id);
+        this.#dirtyStates.delete(id);
+        this.#removed.add(id);
+        this.#publishLive(this.topics.conceptState(id), '', { qos: 1, retain: true });
+      }
+      for (const c of this.#concepts) {
+        this.#removed.delete(c.id);
+        const state = this.#states.get(c.id);
+        if (state === undefined) {
+          // Every listed state topic holds a state, also before the concept's first event.
+          const initial = initialConceptState(c);
+          this.#states.set(c.id, initial);
+          this.#publishLive(this.topics.conceptState(c.id), JSON.stringify(initial), { qos: 0, retain: true });
+        } else if (state.concept.label !== c.label) {
+          state.concept = { id: c.id, label: c.label };
+          this.#publishLive(this.topics.conceptState(c.id), JSON.stringify(state), { qos: 0, retain: true });
+        }
+      }
       const list = conceptsPayload(this.#opts.robot, this.#concepts, this.topics.conceptState);
-      this.#publishLive(this.topics.concepts, JSON.stringify(list), { qos: 1, retain: true });
+      const { updatedAt: _time, ...content } = list;
+      const key = JSON.stringify(content);
+      if (key !== this.#lastList && this.#publishLive(this.topics.concepts, JSON.stringify(list), { qos: 1, retain: true })) this.#lastList = key;
     }
-    this.#publishDiscovery();
+    this.#publishDiscovery('changed');
   }
 
-  #publishDiscovery(): void {
+  /** 'always': Home Assistant restarted and needs it again even if unchanged. */
+  #publishDiscovery(when: 'changed' | 'always'): void {
     const ha = this.#opts.homeAssistant;
     if (!ha) return;
     const eventTypes = [...new Set(this.#concepts.filter((c) => c.enabled && c.background !== true).map((c) => c.label))];
-    const payload = haDiscoveryPayload({
-      discoveryPrefix: ha.discoveryPrefix,
-      robot: this.#opts.robot,
-      topics: this.topics,
-      eventTypes,
-      softwareVersion: this.#softwareVersion,
-    });
-    this.#publishLive(haDiscoveryTopic(ha.discoveryPrefix, this.#opts.robot), JSON.stringify(payload), { qos: 1, retain: true });
+    const payload = JSON.stringify(
+      haDiscoveryPayload({
+        discoveryPrefix: ha.discoveryPrefix,
+        robot: this.#opts.robot,
+        topics: this.topics,
+        eventTypes,
+        softwareVersion: this.#softwareVersion,
+      }),
+    );
+    if (when === 'changed' && payload === this.#lastDiscovery) return;
+    if (this.#publishLive(haDiscoveryTopic(ha.discoveryPrefix, this.#opts.robot), payload, { qos: 1, retain: true })) this.#lastDiscovery = payload;
   }
 
   #onMessage(topic: string, payload: Buffer, packet: IPublishPacket): void {
     const ha = this.#opts.homeAssistant;
     if (ha && topic === `${ha.discoveryPrefix}/status`) {
-      if (payload.toString() === 'online') this.#publishDiscovery();
+      if (payload.toString() === 'online') this.#publishDiscovery('always');
       return;
     }
     if (topic === this.topics.commands && this.#opts.commands) {

@@ -160,6 +160,7 @@ export class SerialSource implements SampleSource {
         crcErrors: s?.decoder.badByReason.crc ?? 0,
         cobsErrors: s?.decoder.badByReason.cobs ?? 0,
         badFrames: s?.decoder.bad ?? 0,
+        unknownType: s?.decoder.unknownType ?? 0,
         lostFrames: s?.lostFrames ?? 0,
         replayed: s?.replayed ?? 0,
         lostAudioSamples: s?.lostAudioSamples ?? 0,

@@ -26,12 +26,12 @@ const T0 = 1_750_000_000_000_000_000n;
 let dir: string;
 let runtime: EmbeddingRuntime;
 
-/** `seconds` of a 1 Hz camera (slower than the 2 Hz ticks), tone audio (100 ms chunks) and a 100 Hz IMU. */
+/** `seconds` of a 1 Hz camera (slower than the 2 Hz ticks), tone audio (100 ms chunks) and a 100 Hz IMU in motion. */
 function sensors(seconds: number): Sample[] {
   const out: Sample[] = [];
   for (let k = 0; k < seconds * 100; k++) {
     const stamp = T0 + BigInt(k) * 10_000_000n;
-    out.push({ modality: 'imu', sensorId: '/imu', stamp, acc: [0, 0, 9.81], gyro: [0.01 * Math.sin(k / 10), 0, 0] });
+    out.push({ modality: 'imu', sensorId: '/imu', stamp, acc: [0, 0.5 * Math.sin(k / 7), 9.81], gyro: [0.3 * Math.sin(k / 10), 0, 0] }); // moving: not gated at rest
     if (k % 100 === 0) {
       const rgb = new Uint8Array(64 * 48 * 3).map((_, i) => (i * 7 + k) & 0xff);
       out.push({ modality: 'vision', sensorId: '/cam', stamp, width: 64, height: 48, rgb });

@@ -5,6 +5,7 @@ import type { AudioWindow, FrameWindow, VisionSample } from '../../src/core/type
 import { loadManifest } from '../../src/embed/manifest.js';
 import { preprocessWindow } from '../../src/preprocess/index.js';
 import { PreprocessPool } from '../../src/embed/preprocess-pool.js';
+import { MetricsRegistry } from '../../src/service/metrics.js';
 
 const MODEL = resolve(import.meta.dirname, '../../test/fixtures/models/imagebind-tiny');
 
@@ -34,6 +35,24 @@ describe('PreprocessPool (needs npm run build for the worker script)', () => {
     } finally {
       await pool?.close();
     }
+  });
+
+  it('counts jobs lost when the pool closes under them (rejected, not left hanging) and reports them as queue drops', async () => {
+    const manifest = (await loadManifest(MODEL, { verifyHashes: false })).manifest;
+    const pool = PreprocessPool.create(1, silentLogger())!;
+    const metrics = new MetricsRegistry({ processMetrics: false });
+    metrics.watchQueue('preprocess', () => ({ depth: pool.stats().inFlight, dropped: pool.stats().dropped }));
+    const rgb = new Uint8Array(1920 * 1080 * 3).fill(7);
+    const vision: FrameWindow<VisionSample> = { kind: 'frame', sample: { modality: 'vision', sensorId: '/cam', stamp: 5n, width: 1920, height: 1080, rgb } };
+    const jobs = [1, 2, 3].map(() => pool.run({ modality: 'vision', window: vision }, { vision: manifest.modalities.vision!.preprocess }));
+    expect(pool.stats().inFlight).toBe(3);
+    const settling = Promise.allSettled(jobs);
+    await pool.close();
+    const settled = await settling;
+    expect(settled.map((r) => r.status)).toEqual(['rejected', 'rejected', 'rejected']);
+    expect(pool.stats()).toMatchObject({ inFlight: 0, dropped: 3 });
+    expect(await metrics.text()).toContain('sensebind_queue_dropped_total{queue="preprocess"} 3');
+    metrics.close();
   });
 
   it('size 0 means main-thread preprocessing', () => {

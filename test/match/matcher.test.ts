@@ -138,6 +138,21 @@ describe('ConceptMatcher on real embeddings', () => {
     expect(summary(after)).toContain('start:dog_barking');
   });
 
+  it('removing a concept during its event ends it with the last known label and scores, not blanks', async () => {
+    const m = await memory();
+    await applyConceptCommand(m, { op: 'update', id: 'glass_breaking', patch: { label: 'Glass!' } });
+    const matcher = new ConceptMatcher(m, { calibration: STD, now: () => new Date(0) });
+    feed(matcher, 'nothing happening', ALL, 12);
+    const running = feed(matcher, 'glass breaking', ALL, 4).filter((e) => e.concept.id === 'glass_breaking');
+    const last = running.at(-1)!;
+    expect(last.type).not.toBe('end');
+    await applyConceptCommand(m, { op: 'remove', id: 'glass_breaking' });
+    const end = matcher.process(snap('glass breaking', ALL)).events.find((e) => e.concept.id === 'glass_breaking')!;
+    expect(end).toMatchObject({ type: 'end', id: last.id, concept: { id: 'glass_breaking', label: 'Glass!' }, score: last.score, peakScore: last.peakScore, modalityScores: last.modalityScores });
+    expect(end.peakScore).toBeGreaterThan(0);
+    expect(Object.keys(end.modalityScores).sort()).toEqual(['audio', 'vision']);
+  });
+
   it('disabling a concept ends its running event; finish() ends the rest', async () => {
     const m = await memory();
     const matcher = new ConceptMatcher(m, { calibration: STD, now: () => new Date(0) });

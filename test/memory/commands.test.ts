@@ -79,7 +79,9 @@ describe('concept commands', () => {
 
     r = await applyConceptCommand(memory, { op: 'add', concept: { id: 'dog_barking' } });
     expect(r.ok).toBe(false);
-    expect(r.error).toMatch(/exists/);
+    // The advice names messages that exist: following it works.
+    expect(r.error).toBe('concept "dog_barking" exists (send {"op":"update","id":"dog_barking","patch":{...}}, or "add" with "replace": true)');
+    expect((await applyConceptCommand(memory, { op: 'add', concept: { id: 'dog_barking', prompts: ['a dog barking'] }, replace: true })).ok).toBe(true);
     r = await applyConceptCommand(memory, { op: 'update', id: 'dog_barking', patch: { thresholds: { on: 0.3, off: 0.2 }, label: 'barking' } });
     expect(r.ok).toBe(true);
     expect(memory.get('dog_barking')!.label).toBe('barking');
@@ -126,7 +128,15 @@ describe('concept commands', () => {
 
     r = await applyConceptCommand(memory, { op: 'teach', id: 'glass_breaking', modalities: ['imu'] });
     expect(r.ok).toBe(false);
-    expect(r.error).toMatch(/none of the requested modalities \(imu\)/);
+    expect(r.error).toMatch(/concept "glass_breaking" does not use imu \(its modalities: audio, vision\)/);
+
+    // Vectors for a modality the concept does not use are not stored (it never scores that modality).
+    r = await applyConceptCommand(memory, { op: 'teach', id: 'glass_breaking', embeddings: { imu: [[0, 1, 0]], vision: [[0, 1, 0]] } });
+    expect(r).toMatchObject({ ok: true, taught: { vision: 1 } });
+    expect(memory.exemplars('glass_breaking').imu).toBeUndefined();
+    r = await applyConceptCommand(memory, { op: 'teach', id: 'glass_breaking', embeddings: { imu: [[0, 1, 0]] } });
+    expect(r.ok).toBe(false);
+    expect(memory.exemplars('glass_breaking').imu).toBeUndefined();
 
     r = await applyConceptCommand(memory, { op: 'teach', id: 'glass_breaking', embeddings: { audio: [[3, 4, 0], [0, 0, 2], [0, 5, 0]] } });
     expect(r.taught).toEqual({ audio: 3 });
@@ -141,6 +151,7 @@ describe('concept commands', () => {
     const again = await ConceptMemory.open({ stateFile, conceptFile: file });
     expect(again.concepts()).toEqual(memory.concepts());
     expect(again.exemplars('glass_breaking').audio!.map((v) => Array.from(v))).toEqual(ex.map((v) => Array.from(v)));
-    expect(again.exemplars('glass_breaking').vision!.length).toBe(1);
+    expect(again.exemplars('glass_breaking').vision!.length).toBe(2);
+    expect(again.exemplars('glass_breaking').imu).toBeUndefined();
   });
 });

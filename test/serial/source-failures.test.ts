@@ -1,7 +1,7 @@
 // SerialSource against the failures a robot meets, on real pseudo-terminals: a port that is not there yet,
 // a port another process holds, a line full of garbage (wrong baud rate), a device that reboots.
-import { spawn, type ChildProcess } from 'node:child_process';
-import { closeSync, mkdtempSync, openSync, rmSync, writeSync } from 'node:fs';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
@@ -11,6 +11,7 @@ import { serialPortSchema } from '../../src/config/serial.js';
 import type { Sample } from '../../src/core/types.js';
 import { SerialSource } from '../../src/sources/serial.js';
 import { buildSimulator, sleep, startPtyPair, stopProcess, waitFor } from './harness.js';
+import { loadVectors } from './vector-frames.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'sb-fail-'));
 let simBin = '';
@@ -112,6 +113,65 @@ describe('SerialSource failures', () => {
     expect(source.stats().detail!['garbage']).toBe(false);
     await source.stop();
     await stopProcess(sim);
+    await stopProcess(socat);
+  });
+
+  it('a replug: the first chunk (the tail of a frame cut by the unplug, then good frames) is no "wrong baud rate"', async () => {
+    // The firmware core's own bytes (the simulator writing to a file), entered mid-frame as after an unplug.
+    const stream = join(dir, 'replug.bin');
+    const made = spawnSync(simBin, ['--out', stream, '--fast', '--duration', '1', '--audio-hz', '0', '--depth-hz', '0'], { stdio: 'ignore' });
+    expect(made.status).toBe(0);
+    const bytes = readFileSync(stream);
+    const firstZero = bytes.indexOf(0, 200);
+    const cut = firstZero + 20; // 20 bytes into a frame: everything up to the next delimiter is a broken frame
+    const chunk = bytes.subarray(cut, cut + 4000);
+    const dev = join(dir, 'replug-dev');
+    const host = join(dir, 'replug-host');
+    const socat = await startPtyPair(dev, host);
+    children.push(socat);
+    const log = capture();
+    const source = new SerialSource({ port: port(host, { baudRate: 921600 }), logger: log.logger });
+    await source.start(() => {});
+    const fd = openSync(dev, 'w');
+    writeSync(fd, chunk); // one write: the host reads it as one chunk of up to 4095 bytes
+    closeSync(fd);
+    await waitFor('the frames decoded', () => (source.stats().received as number) > 10, 5000);
+    await sleep(200);
+    expect(source.stats().bad).toBe(1); // the cut frame, counted
+    expect(source.stats().detail!['garbage']).toBe(false);
+    expect(log.lines().filter((l) => l.msg.includes('wrong baud rate'))).toEqual([]);
+    await source.stop();
+    await stopProcess(socat);
+  });
+
+  it('skips and counts a valid frame of an unknown type (newer firmware) instead of calling it bad', async () => {
+    const stream = join(dir, 'unknown.bin');
+    const made = spawnSync(simBin, ['--out', stream, '--fast', '--duration', '0.5', '--audio-hz', '0', '--depth-hz', '0'], { stdio: 'ignore' });
+    expect(made.status).toBe(0);
+    const bytes = readFileSync(stream);
+    // PROTOCOL.md's shared vector for type 0x7f, CRC valid, between the firmware's own frames.
+    const unknown = loadVectors().vectors.find((v) => v.error === 'unknownType')!.bytes;
+    const dev = join(dir, 'unknown-dev');
+    const host = join(dir, 'unknown-host');
+    const socat = await startPtyPair(dev, host);
+    children.push(socat);
+    const log = capture();
+    const samples: Sample[] = [];
+    const source = new SerialSource({ port: port(host), logger: log.logger });
+    await source.start((s) => void samples.push(s));
+    const fd = openSync(dev, 'w');
+    const half = bytes.indexOf(0, bytes.length >> 1) + 1;
+    writeSync(fd, Buffer.concat([bytes.subarray(0, half), unknown, unknown, bytes.subarray(half)]));
+    closeSync(fd);
+    await waitFor('samples', () => samples.length > 100, 5000);
+    await sleep(200);
+    const st = source.stats();
+    expect(st.bad).toBe(0);
+    expect(st.detail).toMatchObject({ unknownType: 2, badFrames: 0, garbage: false });
+    expect(st.received).toBe((st.decoded as number) + (st.skipped as number));
+    expect(log.lines().filter((l) => l.msg.includes('rejected'))).toEqual([]);
+    expect(log.lines().filter((l) => l.msg.includes('does not know')).length).toBe(1);
+    await source.stop();
     await stopProcess(socat);
   });
 

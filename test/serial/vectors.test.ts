@@ -24,6 +24,12 @@ describe('shared test vectors', () => {
       const result = d.next();
       expect(d.next()).toBeUndefined();
       expect(result).toBeDefined();
+      if (v.error === 'unknownType') {
+        // PROTOCOL.md §3, §6: skipped and counted as unknownType, not a bad frame (later firmware may add types).
+        expect(result).toMatchObject({ ok: false, reason: 'unknownType' });
+        expect(d.stats()).toMatchObject({ bad: 0, unknownType: 1, bytesSinceValid: 0 });
+        return;
+      }
       if (v.error) {
         expect(result).toMatchObject({ ok: false, reason: v.error });
         expect(d.stats().bad).toBe(1);

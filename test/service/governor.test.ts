@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { SensorModality } from '../../src/core/types.js';
-import { EmbedGovernor } from '../../src/service/governor.js';
+import { PassThrough } from 'node:stream';
+import { createLogger } from '../../src/core/log.js';
+import { EmbedGovernor, overloadReason } from '../../src/service/governor.js';
 import { MetricsRegistry } from '../../src/service/metrics.js';
 
 const caps: Record<SensorModality, number> = { vision: 2, depth: 2, thermal: 0, audio: 0, imu: 0 };
@@ -60,6 +62,34 @@ describe('EmbedGovernor', () => {
       expect(text).toMatch(/sensebind_degradations_total\{modality="vision"\} 3/);
       metrics.close();
     });
+  });
+
+  it('a skipped tick: the reason says so (not the load), the snapshot counts as dropped, each embedded modality as skipped "busy"', async () => {
+    let now = 0;
+    let log = '';
+    const destination = new PassThrough();
+    destination.on('data', (d: Buffer) => (log += d.toString()));
+    const metrics = new MetricsRegistry({ processMetrics: false });
+    const g = new EmbedGovernor({ caps, hopSeconds: 0.5, nowMs: () => now, evaluateSeconds: 1, hooks: metrics, logger: createLogger({ level: 'info', format: 'json', destination }) });
+    g.observe('vision', 0.55, 0.5);
+    g.observe('audio', 0.0, 0.5);
+    now = 1000;
+    g.tickSkipped();
+    await new Promise((r) => setImmediate(r));
+    const degraded = log.split('\n').filter((l) => l.includes('embed rate degraded')).map((l) => JSON.parse(l) as { reason: string });
+    expect(degraded.length).toBeGreaterThan(0);
+    expect(degraded[0]!.reason).toBe('1 tick(s) skipped in 1.0 s: a snapshot took longer than the hop (load 0.55)');
+    expect(degraded[0]!.reason).not.toMatch(/> 0.8/);
+    const text = await metrics.text();
+    expect(text).toContain('sensebind_queue_dropped_total{queue="snapshots"} 1');
+    expect(text).toContain('sensebind_embed_skipped_total{modality="vision",reason="busy"} 1');
+    expect(text).toContain('sensebind_embed_skipped_total{modality="audio",reason="busy"} 1');
+    metrics.close();
+  });
+
+  it('names both causes when the load is high and ticks were skipped', () => {
+    expect(overloadReason(1.2, 0.8, 2, 5)).toBe('load 1.20 > 0.8; 2 tick(s) skipped in 5.0 s: a snapshot took longer than the hop (load 1.20)');
+    expect(overloadReason(1.2, 0.8, 0, 5)).toBe('load 1.20 > 0.8');
   });
 
   it('treats a skipped tick as overload', () => {

@@ -53,6 +53,18 @@ describe('MetricsRegistry', () => {
     expect(text).toContain('sensebind_source_received_total{source="serial0"} 25');
   });
 
+  it('events_total keeps a bounded set of concept labels: concepts beyond maxConceptLabels count as "other"', async () => {
+    metrics = new MetricsRegistry({ processMetrics: false, maxConceptLabels: 2 });
+    for (const id of ['a', 'b', 'c', 'd', 'a']) metrics.event(event(id, 'start'));
+    const text = await metrics.text();
+    const series = text.split('\n').filter((l) => l.startsWith('sensebind_events_total{'));
+    expect(series.sort()).toEqual([
+      'sensebind_events_total{concept="a",phase="start"} 2',
+      'sensebind_events_total{concept="b",phase="start"} 1',
+      'sensebind_events_total{concept="other",phase="start"} 2',
+    ]);
+  });
+
   it('a stage whose stats() throws leaves the scrape working', async () => {
     metrics = new MetricsRegistry({ processMetrics: false });
     metrics.watchSource({ name: 'broken', stats: () => { throw new Error('boom'); } });

@@ -30,6 +30,10 @@ const CONCEPTS = join(ROOT, 'test/service/fixtures/concepts-eager.yaml');
 
 let dir: string;
 let bag: string;
+/** /metrics of the running agent, once events flowed (linted by promtool below). */
+let scraped = '';
+const HAVE_PROMTOOL = spawnSync('promtool', ['--version']).status === 0;
+if (!HAVE_PROMTOOL) console.warn('run.integration.test.ts: the promtool check is skipped: promtool not found (apt-get install prometheus; .ci/run does)');
 let broker: LocalBroker;
 let observer: MqttClient;
 const mqttMessages: Array<{ topic: string; payload: string }> = [];
@@ -146,6 +150,7 @@ describe('sensebind run (child process)', () => {
       let metrics = '';
       await until('the metrics of a running pipeline', async () => {
         metrics = await (await fetch(`${base}/metrics`)).text();
+        if (/sensebind_events_total\{/.test(metrics)) scraped = metrics; // for the promtool check, whatever else is missing
         return wanted.every((re) => re.test(metrics)) ? true : undefined;
       }, 20_000).catch((err: unknown) => {
         throw new Error(`${(err as Error).message}; missing: ${wanted.filter((re) => !re.test(metrics)).join(', ')}`);
@@ -228,4 +233,14 @@ describe('sensebind run (child process)', () => {
     expect(replayed.samples.imu).toBeGreaterThan(0);
     expect(replayed.snapshots).toBeGreaterThan(0);
   }, 180_000);
+
+  it.skipIf(!HAVE_PROMTOOL)('its /metrics passes `promtool check metrics` (exit 0, no lint findings)', () => {
+    expect(scraped).toMatch(/sensebind_events_total\{/);
+    const check = spawnSync('promtool', ['check', 'metrics'], { input: scraped, encoding: 'utf8' });
+    expect(`${check.stdout}${check.stderr}`).toBe('');
+    expect(check.status).toBe(0);
+    expect(scraped).toContain('# TYPE sensebind_event_loop_lag_seconds summary');
+    expect(scraped).toMatch(/sensebind_event_loop_lag_seconds_count [1-9]/);
+    expect(scraped).not.toMatch(/^nodejs_active_\w+_total/m);
+  });
 });

@@ -22,7 +22,9 @@ uses the same memory when config match.stateFile names that file.
 Actions:
   list                          concepts with thresholds, modalities and exemplar counts (JSON)
   add <id> [--label <text>] [--prompt <text> ...] [--modalities a,b] [--on x --off y]
-           [--cooldown s] [--background]        embeds the prompts with the model
+           [--cooldown s] [--background] [--replace]
+                                embeds the prompts with the model; --replace overwrites a concept
+                                with the same id (else an existing id is refused)
   remove <id> | enable <id> | disable <id>
   teach <id> --bag <file> --from <s> --to <s> [--modalities a,b]
                                 the mean embedding of the bag's snapshots between --from and --to
@@ -48,6 +50,7 @@ export const command: Command = {
       off: { type: 'string' },
       cooldown: { type: 'string' },
       background: { type: 'boolean' },
+      replace: { type: 'boolean' },
       bag: { type: 'string' },
       from: { type: 'string' },
       to: { type: 'string' },
@@ -87,7 +90,7 @@ export const command: Command = {
         }
         if (values.cooldown !== undefined) concept.cooldownSeconds = numberFlag('concepts', 'cooldown', values.cooldown, 0);
         if (values.background === true) concept.background = true;
-        cmd = { op: 'add', concept };
+        cmd = values.replace === true ? { op: 'add', concept, replace: true } : { op: 'add', concept };
         break;
       }
       case 'teach': {
@@ -98,6 +101,7 @@ export const command: Command = {
         const wanted: SensorModality[] = values.modalities !== undefined ? parseModalityList('modalities', values.modalities) : [...SENSOR_MODALITIES];
         const embeddings = await bagRangeEmbeddings(config, options, bag, from, to, wanted, ctx);
         cmd = { op: 'teach', id: needId(), embeddings };
+        if (values.modalities !== undefined) cmd.modalities = wanted;
         break;
       }
       default:

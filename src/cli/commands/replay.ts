@@ -6,6 +6,7 @@ import { JsonlSink } from '../../sinks/jsonl.js';
 import { hopFlag, numberFlag, parseCommandArgs, type Command } from '../command.js';
 import { PIPELINE_FLAGS, PIPELINE_HELP, parseModalityList, pipelineOptions } from '../pipeline-flags.js';
 import { progressReporter } from '../progress.js';
+import { optionalValue, rememberReplay } from '../../recall/remember.js';
 
 const HELP = `Usage: sensebind replay <bag> [options]
 
@@ -19,6 +20,8 @@ Options:
   --events <file>     write the events to this JSONL file (replaced, not appended; default: config
                       sinks.jsonl.path, appended)
   --hop <s>           seconds between snapshots, > 0 (default: config window.hopSeconds)
+  --remember [dir]    write every snapshot's embeddings to a recall store for \`sensebind search\`
+                      (default dir: config recall.dir, else .sensebind/recall)
 ${PIPELINE_HELP}
 Prints a JSON summary on stdout (samples, snapshots, events per concept, per-topic decoded/skipped/bad
 counts with the first reason, topics found on another clock, timings); logs and, on a terminal, progress
@@ -29,12 +32,13 @@ export const command: Command = {
   summary: 'run the whole pipeline on a recorded bag (MCAP, rosbag2 folder, ROS 1 .bag)',
   help: HELP,
   async run(argv, ctx) {
-    const { values, positionals } = parseCommandArgs('replay', argv, {
+    const { values, positionals } = parseCommandArgs('replay', optionalValue(argv, '--remember'), {
       ...PIPELINE_FLAGS,
       speed: { type: 'string' },
       drop: { type: 'string' },
       events: { type: 'string' },
       hop: { type: 'string' },
+      remember: { type: 'string' },
       help: { type: 'boolean' },
     });
     if (values.help === true) {
@@ -51,6 +55,7 @@ export const command: Command = {
     // --events names this replay's result: replaying twice must not double it (the config's file appends).
     const extraSinks = values.events !== undefined ? [new JsonlSink({ path: values.events, fsync: config.sinks.jsonl.fsync, truncate: true })] : [];
     const pipeline = await openPipeline(await pipelineOptions(ctx, values), { logger: ctx.logger });
+    const recall = values.remember !== undefined ? await rememberReplay(pipeline, bag, values.remember, config.recall, hopSeconds, ctx.logger) : undefined;
     const abort = new AbortController();
     const onSig = () => abort.abort();
     process.once('SIGINT', onSig);
@@ -64,9 +69,13 @@ export const command: Command = {
         extraSinks,
         logger: ctx.logger,
         signal: abort.signal,
-        onTick: (r) => progress.update(r.embeddings.stamp, r.match.events.length),
+        onTick: (r) => {
+          recall?.onTick(r);
+          progress.update(r.embeddings.stamp, r.match.events.length);
+        },
       });
       progress.done();
+      const remembered = recall ? await recall.finish() : null;
       const perConcept: Record<string, number> = {};
       for (const e of run.summary.events) if (e.type === 'start') perConcept[e.concept.id] = (perConcept[e.concept.id] ?? 0) + 1;
       const out = {
@@ -89,12 +98,14 @@ export const command: Command = {
         lostEvents: run.summary.lostEvents,
         bagDamage: run.bag?.damage ?? null,
         aborted: run.summary.aborted,
+        ...(remembered ? { remembered } : {}),
       };
       ctx.stdout.write(`${JSON.stringify(out, null, 2)}\n`);
       return run.summary.lostEvents > 0 ? 1 : 0;
     } finally {
       progress.done();
       process.off('SIGINT', onSig);
+      await recall?.finish();
       await pipeline.close();
     }
   },

@@ -44,6 +44,8 @@ export function haDiscoveryPayload(input: HaDiscoveryInput): Record<string, unkn
         icon: 'mdi:eye-circle',
         state_topic: input.topics.haEvents,
         event_types: input.eventTypes,
+        // Per component as well as on the device: Home Assistant reads QoS per entity.
+        qos: 1,
       },
     },
     availability: [

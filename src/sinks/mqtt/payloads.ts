@@ -97,6 +97,11 @@ export function conceptState(event: SenseEvent, now = new Date()): ConceptStateP
   };
 }
 
+/** The state of a concept that has had no event since this agent started. */
+export function initialConceptState(concept: Pick<Concept, 'id' | 'label'>, now = new Date()): ConceptStatePayload {
+  return { v: 1, concept: { id: concept.id, label: concept.label }, active: false, eventId: null, score: 0, since: now.toISOString() };
+}
+
 export function haEventPayload(event: SenseEvent): HaEventPayload {
   return {
     event_type: event.concept.label,

@@ -1,0 +1,345 @@
+/**
+ * Recall bench (docs/recall.md): three parts, each printed as JSON.
+ *   ingest  : how fast the writer appends compared with the live rate (4 modalities x 2 Hz), and whether
+ *             feeding it at 50x the live rate slows a tick loop (observe() cost, event-loop delay, with and
+ *             without the writer), and the process RSS while the store grows.
+ *   scale   : a store of `--moments` synthetic snapshots (default one day: 172,800 x 4 modalities), built,
+ *             indexed, then searched end to end (index candidates, read back, calibrated scoring, ranges):
+ *             query p50/p99, disk per day.
+ *   quality : simulator bags (`--bags`) replayed through the real pipeline into one store (each bag shifted
+ *             by an hour so stamps never collide), then for each event kind its label as the query text:
+ *             recall@10 of ground-truth intervals and mean average precision, with every modality and with
+ *             each one dropped; plus the same ranking from exact fp32 vectors without the index.
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { createLogger, silentLogger } from '../core/log.js';
+import type { SensorModality, SnapshotEmbeddings, StampNs } from '../core/types.js';
+import { parseConfig } from '../config/load.js';
+import { openPipeline } from '../pipeline/open.js';
+import { pipelineOptionsFromConfig } from '../pipeline/options.js';
+import { runBag } from '../pipeline/run-bag.js';
+import { BUILTIN_DEFAULTS, resolveConcept } from '../memory/concept.js';
+import type { MemoryState } from '../memory/state.js';
+import { LanceRecallStore } from '../recall/lance-store.js';
+import type { RecallMoment } from '../recall/moment.js';
+import { textQuery } from '../recall/query.js';
+import { mergeRanges, type MomentRange, type ScoredMoment } from '../recall/ranges.js';
+import { QueryScorer } from '../recall/score.js';
+import { searchStore } from '../recall/search.js';
+import { RecallWriter } from '../recall/writer.js';
+import { eventKind } from '../sim/events.js';
+
+const MODS: SensorModality[] = ['vision', 'audio', 'depth', 'imu'];
+const HOP_NS = 500_000_000n;
+const DAY_MOMENTS = 172_800;
+
+function flag(argv: string[], name: string): string | undefined {
+  const i = argv.indexOf(`--${name}`);
+  return i >= 0 ? argv[i + 1] : undefined;
+}
+
+/** Deterministic xorshift, so every run builds the same store. */
+function rng(seed: number): () => number {
+  let s = seed >>> 0 || 1;
+  return () => {
+    s ^= s << 13;
+    s ^= s >>> 17;
+    s ^= s << 5;
+    return (s >>> 0) / 2 ** 32;
+  };
+}
+
+function unit(v: Float32Array): Float32Array {
+  let n = 0;
+  for (const x of v) n += x * x;
+  const k = 1 / Math.sqrt(n || 1);
+  for (let i = 0; i < v.length; i++) v[i] = (v[i] as number) * k;
+  return v;
+}
+
+/**
+ * A robot's day as vectors: the scene moves between `scenes` cluster centres every minute or so, each
+ * snapshot is its scene's centre plus noise (consecutive snapshots alike, as on a robot).
+ */
+class SyntheticLife {
+  readonly dim: number;
+  readonly #centres: Float32Array[];
+  readonly #r: () => number;
+  #scene = 0;
+  constructor(dim: number, scenes: number, seed: number) {
+    this.dim = dim;
+    this.#r = rng(seed);
+    this.#centres = Array.from({ length: scenes * MODS.length }, () => unit(Float32Array.from({ length: dim }, () => this.#r() - 0.5)));
+  }
+  centre(i: number): Float32Array {
+    return this.#centres[i % this.#centres.length] as Float32Array;
+  }
+  moment(i: number): RecallMoment {
+    if (this.#r() < 1 / 120) this.#scene = Math.floor(this.#r() * (this.#centres.length / MODS.length));
+    const vectors: Partial<Record<SensorModality, Float32Array>> = {};
+    MODS.forEach((m, k) => {
+      const c = this.#centres[this.#scene * MODS.length + k] as Float32Array;
+      vectors[m] = unit(Float32Array.from(c, (x) => x + (this.#r() - 0.5) * 0.15));
+    });
+    return { stamp: BigInt(i) * HOP_NS, vectors };
+  }
+}
+
+function tickOf(m: RecallMoment, seq: number): SnapshotEmbeddings {
+  const embeddings: SnapshotEmbeddings['embeddings'] = {};
+  for (const mod of MODS) embeddings[mod] = { modality: mod, vector: m.vectors[mod] as Float32Array, scale: 1, stamp: m.stamp, modelId: 'bench' };
+  return { seq, stamp: m.stamp, present: MODS, missing: ['thermal'], embeddings };
+}
+
+function pct(values: number[], p: number): number {
+  const s = [...values].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))] ?? NaN;
+}
+const r2 = (x: number) => Math.round(x * 100) / 100;
+const mib = (b: number) => r2(b / 2 ** 20);
+
+async function ingest(dir: string, seconds: number): Promise<unknown> {
+  const life = new SyntheticLife(128, 64, 1);
+  const pool = Array.from({ length: 4096 }, (_, i) => life.moment(i));
+  const tick = (i: number) => tickOf({ ...(pool[i % pool.length] as RecallMoment), stamp: BigInt(i) * HOP_NS }, i);
+  // 1. Throughput: hand the writer ticks as fast as it takes them (yielding so appends run), until written.
+  const store = await LanceRecallStore.open({ dir: join(dir, 'ingest'), modelId: 'bench', dim: 128 });
+  const writer = new RecallWriter({ store, logger: createLogger({ level: 'error', format: 'json' }), flushSeconds: 0.5, maxQueue: 1_000_000, maintainSeconds: 0 });
+  const n = 40_000;
+  const rss: number[] = [];
+  const t0 = performance.now();
+  for (let i = 0; i < n; i++) {
+    writer.observe(tick(i));
+    if (i % 500 === 499) await new Promise((r) => setImmediate(r));
+    if (i % 10_000 === 9_999) rss.push(mib(process.memoryUsage().rss));
+  }
+  await writer.flush(600_000);
+  const wall = (performance.now() - t0) / 1000;
+  const throughput = writer.stats().written / wall;
+  // 2. A tick loop at 50x the live rate (100 ticks/s) for `seconds`, without and then with the writer.
+  const loop = async (w: RecallWriter | undefined, from: number) => {
+    const h = monitorEventLoopDelay({ resolution: 1 });
+    h.enable();
+    const costs: number[] = [];
+    let i = from;
+    await new Promise<void>((resolve) => {
+      const end = Date.now() + seconds * 1000;
+      const timer = setInterval(() => {
+        const t = tick(i++);
+        const s = performance.now();
+        w?.observe(t);
+        costs.push((performance.now() - s) * 1000);
+        if (Date.now() >= end) {
+          clearInterval(timer);
+          resolve();
+        }
+      }, 10);
+    });
+    h.disable();
+    return { ticks: costs.length, observeMicros: { p50: r2(pct(costs, 50)), p99: r2(pct(costs, 99)) }, loopDelayMs: { p50: r2(h.percentile(50) / 1e6), p99: r2(h.percentile(99) / 1e6), max: r2(h.max / 1e6) } };
+  };
+  const without = await loop(undefined, n);
+  const withWriter = await loop(writer, n);
+  await writer.flush(600_000);
+  const s = writer.stats();
+  await writer.close();
+  return {
+    part: 'ingest',
+    liveRate: { snapshotsPerSecond: 2, vectorsPerSecond: 8 },
+    throughput: { snapshots: n, wallSeconds: r2(wall), snapshotsPerSecond: Math.round(throughput), vectorsPerSecond: Math.round(throughput * 4), timesLive: Math.round(throughput / 2) },
+    loopAt50xLive: { withoutWriter: without, withWriter, dropped: s.dropped, failed: s.failed },
+    rssMiBDuringThroughput: rss,
+  };
+}
+
+function syntheticState(life: SyntheticLife, concepts: number): MemoryState {
+  const defs = Array.from({ length: concepts }, (_, i) => resolveConcept({ id: `c${i}` }, BUILTIN_DEFAULTS));
+  const byConcept = new Map(defs.map((c, i) => [c.id, Object.fromEntries(MODS.map((m, k) => [m, life.centre(i * 7 + k)]))]));
+  return { defaults: BUILTIN_DEFAULTS, concepts: defs, exemplars: new Map(), prototypes: { modelId: 'bench', dim: life.dim, byConcept } };
+}
+
+async function scale(dir: string, moments: number, queries: number, existing: string | undefined): Promise<unknown> {
+  const life = new SyntheticLife(128, 64, 2);
+  const path = existing ?? join(dir, 'scale');
+  let store = await LanceRecallStore.open({ dir: path, modelId: 'bench', dim: 128 });
+  const rss: number[] = [];
+  let buildSeconds = 0;
+  const have = (await store.stats()).rows.vision ?? 0;
+  if (have < moments) {
+    const t0 = performance.now();
+    const batch = 4000;
+    for (let i = have; i < moments; i += batch) {
+      await store.append(Array.from({ length: Math.min(batch, moments - i) }, (_, k) => life.moment(i + k)));
+      if ((i / batch) % 25 === 0) rss.push(mib(process.memoryUsage().rss));
+    }
+    buildSeconds = (performance.now() - t0) / 1000;
+  }
+  const t1 = performance.now();
+  await store.maintain({ maxBytes: Infinity, maxAgeSeconds: Infinity });
+  const indexSeconds = (performance.now() - t1) / 1000;
+  await store.close();
+  store = await LanceRecallStore.open({ dir: path, modelId: 'bench', dim: 128, create: false });
+  const stats = await store.stats();
+  const state = syntheticState(life, 12);
+  const r = rng(9);
+  const lat: number[] = [];
+  const split = { nearestMs: [] as number[], readMs: [] as number[], scoreMs: [] as number[] };
+  for (let q = 0; q < queries; q++) {
+    // A query off the data, as a text prototype is: a scene centre pushed by noise.
+    const base = life.centre(Math.floor(r() * 256));
+    const v = unit(Float32Array.from(base, (x) => x + (r() - 0.5) * 0.3));
+    const query = Object.fromEntries(MODS.map((m) => [m, v]));
+    const t = performance.now();
+    const res = await searchStore(store, state, query, { top: 10 });
+    lat.push(performance.now() - t);
+    split.nearestMs.push(res.timings.nearestMs);
+    split.readMs.push(res.timings.readMs);
+    split.scoreMs.push(res.timings.scoreMs);
+  }
+  await store.close();
+  const vectors = Object.values(stats.rows).reduce((a, b) => a + (b ?? 0), 0);
+  const days = moments / DAY_MOMENTS;
+  return {
+    part: 'scale',
+    moments,
+    vectors,
+    days: r2(days),
+    dim: 128,
+    buildSeconds: r2(buildSeconds),
+    buildVectorsPerSecond: buildSeconds > 0 ? Math.round(((moments - have) * 4) / buildSeconds) : null,
+    indexSeconds: r2(indexSeconds),
+    indexed: stats.indexed,
+    diskMiB: mib(stats.bytes),
+    diskMiBPerDay: mib(stats.bytes / days),
+    queryMs: { n: queries, p50: r2(pct(lat, 50)), p99: r2(pct(lat, 99)), max: r2(Math.max(...lat)) },
+    splitMsP50: { nearest: r2(pct(split.nearestMs, 50)), read: r2(pct(split.readMs, 50)), score: r2(pct(split.scoreMs, 50)) },
+    rssMiBWhileBuilding: rss,
+  };
+}
+
+interface Interval {
+  label: string;
+  start: StampNs;
+  end: StampNs;
+}
+
+/** recall@10 of intervals and average precision over the ranked ranges (each interval found once). */
+function rankQuality(ranges: readonly MomentRange[], truth: readonly Interval[], slackNs: bigint): { recall10: number; ap: number } {
+  const found = new Set<number>();
+  let hits = 0;
+  let sumPrec = 0;
+  let recall10 = 0;
+  ranges.forEach((g, k) => {
+    const end = g.end + HOP_NS;
+    const j = truth.findIndex((t, i) => !found.has(i) && g.start <= t.end + slackNs && end >= t.start - slackNs);
+    if (j >= 0) {
+      found.add(j);
+      hits++;
+      sumPrec += hits / (k + 1);
+    }
+    if (k === 9) recall10 = hits;
+  });
+  if (ranges.length < 10) recall10 = hits;
+  return { recall10: truth.length > 0 ? recall10 / truth.length : NaN, ap: truth.length > 0 ? sumPrec / truth.length : NaN };
+}
+
+async function quality(dir: string, bags: string[], cacheDir: string): Promise<unknown> {
+  const config = parseConfig({ model: { cacheDir, providers: ['cpu'] } }, 'bench recall');
+  const pipeline = await openPipeline(pipelineOptionsFromConfig(config));
+  const storeDir = join(dir, 'quality');
+  const store = await LanceRecallStore.open({ dir: storeDir, modelId: pipeline.runtime.modelId, dim: pipeline.runtime.manifest.embeddingDim });
+  const writer = new RecallWriter({ store, logger: silentLogger(), maintainSeconds: 0 });
+  const truth: Interval[] = [];
+  const exact: { stamp: StampNs; vectors: Partial<Record<SensorModality, Float32Array>>; present: SensorModality[] }[] = [];
+  const t0 = performance.now();
+  for (const [b, bag] of bags.entries()) {
+    // An hour apart: the simulator starts every bag at the same stamp.
+    const offset = BigInt(b) * 3600n * 1_000_000_000n;
+    const run = await runBag(pipeline, config, bag, {
+      onTick: (r) => {
+        const se = { ...r.embeddings, stamp: r.embeddings.stamp + offset };
+        writer.observe(se);
+        const vectors: Partial<Record<SensorModality, Float32Array>> = {};
+        for (const m of se.present) vectors[m] = se.embeddings[m]?.vector as Float32Array;
+        exact.push({ stamp: se.stamp, vectors, present: se.present });
+      },
+    });
+    for (const t of run.truth) truth.push({ label: t.label, start: t.start + offset, end: t.end + offset });
+  }
+  await writer.flush(600_000);
+  await writer.maintain(); // what `run` does every recall.maintainMinutes and replay --remember at its end
+  const replaySeconds = (performance.now() - t0) / 1000;
+  const state = pipeline.memory.state;
+  const conditions: { name: string; modalities: SensorModality[] }[] = [{ name: 'all', modalities: MODS }, ...MODS.map((m) => ({ name: `-${m}`, modalities: MODS.filter((x) => x !== m) }))];
+  const kinds = [...new Set(truth.map((t) => t.label))].sort();
+  const calibration = { textScale: pipeline.runtime.scale('text') };
+  const slack = 1_000_000_000n;
+  const table: Record<string, Record<string, { recall10: number; ap: number; exactRecall10: number; exactAp: number }>> = {};
+  const queryMs: number[] = [];
+  for (const c of conditions) {
+    table[c.name] = {};
+    for (const kind of kinds) {
+      const query = await textQuery(pipeline.runtime, state, eventKind(kind as Parameters<typeof eventKind>[0]).label);
+      const t = performance.now();
+      const res = await searchStore(store, state, query, { top: 50, modalities: c.modalities, calibration });
+      queryMs.push(performance.now() - t);
+      const gt = truth.filter((x) => x.label === kind);
+      const viaStore = rankQuality(res.ranges, gt, slack);
+      // The same scoring over every moment at fp32, no index: what fp16 storage and the index cost.
+      const scorer = new QueryScorer(state, query, { modalities: c.modalities, calibration });
+      const scored: ScoredMoment[] = [];
+      for (const mo of exact) {
+        const s = scorer.score(mo.vectors, Number(mo.stamp) / 1e9);
+        if (s !== undefined) scored.push({ stamp: mo.stamp, score: s.score, modalityScores: s.modalityScores, present: mo.present, clip: null });
+      }
+      const ex = rankQuality(mergeRanges(scored, { top: 50 }), gt, slack);
+      (table[c.name] as Record<string, unknown>)[kind] = { recall10: r2(viaStore.recall10), ap: r2(viaStore.ap), exactRecall10: r2(ex.recall10), exactAp: r2(ex.ap), intervals: gt.length };
+    }
+  }
+  const macro = Object.fromEntries(
+    Object.entries(table).map(([c, byKind]) => {
+      const rows = Object.values(byKind);
+      const mean = (f: (x: (typeof rows)[number]) => number) => r2(rows.reduce((a, x) => a + f(x), 0) / rows.length);
+      return [c, { recall10: mean((x) => x.recall10), mAP: mean((x) => x.ap), exactRecall10: mean((x) => x.exactRecall10), exactMAP: mean((x) => x.exactAp) }];
+    }),
+  );
+  const ws = writer.stats();
+  await writer.close();
+  await pipeline.close();
+  return {
+    part: 'quality',
+    bags,
+    moments: exact.length,
+    intervals: truth.length,
+    replaySeconds: r2(replaySeconds),
+    written: ws.written,
+    dropped: ws.dropped,
+    slackSeconds: 1,
+    queryMs: { p50: r2(pct(queryMs, 50)), p99: r2(pct(queryMs, 99)) },
+    macro,
+    perKind: table,
+  };
+}
+
+export async function main(argv: string[]): Promise<unknown> {
+  const parts = (flag(argv, 'part') ?? 'ingest,scale,quality').split(',');
+  const dir = flag(argv, 'dir') ?? (await mkdtemp(join(tmpdir(), 'sensebind-bench-recall-')));
+  const out: unknown[] = [];
+  try {
+    if (parts.includes('ingest')) out.push(await ingest(dir, Number(flag(argv, 'seconds') ?? 20)));
+    if (parts.includes('scale')) out.push(await scale(dir, Number(flag(argv, 'moments') ?? DAY_MOMENTS), Number(flag(argv, 'queries') ?? 100), flag(argv, 'store')));
+    if (parts.includes('quality')) {
+      const bags = (flag(argv, 'bags') ?? '').split(',').filter(Boolean);
+      if (bags.length === 0) throw new Error('--part quality needs --bags a.mcap,b.mcap (sensebind simulate --seed 3001 --duration 60 --out a.mcap ...)');
+      out.push(await quality(dir, bags, flag(argv, 'cache') ?? '.sensebind/cache'));
+    }
+  } finally {
+    if (flag(argv, 'dir') === undefined) await rm(dir, { recursive: true, force: true });
+  }
+  const result = { bench: 'recall', node: process.version, cpus: (await import('node:os')).cpus().length, loadavg: (await import('node:os')).loadavg().map(r2), results: out };
+  process.stdout.write(`${JSON.stringify(result, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v), 2)}\n`);
+  return result;
+}

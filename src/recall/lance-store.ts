@@ -1,0 +1,421 @@
+/**
+ * The recall store on LanceDB (embedded, columnar, on local disk; docs/recall.md says why it was chosen
+ * over better-sqlite3 + sqlite-vec). One Lance table per modality, one row per embedded snapshot:
+ *   stamp int64 (agent-clock ns), present int32 (bit mask of the snapshot's modalities),
+ *   clip utf8 (nullable), vector fixed_size_list<float16>[dim]
+ * fp16 halves the disk per day; search quality with fp16 is measured in bench/recall.mjs.
+ *
+ * Crash safety comes from Lance itself: every add/delete/compaction writes new files and then commits a
+ * new manifest version atomically, so a process killed mid-write leaves the previous version readable
+ * (the half-written data files are unreferenced and removed by a later cleanup). `recall.json` names the
+ * model and dimension; a store written by another model is refused rather than searched with the wrong
+ * vectors.
+ *
+ * Retention (`maintain`): age is counted back from the newest stored moment (so replays of old bags are
+ * not wiped at once); size is the bytes of the folder, and the oldest time slice is deleted until it fits.
+ * Deleted and compacted-away files are freed by Lance's cleanup of old versions.
+ */
+import { mkdir, readFile, readdir, rename, stat, writeFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
+import type * as lancedb from '@lancedb/lancedb';
+import type * as arrowTypes from 'apache-arrow';
+import { SensebindError, errorMessage } from '../core/errors.js';
+import { SENSOR_MODALITIES, type SensorModality, type StampNs } from '../core/types.js';
+import { float32ToHalf, halfToFloat32 } from '../embed/float16.js';
+import {
+  maskModalities,
+  modalityMask,
+  type RecallHit,
+  type RecallMoment,
+  type RecallStore,
+  type RecallStoreStats,
+  type RetentionLimits,
+  type RetentionResult,
+  type StoredMoment,
+  type TimeRange,
+} from './moment.js';
+
+export interface LanceRecallStoreOptions {
+  /** Folder of the store (created when missing and `create` is set). */
+  dir: string;
+  /** Model id and embedding dimension of the vectors (checked against recall.json). */
+  modelId: string;
+  dim: number;
+  /** Create the store when it does not exist. @default true */
+  create?: boolean;
+  /** Rows of a modality before it gets an IVF-PQ vector index (below, search is exact). @default 100000 */
+  indexMinRows?: number;
+  /** IVF partitions probed per query. @default 32 */
+  nprobes?: number;
+  /** Candidates re-ranked with the full vectors per requested hit. @default 4 */
+  refineFactor?: number;
+  /** Versions younger than this are kept by cleanup (other processes may still read them). @default 60 */
+  keepVersionsSeconds?: number;
+}
+
+interface Meta {
+  v: 1;
+  modelId: string;
+  dim: number;
+  created: string;
+}
+
+const META = 'recall.json';
+
+/**
+ * apache-arrow through require: LanceDB's CommonJS build checks `instanceof` against the CommonJS copy of
+ * the module, and an ESM import would be a second copy whose tables it rejects. Building Arrow columns
+ * directly (fp16 bits in one Uint16Array) costs ~1 ms per 1000 rows; row objects cost ~100x that.
+ */
+const arrow = createRequire(import.meta.url)('apache-arrow') as typeof arrowTypes;
+
+/**
+ * LanceDB's native logger prints every warning (deprecations, k-means notes) to stderr and reads its level
+ * once, when the module loads: set a quiet default first (LANCEDB_LOG=warn or debug brings them back).
+ */
+let lance: Promise<typeof lancedb> | undefined;
+function loadLance(): Promise<typeof lancedb> {
+  process.env.LANCEDB_LOG ??= 'error';
+  lance ??= import('@lancedb/lancedb');
+  return lance;
+}
+/** Rows per `IN (...)` lookup: long enough to amortise a scan, short enough for the SQL parser. */
+const LOOKUP_CHUNK = 2000;
+
+export class LanceRecallStore implements RecallStore {
+  readonly dir: string;
+  readonly modelId: string;
+  readonly dim: number;
+  readonly #db: lancedb.Connection;
+  readonly #o: Required<Omit<LanceRecallStoreOptions, 'dir' | 'modelId' | 'dim' | 'create'>>;
+  readonly #tables = new Map<SensorModality, lancedb.Table>();
+  readonly #schema: arrowTypes.Schema;
+  /** Modalities whose table has a vector index (queried with nprobes/refine; exact search otherwise). */
+  readonly #indexed = new Set<SensorModality>();
+  #stats = { droppedByAge: 0, droppedBySize: 0, appends: 0 };
+
+  private constructor(db: lancedb.Connection, options: LanceRecallStoreOptions) {
+    this.#db = db;
+    this.dir = options.dir;
+    this.modelId = options.modelId;
+    this.dim = options.dim;
+    const { indexMinRows = 100_000, nprobes = 32, refineFactor = 4, keepVersionsSeconds = 60 } = options;
+    this.#o = { indexMinRows, nprobes, refineFactor, keepVersionsSeconds };
+    this.#schema = new arrow.Schema([
+      new arrow.Field('stamp', new arrow.Int64(), false),
+      new arrow.Field('present', new arrow.Int32(), false),
+      new arrow.Field('clip', new arrow.Utf8(), true),
+      new arrow.Field('vector', new arrow.FixedSizeList(options.dim, new arrow.Field('item', new arrow.Float16(), true)), false),
+    ]);
+  }
+
+  /** Opens (or creates) the store in `options.dir`; refuses a store written by another model. */
+  static async open(options: LanceRecallStoreOptions): Promise<LanceRecallStore> {
+    const { dir, create = true } = options;
+    const metaPath = join(dir, META);
+    const meta = await readMeta(metaPath);
+    if (meta === undefined) {
+      if (!create) throw new SensebindError('INPUT', `recall store ${dir}: no ${META} there (write one with \`sensebind replay <bag> --remember ${dir}\` or recall.dir in run)`);
+      await mkdir(dir, { recursive: true });
+      const fresh: Meta = { v: 1, modelId: options.modelId, dim: options.dim, created: new Date().toISOString() };
+      // Written aside and renamed: a crash leaves either no meta or a whole one.
+      await writeFile(`${metaPath}.tmp`, `${JSON.stringify(fresh, null, 2)}\n`);
+      await rename(`${metaPath}.tmp`, metaPath);
+    } else if (meta.modelId !== options.modelId || meta.dim !== options.dim) {
+      throw new SensebindError(
+        'INPUT',
+        `recall store ${dir}: written by model "${meta.modelId}" (dim ${meta.dim}), but the model loaded is "${options.modelId}" (dim ${options.dim}); use that model or another store folder`,
+      );
+    }
+    const db = await (await loadLance()).connect(dir);
+    const store = new LanceRecallStore(db, options);
+    const names = new Set(await db.tableNames());
+    for (const m of SENSOR_MODALITIES) {
+      if (!names.has(m)) continue;
+      const t = await db.openTable(m);
+      store.#tables.set(m, t);
+      if ((await t.listIndices()).some((i) => i.columns.includes('vector'))) store.#indexed.add(m);
+    }
+    return store;
+  }
+
+  async #table(m: SensorModality): Promise<lancedb.Table> {
+    let t = this.#tables.get(m);
+    if (t === undefined) {
+      t = await this.#db.createEmptyTable(m, this.#schema, { existOk: true });
+      this.#tables.set(m, t);
+    }
+    return t;
+  }
+
+  async append(moments: readonly RecallMoment[]): Promise<void> {
+    if (moments.length === 0) return;
+    const byModality = new Map<SensorModality, RecallMoment[]>();
+    const masks = new Map<RecallMoment, number>();
+    for (const mo of moments) {
+      const present = SENSOR_MODALITIES.filter((m) => mo.vectors[m] !== undefined);
+      masks.set(mo, modalityMask(present));
+      for (const m of present) {
+        const v = mo.vectors[m] as Float32Array;
+        if (v.length !== this.dim) throw new SensebindError('INPUT', `recall store ${this.dir}: ${m} vector at ${mo.stamp} has ${v.length} values, the store holds dim ${this.dim}`);
+        let list = byModality.get(m);
+        if (list === undefined) byModality.set(m, (list = []));
+        list.push(mo);
+      }
+    }
+    // One commit per modality; modalities commit one after another, so a crash between them leaves a
+    // moment with fewer modalities than it had (search treats the rest as absent), never a torn row.
+    for (const [m, list] of byModality) await (await this.#table(m)).add(this.#batch(m, list, masks));
+    this.#stats.appends++;
+  }
+
+  /** One modality's rows as an Arrow table: stamps, masks, clips, and every vector's fp16 bits in one buffer. */
+  #batch(m: SensorModality, list: readonly RecallMoment[], masks: Map<RecallMoment, number>): arrowTypes.Table {
+    const n = list.length;
+    const dim = this.dim;
+    const stamps = new BigInt64Array(n);
+    const present = new Int32Array(n);
+    const halves = new Uint16Array(n * dim);
+    const clips: (string | null)[] = new Array(n);
+    list.forEach((mo, i) => {
+      stamps[i] = mo.stamp;
+      present[i] = masks.get(mo) as number;
+      clips[i] = mo.clip ?? null;
+      halves.set(float32ToHalf(mo.vectors[m] as Float32Array), i * dim);
+    });
+    const fields = this.#schema.fields;
+    const vectorType = fields[3]!.type as arrowTypes.FixedSizeList;
+    const children = [
+      arrow.makeData({ type: new arrow.Int64(), length: n, data: stamps }),
+      arrow.makeData({ type: new arrow.Int32(), length: n, data: present }),
+      arrow.vectorFromArray(clips, new arrow.Utf8()).data[0] as arrowTypes.Data<arrowTypes.Utf8>,
+      arrow.makeData({ type: vectorType, length: n, child: arrow.makeData({ type: new arrow.Float16(), length: n * dim, data: halves }) }),
+    ];
+    const struct = arrow.makeData({ type: new arrow.Struct(fields), length: n, children });
+    return new arrow.Table(this.#schema, [new arrow.RecordBatch(this.#schema, struct)]);
+  }
+
+  async nearest(modality: SensorModality, vector: Float32Array, k: number, range: TimeRange = {}): Promise<RecallHit[]> {
+    const t = this.#tables.get(modality);
+    if (t === undefined || k <= 0) return [];
+    let q = t.vectorSearch(Array.from(vector)).distanceType('cosine').limit(k).select(['stamp', '_distance']);
+    const where = rangeWhere(range);
+    if (where !== undefined) q = q.where(where);
+    if (this.#indexed.has(modality)) q = q.nprobes(this.#o.nprobes).refineFactor(this.#o.refineFactor);
+    const rows = (await q.toArray()) as { stamp: bigint; _distance: number }[];
+    return rows.map((r) => ({ stamp: BigInt(r.stamp), modality, cosine: 1 - r._distance }));
+  }
+
+  async moments(stamps: readonly StampNs[]): Promise<StoredMoment[]> {
+    const byStamp = new Map<StampNs, StoredMoment>();
+    const unique = [...new Set(stamps)];
+    for (const [m, t] of this.#tables) {
+      for (let i = 0; i < unique.length; i += LOOKUP_CHUNK) {
+        const list = unique.slice(i, i + LOOKUP_CHUNK).join(', ');
+        const table = await t.query().where(`stamp IN (${list})`).select(['stamp', 'present', 'clip', 'vector']).toArrow();
+        this.#collect(m, table as unknown as arrowTypes.Table, byStamp);
+      }
+    }
+    return [...byStamp.values()].sort((a, b) => (a.stamp < b.stamp ? -1 : a.stamp > b.stamp ? 1 : 0));
+  }
+
+  async momentNear(stamp: StampNs, toleranceNs: bigint): Promise<StoredMoment | undefined> {
+    const byStamp = new Map<StampNs, StoredMoment>();
+    for (const [m, t] of this.#tables) {
+      const table = await t
+        .query()
+        .where(`stamp >= ${stamp - toleranceNs} AND stamp <= ${stamp + toleranceNs}`)
+        .select(['stamp', 'present', 'clip', 'vector'])
+        .toArrow();
+      this.#collect(m, table as unknown as arrowTypes.Table, byStamp);
+    }
+    let best: StoredMoment | undefined;
+    for (const mo of byStamp.values()) if (best === undefined || abs(mo.stamp - stamp) < abs(best.stamp - stamp)) best = mo;
+    return best;
+  }
+
+  /** Adds the rows of one modality's result table to `byStamp`. */
+  #collect(m: SensorModality, table: arrowTypes.Table, byStamp: Map<StampNs, StoredMoment>): void {
+    const dim = this.dim;
+    for (const batch of table.batches) {
+      const stamps = batch.getChild('stamp');
+      const present = batch.getChild('present');
+      const clip = batch.getChild('clip');
+      const vec = batch.getChild('vector');
+      if (stamps === null || present === null || clip === null || vec === null) continue;
+      for (const data of vec.data) {
+        // FixedSizeList<Float16>: the child holds the raw half bits of every row, dim per row.
+        const child = data.children[0] as arrowTypes.Data<arrowTypes.Float16>;
+        const bits = child.values as Uint16Array;
+        for (let r = 0; r < data.length; r++) {
+          const stamp = BigInt(stamps.get(r) as bigint);
+          let mo = byStamp.get(stamp);
+          if (mo === undefined) {
+            const mask = present.get(r) as number;
+            mo = { stamp, present: maskModalities(mask), vectors: {}, clip: (clip.get(r) as string | null) ?? null };
+            byStamp.set(stamp, mo);
+          }
+          const start = (child.offset + (data.offset + r) * dim);
+          mo.vectors[m] = halfToFloat32(bits.subarray(start, start + dim));
+        }
+      }
+    }
+  }
+
+  async maintain(limits: RetentionLimits): Promise<RetentionResult> {
+    const span = await this.#span();
+    if (span === undefined) return { droppedRows: 0, reason: 'none' };
+    let dropped = 0;
+    let reason: RetentionResult['reason'] = 'none';
+    const ageCut = Number.isFinite(limits.maxAgeSeconds) ? span.newest - BigInt(Math.round(limits.maxAgeSeconds * 1e9)) : undefined;
+    if (ageCut !== undefined && span.oldest < ageCut) {
+      const n = await this.#deleteBefore(ageCut);
+      this.#stats.droppedByAge += n;
+      dropped += n;
+      if (n > 0) reason = 'age';
+      await this.#compact(0);
+    } else {
+      await this.#compact(this.#o.keepVersionsSeconds);
+    }
+    // Size: drop the oldest slice in proportion to the excess (rows arrive at a steady rate), compact and
+    // free, and repeat a few times, since compaction overheads make one estimate inexact.
+    for (let round = 0; round < 4; round++) {
+      const bytes = await dirBytes(this.dir);
+      if (bytes <= limits.maxBytes) break;
+      const now = await this.#span();
+      if (now === undefined) break;
+      const fraction = Math.min(1, (bytes - 0.9 * limits.maxBytes) / bytes);
+      const cut = now.oldest + BigInt(Math.ceil(Number(now.newest - now.oldest) * fraction)) + 1n;
+      const n = await this.#deleteBefore(cut);
+      this.#stats.droppedBySize += n;
+      dropped += n;
+      if (n > 0) reason = 'size';
+      await this.#compact(0);
+    }
+    await this.#index();
+    return { droppedRows: dropped, reason };
+  }
+
+  async #deleteBefore(cut: StampNs): Promise<number> {
+    let n = 0;
+    for (const t of this.#tables.values()) {
+      const before = await t.countRows(`stamp < ${cut}`);
+      if (before === 0) continue;
+      await t.delete(`stamp < ${cut}`);
+      n += before;
+    }
+    return n;
+  }
+
+  /** Compaction, index update for new rows, and removal of versions older than `keepSeconds`. */
+  async #compact(keepSeconds: number): Promise<void> {
+    for (const t of this.#tables.values()) {
+      await t.optimize({ cleanupOlderThan: new Date(Date.now() - keepSeconds * 1000) });
+    }
+  }
+
+  /** Builds the vector index of a modality once it holds enough rows to train one. */
+  async #index(): Promise<void> {
+    for (const [m, t] of this.#tables) {
+      const rows = await t.countRows();
+      if (rows < this.#o.indexMinRows) continue;
+      const indices = await t.listIndices();
+      if (!indices.some((i) => i.columns.includes('stamp'))) await t.createIndex('stamp', { config: (await loadLance()).Index.btree() });
+      if (indices.some((i) => i.columns.includes('vector'))) {
+        this.#indexed.add(m);
+        continue;
+      }
+      const numPartitions = Math.max(16, Math.min(1024, Math.round(Math.sqrt(rows))));
+      const numSubVectors = this.dim % 8 === 0 ? this.dim / 8 : this.dim % 4 === 0 ? this.dim / 4 : 1;
+      // Fewer training samples and k-means rounds than LanceDB's defaults (256 per partition, 50): on a
+      // robot's CPU the index is built while the agent runs, and consecutive snapshots are near-duplicates.
+      await t.createIndex('vector', { config: (await loadLance()).Index.ivfPq({ numPartitions, numSubVectors, distanceType: 'cosine', sampleRate: 64, maxIterations: 20 }) });
+      this.#indexed.add(m);
+    }
+  }
+
+  async #span(): Promise<{ oldest: StampNs; newest: StampNs } | undefined> {
+    let oldest: StampNs | undefined;
+    let newest: StampNs | undefined;
+    for (const t of this.#tables.values()) {
+      const table = (await t.query().select(['stamp']).toArrow()) as unknown as arrowTypes.Table;
+      const col = table.getChild('stamp');
+      if (col === null) continue;
+      for (const data of col.data) {
+        const values = data.values as BigInt64Array;
+        for (let i = data.offset; i < data.offset + data.length; i++) {
+          const s = values[i] as bigint;
+          if (oldest === undefined || s < oldest) oldest = s;
+          if (newest === undefined || s > newest) newest = s;
+        }
+      }
+    }
+    return oldest === undefined || newest === undefined ? undefined : { oldest, newest };
+  }
+
+  async stats(): Promise<RecallStoreStats> {
+    const rows: Partial<Record<SensorModality, number>> = {};
+    const indexed: Partial<Record<SensorModality, boolean>> = {};
+    for (const [m, t] of this.#tables) {
+      rows[m] = await t.countRows();
+      indexed[m] = (await t.listIndices()).some((i) => i.columns.includes('vector'));
+    }
+    const span = await this.#span();
+    return { rows, bytes: await dirBytes(this.dir), oldest: span?.oldest, newest: span?.newest, ...this.#stats, indexed };
+  }
+
+  async close(): Promise<void> {
+    for (const t of this.#tables.values()) t.close();
+    this.#tables.clear();
+    this.#db.close();
+  }
+}
+
+async function readMeta(path: string): Promise<Meta | undefined> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw new SensebindError('IO', `recall store: cannot read ${path}: ${errorMessage(err)}`);
+  }
+  let meta: Partial<Meta>;
+  try {
+    meta = JSON.parse(text) as Partial<Meta>;
+  } catch (err) {
+    throw new SensebindError('INPUT', `recall store: ${path} is not JSON: ${errorMessage(err)}`);
+  }
+  if (meta.v !== 1 || typeof meta.modelId !== 'string' || typeof meta.dim !== 'number') {
+    throw new SensebindError('INPUT', `recall store: ${path}: expected {"v":1,"modelId":string,"dim":number}, got ${text.trim().slice(0, 120)}`);
+  }
+  return meta as Meta;
+}
+
+function rangeWhere(range: TimeRange): string | undefined {
+  const parts: string[] = [];
+  if (range.since !== undefined) parts.push(`stamp >= ${range.since}`);
+  if (range.until !== undefined) parts.push(`stamp <= ${range.until}`);
+  return parts.length > 0 ? parts.join(' AND ') : undefined;
+}
+
+function abs(x: bigint): bigint {
+  return x < 0n ? -x : x;
+}
+
+/** Bytes of every file under `dir` (the store's disk use, what the size limit bounds). */
+export async function dirBytes(dir: string): Promise<number> {
+  let total = 0;
+  let entries;
+  try {
+    entries = await readdir(dir, { withFileTypes: true });
+  } catch {
+    return 0;
+  }
+  for (const e of entries) {
+    const p = join(dir, e.name);
+    if (e.isDirectory()) total += await dirBytes(p);
+    else if (e.isFile()) total += await stat(p).then((s) => s.size, () => 0);
+  }
+  return total;
+}

@@ -1,0 +1,52 @@
+/**
+ * One search over the recall store: nearest rows per modality (the store's vector index) give the
+ * candidate moments; each candidate is read back whole and scored with the matcher's calibration
+ * (score.ts); adjacent moments merge into ranges (ranges.ts). The index only proposes; the calibrated
+ * score decides, so a moment close to the query in one modality but contradicted by the others ranks low.
+ */
+import type { SensorModality } from '../core/types.js';
+import type { MemoryState } from '../memory/state.js';
+import type { RecallStore, TimeRange } from './moment.js';
+import { mergeRanges, type MomentRange, type ScoredMoment } from './ranges.js';
+import { QueryScorer, type QueryScorerOptions } from './score.js';
+
+export interface SearchOptions extends QueryScorerOptions {
+  range?: TimeRange;
+  /** Ranges returned. @default 10 */
+  top?: number;
+  /** Candidate rows fetched per modality from the index. @default max(400, 40 * top) */
+  candidates?: number;
+  /** Largest gap inside one range, seconds. @default 1.5 */
+  gapSeconds?: number;
+}
+
+export interface SearchResult {
+  ranges: MomentRange[];
+  /** Distinct candidate moments scored. */
+  scored: number;
+  timings: { nearestMs: number; readMs: number; scoreMs: number };
+}
+
+export async function searchStore(
+  store: RecallStore,
+  state: MemoryState,
+  query: Partial<Record<SensorModality, Float32Array>>,
+  options: SearchOptions = {},
+): Promise<SearchResult> {
+  const top = options.top ?? 10;
+  const k = options.candidates ?? Math.max(400, 40 * top);
+  const scorer = new QueryScorer(state, query, options);
+  const t0 = performance.now();
+  const hits = await Promise.all(scorer.modalities().map((m) => store.nearest(m, query[m] as Float32Array, k, options.range)));
+  const stamps = [...new Set(hits.flat().map((h) => h.stamp))];
+  const t1 = performance.now();
+  const moments = await store.moments(stamps);
+  const t2 = performance.now();
+  const scored: ScoredMoment[] = [];
+  for (const mo of moments) {
+    const s = scorer.score(mo.vectors, Number(mo.stamp) / 1e9);
+    if (s !== undefined) scored.push({ stamp: mo.stamp, score: s.score, modalityScores: s.modalityScores, present: mo.present, clip: mo.clip });
+  }
+  const ranges = mergeRanges(scored, { top, ...(options.gapSeconds !== undefined ? { gapSeconds: options.gapSeconds } : {}) });
+  return { ranges, scored: scored.length, timings: { nearestMs: t1 - t0, readMs: t2 - t1, scoreMs: performance.now() - t2 } };
+}

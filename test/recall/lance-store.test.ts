@@ -1,0 +1,108 @@
+// The LanceDB recall store on real files: round trip at fp16, nearest rows within a time range, a store
+// of another model refused, retention by age and by size (counted), and a reopen that sees everything.
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { LanceRecallStore, dirBytes } from '../../src/recall/lance-store.js';
+import type { RecallMoment } from '../../src/recall/moment.js';
+
+const DIM = 32;
+let dir: string;
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'sensebind-recall-'));
+});
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+/** A deterministic unit vector per (moment, modality): moments i and i+1 are close, far ones are not. */
+function vec(i: number, salt: number): Float32Array {
+  const v = new Float32Array(DIM);
+  for (let k = 0; k < DIM; k++) v[k] = Math.sin((i / 20 + salt) * (k + 1) + k);
+  let n = 0;
+  for (const x of v) n += x * x;
+  return v.map((x) => x / Math.sqrt(n));
+}
+
+function moments(from: number, count: number, hopNs = 500_000_000n): RecallMoment[] {
+  return Array.from({ length: count }, (_, j) => {
+    const i = from + j;
+    const m: RecallMoment = { stamp: 1_000_000_000n + BigInt(i) * hopNs, vectors: { vision: vec(i, 0), audio: vec(i, 1) } };
+    if (i % 3 === 0) delete m.vectors.audio;
+    if (i % 2 === 0) m.clip = `scene.mcap@${i / 2}`;
+    return m;
+  });
+}
+
+describe('LanceRecallStore', () => {
+  it('stores fp16 vectors per modality and reads whole moments back', async () => {
+    const store = await LanceRecallStore.open({ dir: join(dir, 'a'), modelId: 'm1', dim: DIM });
+    await store.append(moments(0, 100));
+    await store.append(moments(100, 50));
+    const stats = await store.stats();
+    expect(stats.rows).toEqual({ vision: 150, audio: 100 });
+    const back = await store.moments([1_000_000_000n + 7n * 500_000_000n, 1_000_000_000n + 9n * 500_000_000n, 42n]);
+    expect(back.map((m) => m.stamp)).toEqual([4_500_000_000n, 5_500_000_000n]);
+    const m7 = back[0]!;
+    expect(m7.present).toEqual(['vision', 'audio']);
+    expect(m7.clip).toBeNull();
+    const err = Math.max(...Array.from(m7.vectors.vision!, (x, k) => Math.abs(x - vec(7, 0)[k]!)));
+    expect(err).toBeGreaterThan(0); // fp16, not the float32 that went in
+    expect(err).toBeLessThan(1e-3);
+    const m9 = back[1]!;
+    expect(m9.present).toEqual(['vision']); // 9 % 3 === 0: no audio row
+    expect(m9.vectors.audio).toBeUndefined();
+    await store.close();
+  });
+
+  it('finds the nearest rows of one modality, within a time range', async () => {
+    const store = await LanceRecallStore.open({ dir: join(dir, 'a'), modelId: 'm1', dim: DIM, create: false });
+    const hits = await store.nearest('vision', vec(40, 0), 3);
+    expect(hits[0]).toMatchObject({ stamp: 1_000_000_000n + 40n * 500_000_000n, modality: 'vision' });
+    expect(hits[0]!.cosine).toBeGreaterThan(0.999);
+    expect(hits.length).toBe(3);
+    const ranged = await store.nearest('vision', vec(40, 0), 3, { since: 1_000_000_000n + 100n * 500_000_000n });
+    expect(ranged.every((h) => h.stamp >= 1_000_000_000n + 100n * 500_000_000n)).toBe(true);
+    const near = await store.momentNear(1_000_000_000n + 10n * 500_000_000n + 100_000_000n, 300_000_000n);
+    expect(near?.stamp).toBe(1_000_000_000n + 10n * 500_000_000n);
+    expect(near?.clip).toBe('scene.mcap@5');
+    expect(await store.nearest('depth', vec(1, 0), 3)).toEqual([]);
+    await store.close();
+  });
+
+  it('refuses a store written by another model, and a missing one when not creating', async () => {
+    await expect(LanceRecallStore.open({ dir: join(dir, 'a'), modelId: 'other', dim: DIM })).rejects.toThrow(/written by model "m1" \(dim 32\), but the model loaded is "other"/);
+    await expect(LanceRecallStore.open({ dir: join(dir, 'nothing'), modelId: 'm1', dim: DIM, create: false })).rejects.toThrow(/no recall.json there/);
+  });
+
+  it('drops the oldest moments by age, then by size, and counts them', async () => {
+    const store = await LanceRecallStore.open({ dir: join(dir, 'b'), modelId: 'm1', dim: DIM });
+    for (let b = 0; b < 10; b++) await store.append(moments(b * 100, 100));
+    const before = await store.stats();
+    expect(before.rows.vision).toBe(1000);
+    // 1000 moments at 2 Hz span 499.5 s; keep 200 s back from the newest.
+    const age = await store.maintain({ maxBytes: Infinity, maxAgeSeconds: 200 });
+    expect(age.reason).toBe('age');
+    const afterAge = await store.stats();
+    expect(afterAge.rows.vision).toBe(401);
+    expect(age.droppedRows).toBe(599 + (before.rows.audio! - afterAge.rows.audio!));
+    expect(afterAge.droppedByAge).toBe(age.droppedRows);
+    expect(afterAge.newest).toBe(before.newest);
+    const bytes = await dirBytes(join(dir, 'b'));
+    const size = await store.maintain({ maxBytes: Math.floor(bytes / 2), maxAgeSeconds: Infinity });
+    expect(size.reason).toBe('size');
+    const afterSize = await store.stats();
+    expect(afterSize.bytes).toBeLessThanOrEqual(Math.floor(bytes / 2));
+    expect(afterSize.rows.vision!).toBeGreaterThan(0);
+    expect(afterSize.oldest! > afterAge.oldest!).toBe(true);
+    expect(afterSize.newest).toBe(before.newest);
+    expect(afterSize.droppedBySize).toBe(size.droppedRows);
+    await store.close();
+    const reopened = await LanceRecallStore.open({ dir: join(dir, 'b'), modelId: 'm1', dim: DIM, create: false });
+    expect((await reopened.stats()).rows).toEqual(afterSize.rows);
+    expect((await reopened.nearest('vision', vec(999, 0), 1))[0]?.stamp).toBe(before.newest);
+    await reopened.close();
+  });
+});
