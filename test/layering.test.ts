@@ -31,6 +31,8 @@ const LAYERS: ReadonlyArray<{ layer: string; uses: readonly string[] | '*' }> = 
   // Events out; concept edits come in through the agent, not through a sink.
   { layer: 'sinks', uses: ['core', 'config', 'ros2'] },
   { layer: 'agent', uses: ['core', 'config', 'window', 'preprocess', 'embed', 'memory', 'match', 'sinks'] },
+  // What the agent is doing, for a live view (WebSocket, ROS 2 scores, clip channels).
+  { layer: 'live', uses: ['core', 'config', 'ros2', 'agent'] },
   { layer: 'sim', uses: ['core', 'config', 'bag', 'decode', 'window', 'preprocess', 'embed'] },
   { layer: 'doctor', uses: ['core', 'config', 'serial', 'preprocess', 'embed'] },
   { layer: 'service', uses: '*' },

@@ -48,10 +48,15 @@ export interface EmbedGate {
   observe?(modality: SensorModality, seconds: number, hopSeconds: number): void;
 }
 
+/** What happened to each present modality at one snapshot (the live view's gate states). */
+export type EmbedState = 'embedded' | 'reused' | 'rate-cap' | 'degraded' | 'failed' | 'unsupported';
+
 export interface TickResult {
   snapshot: Snapshot;
   embeddings: SnapshotEmbeddings;
   match: MatchOutput;
+  /** Per present modality: embedded, reused, held back by the gate, failed or unsupported. */
+  embedStates: Partial<Record<SensorModality, EmbedState>>;
 }
 
 export interface AgentOptions {
@@ -121,7 +126,8 @@ export class Agent {
     this.#hooks.snapshot(snapshot.present, ages);
 
     const windows = taggedWindows(snapshot.windows);
-    const results = await Promise.all(windows.map((w) => this.#embedOne(w, snapshot.stamp)));
+    const embedStates: Partial<Record<SensorModality, EmbedState>> = {};
+    const results = await Promise.all(windows.map((w) => this.#embedOne(w, snapshot.stamp, embedStates)));
     const embeddings: Partial<Record<SensorModality, Embedding>> = {};
     windows.forEach((w, i) => {
       const e = results[i];
@@ -138,7 +144,7 @@ export class Agent {
     if (snapshot.gated !== undefined) se.gated = snapshot.gated;
     const match = this.#o.matcher.process(se);
     await this.#emit(match.events);
-    const result = { snapshot, embeddings: se, match };
+    const result = { snapshot, embeddings: se, match, embedStates };
     this.#o.onTick?.(result);
     return result;
   }
@@ -155,10 +161,11 @@ export class Agent {
     return structuredClone(this.#stats);
   }
 
-  async #embedOne(tagged: TaggedWindow, stamp: StampNs): Promise<Embedding | undefined> {
+  async #embedOne(tagged: TaggedWindow, stamp: StampNs, states: Partial<Record<SensorModality, EmbedState>>): Promise<Embedding | undefined> {
     const m = tagged.modality;
     if (!this.#supported.has(m)) {
       this.#stats.unsupported[m]++;
+      states[m] = 'unsupported';
       return undefined;
     }
     const window = tagged.window;
@@ -166,11 +173,13 @@ export class Agent {
     const cached = this.#cache.get(m);
     if (cached && frameStamp !== undefined && cached.frameStamp === frameStamp) {
       this.#stats.reused[m]++;
+      states[m] = 'reused';
       return cached.embedding;
     }
     const verdict = this.#o.gate?.allow(m, stamp) ?? true;
     if (verdict !== true) {
       this.#hooks.skipped(m, verdict);
+      states[m] = verdict;
       const maxAge = this.#o.maxAgeSeconds?.[m] ?? 1;
       if (cached && Number(stamp - cached.embedding.stamp) / 1e9 <= maxAge) {
         this.#stats.reused[m]++;
@@ -186,9 +195,11 @@ export class Agent {
       if (!embedding) return undefined;
       this.#cache.set(m, { embedding, frameStamp });
       this.#stats.embedded[m]++;
+      states[m] = 'embedded';
       return embedding;
     } catch (err) {
       this.#stats.embedErrors[m]++;
+      states[m] = 'failed';
       const msg = errorMessage(err);
       const key = `${m}:${msg}`;
       if (!this.#loggedErrors.has(key)) {

@@ -6,7 +6,7 @@
 import type { SenseEvent, SensorModality } from '../core/types.js';
 
 export interface StageHooks {
-  /** A snapshot was formed; `ages` is the age (s) of each present modality's newest data at the snapshot stamp. */
+  /** A snapshot was formed; `ages` is the age (s) of each live modality's newest data at the snapshot stamp (present or gated: no signal is not stale). */
   snapshot(present: readonly SensorModality[], ages: Partial<Record<SensorModality, number>>): void;
   /** Preprocessing one modality of one snapshot took `seconds`. */
   preprocessed(modality: SensorModality, seconds: number): void;

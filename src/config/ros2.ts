@@ -44,6 +44,16 @@ const ros2AudioFormatSchema = z
   })
   .prefault({});
 
+/** Header stamps against the receive/log time, per topic (src/core/topic-clocks.ts, docs/ros2.md). */
+const ros2ClockSchema = z
+  .strictObject({
+    /** A topic on another clock: `map` its stamps onto the receive clock by a fixed offset, or `refuse` its messages. */
+    policy: z.enum(['map', 'refuse']).default('map'),
+    /** Largest |header stamp - receive time| taken as latency on one clock, seconds. */
+    toleranceSeconds: z.number().positive().default(5),
+  })
+  .prefault({});
+
 export const ros2Schema = z
   .strictObject({
     /** Start the ROS 2 node (needs ROS 2 sourced before `npm ci`; see docs/ros2.md). */
@@ -56,10 +66,14 @@ export const ros2Schema = z
     topics: z.array(ros2TopicSchema).default([]),
     /** Format assumed for ros-drivers audio before its AudioInfo arrives. */
     audioFormat: ros2AudioFormatSchema,
+    /** Topics whose header stamps run on another clock (bags: the log time; live: the receive time). */
+    clock: ros2ClockSchema,
     /** Events as std_msgs/String (event JSON); `~` = the node's private namespace. Empty = off. */
     eventsTopic: z.string().default('~/events'),
     /** Events as vision_msgs/msg/Classification where vision_msgs is installed; empty = off. */
     classificationTopic: z.string().default('~/classification'),
+    /** Every snapshot's concept scores and thresholds as std_msgs/String (JSON, docs/live.md); empty = off. */
+    scoresTopic: z.string().default('~/scores'),
     /** Concept commands in (std_msgs/String with a JSON command, see docs/ros2.md); empty = off. */
     conceptsTopic: z.string().default('~/concepts'),
   })

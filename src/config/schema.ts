@@ -10,6 +10,7 @@ import { serialSchema } from './serial.js';
 import { ros2Schema } from './ros2.js';
 import { matchSchema } from './match.js';
 import { recallSchema } from './recall.js';
+import { liveSchema } from './live.js';
 
 export const configSchema = z.strictObject({
   robot: robotSchema,
@@ -22,6 +23,7 @@ export const configSchema = z.strictObject({
   ros2: ros2Schema,
   match: matchSchema,
   recall: recallSchema,
+  live: liveSchema,
   sinks: z
     .strictObject({
       jsonl: jsonlSinkSchema,

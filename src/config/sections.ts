@@ -55,7 +55,7 @@ const gatesSchema = z
         floorDbfs: z.number().max(0).default(-60),
         /** Spectral flatness (0-1) at or above which steady audio is noise. */
         noiseFlatness: z.number().min(0).max(1).default(0.3),
-        /** Largest spread of short-frame levels (dB) that still counts as steady. */
+        /** Steady: the loudest short frames (98th percentile) at most this many dB above the median frame. */
         noiseDynamicsDb: z.number().min(0).default(5),
       })
       .prefault({}),

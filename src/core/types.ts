@@ -107,6 +107,10 @@ export interface ModalityWindows {
   imu?: ImuWindow;
 }
 
+/** Why a modality whose sensor was live carried no evidence (src/window/evidence-gates.ts). */
+export const GATE_REASONS = ['silent', 'stationary-noise', 'black', 'no-return', 'frozen', 'at-rest'] as const;
+export type GateReason = (typeof GATE_REASONS)[number];
+
 /**
  * One modality's window tagged with its modality: a switch on `modality` narrows `window`, so windows
  * travel through the embedder and preprocessing typed, without casts (mcap's tagged-record style).
@@ -123,10 +127,6 @@ export function taggedWindows(windows: ModalityWindows): TaggedWindow[] {
   if (windows.imu) out.push({ modality: 'imu', window: windows.imu });
   return out;
 }
-
-/** Why a modality whose sensor was live carried no evidence (src/window/evidence-gates.ts). */
-export const GATE_REASONS = ['silent', 'stationary-noise', 'black', 'no-return', 'frozen', 'at-rest'] as const;
-export type GateReason = (typeof GATE_REASONS)[number];
 
 /** What the agent knows at time `stamp`: a window per present modality; the others are listed as missing. */
 export interface Snapshot {
@@ -223,6 +223,28 @@ export interface MatchOutput {
   events: SenseEvent[];
   /** The best-scoring concepts of this snapshot, highest first (at most a handful). */
   top: ConceptScore[];
+  /**
+   * Every (non-background) concept's scores and thresholds for this snapshot, computed on demand from the
+   * matcher's buffers (the live view and clips call it; a plain run never pays for it). Valid only until
+   * the next snapshot is processed: call it from the tick callback.
+   */
+  trace?: () => ConceptTrace[];
+}
+
+/** One concept after one snapshot: the evidence an event decision was made on. */
+export interface ConceptTrace {
+  conceptId: string;
+  label: string;
+  /** Fused score of this snapshot; null when no modality that may observe the concept gave evidence. */
+  fused: number | null;
+  /** The lifecycle's smoothed score: what the on/off thresholds are compared with. */
+  smoothed: number;
+  on: number;
+  off: number;
+  /** An event of this concept is running. */
+  active: boolean;
+  /** Calibrated score of each modality that gave evidence this snapshot. */
+  modalityScores: Partial<Record<SensorModality, number>>;
 }
 
 /**

@@ -38,6 +38,15 @@ export class ModalityCalibration {
   get warm(): boolean {
     return this.#seen >= this.#o.warmupSnapshots;
   }
+
+  /**
+   * A snapshot in which the modality was live but gated (no signal): it counts towards the warm-up, so a
+   * sound after a minute of silence is evidence at once, but moves no statistics (there was nothing to
+   * measure).
+   */
+  countGated(): void {
+    if (this.#seen < this.#o.warmupSnapshots) this.#seen++;
+  }
   get spread(): number {
     return Math.sqrt(this.#variance);
   }

@@ -9,6 +9,7 @@ import { randomBytes } from 'node:crypto';
 import {
   SENSOR_MODALITIES,
   type ConceptScore,
+  type ConceptTrace,
   type MatchOutput,
   type SenseEvent,
   type SensorModality,
@@ -36,6 +37,14 @@ interface ModalityStage {
   probs: Float32Array;
   frozen: Uint8Array;
   scratch: { ex: Float32Array };
+}
+
+interface TraceInputs {
+  snapshot: number;
+  concepts: readonly ConceptDef[];
+  lifecycles: readonly (ConceptLifecycle | undefined)[];
+  fused: Float64Array;
+  stages: readonly { m: SensorModality; stage: ModalityStage; fixed: number | undefined }[];
 }
 
 interface OpenEvent {
@@ -193,9 +202,11 @@ export class ConceptMatcher implements SnapshotMatcher {
     const gatedScores = this.#o.fusion?.gatedScores ?? GATED_DEFAULT_SCORES;
     for (const m of SENSOR_MODALITIES) {
       const reason = input.gated?.[m];
-      const fixed = reason === undefined ? undefined : gatedScores[reason];
       const stage = this.#stages.get(m);
-      if (fixed === undefined || stage === undefined || input.embeddings[m] !== undefined) continue;
+      if (reason === undefined || stage === undefined || input.embeddings[m] !== undefined) continue;
+      stage.calibration.countGated();
+      const fixed = gatedScores[reason];
+      if (fixed === undefined) continue;
       stages.push({ m, stage, w: weights[m] ?? 1, fixed });
       this.#stats.gatedVotes[m] = (this.#stats.gatedVotes[m] ?? 0) + 1;
     }
@@ -238,7 +249,32 @@ export class ConceptMatcher implements SnapshotMatcher {
     this.#stats.snapshots++;
     const ms = performance.now() - t0;
     this.#stats.meanProcessMs += (ms - this.#stats.meanProcessMs) / Math.min(this.#stats.snapshots, 100);
-    return { events, top: scores };
+    const at = { snapshot: this.#stats.snapshots, concepts: this.#concepts, lifecycles: this.#lifecycles, fused, stages };
+    return { events, top: scores, trace: () => this.#trace(at) };
+  }
+
+  /** `at` holds this snapshot's arrays, so a concept edit (rebuild) in between does not mix two sets. */
+  #trace(at: TraceInputs): ConceptTrace[] {
+    // The per-modality buffers are overwritten by the next process(); a late call would mix two snapshots.
+    if (at.snapshot !== this.#stats.snapshots) throw new Error(`matcher trace of snapshot ${at.snapshot} asked after snapshot ${this.#stats.snapshots}`);
+    const out: ConceptTrace[] = [];
+    const stages = at.stages;
+    at.concepts.forEach((c, ci) => {
+      const lc = at.lifecycles[ci];
+      if (lc === undefined) return;
+      const fused = at.fused[ci] as number;
+      out.push({
+        conceptId: c.id,
+        label: c.label,
+        fused: fused >= 0 ? fused : null,
+        smoothed: lc.smoothed,
+        on: c.thresholds.on,
+        off: c.thresholds.off,
+        active: lc.active,
+        modalityScores: this.#modalityScores(ci, stages),
+      });
+    });
+    return out;
   }
 
   #modalityScores(ci: number, stages: readonly { m: SensorModality; stage: ModalityStage; fixed: number | undefined }[]): Partial<Record<SensorModality, number>> {

@@ -23,6 +23,8 @@ import type { Logger } from '../core/log.js';
 import { SENSOR_MODALITIES, type SensorModality } from '../core/types.js';
 import { withRecallSearch } from '../recall/mqtt-search.js';
 import { openRecallWriter, recallSearchEnv, recallSink } from '../recall/open.js';
+import { startLiveFeed, type LiveFeed } from '../live/feed.js';
+import { Ros2ScoresPublisher } from '../live/ros2-scores.js';
 import { ros2FromConfig, type Ros2Io } from '../ros2/from-config.js';
 import { ClipRecorder } from '../service/clips.js';
 import { EventFanout } from '../service/event-fanout.js';
@@ -67,7 +69,7 @@ export interface BuildOptions {
   configPath?: string;
   /** After every tick, with its duration in ms. */
   onTick?: (result: TickResult, ms: number) => void;
-  /** Bag mode: how topics whose stamps run on another clock are handled (src/core/topic-clocks.ts). @default map, 5 s */
+  /** Bag mode: how topics whose stamps run on another clock are handled (src/core/topic-clocks.ts). @default config ros2.clock (map, 5 s) */
   bagClock?: ReadBagOptions['clock'];
   /** Ground-truth records of a simulator bag, as the replay reaches them. */
   onTruth?: (item: Extract<BagItem, { kind: 'truth' }>) => void;
@@ -83,6 +85,8 @@ export interface BuiltAgent {
   readonly governor: EmbedGovernor;
   readonly bag: BagSource | undefined;
   readonly ros2: Ros2Io | undefined;
+  /** The live view and score recorders (clips, ROS 2 ~/scores); undefined when none is on. */
+  readonly live: LiveFeed | undefined;
   /** Starts intake; in bag mode the service stops by itself once the bag has been played. */
   start(): Promise<void>;
   /** The bag's summary once played (bag mode). */
@@ -171,7 +175,7 @@ export async function buildAgent(pipeline: Pipeline, config: Config, options: Bu
         ...pipeline.options.converter,
         speed: mode.speed,
         logger: logger.child({ source: 'bag' }),
-        ...(options.bagClock !== undefined ? { clock: options.bagClock } : {}),
+        clock: options.bagClock ?? { mode: config.ros2.clock.policy, toleranceSeconds: config.ros2.clock.toleranceSeconds },
         ...(options.onTruth ? { onTruth: options.onTruth } : {}),
       });
       sources.push(bag);
@@ -199,6 +203,9 @@ export async function buildAgent(pipeline: Pipeline, config: Config, options: Bu
       logger: logger.child({ stage: 'governor' }),
     });
     for (const m of SENSOR_MODALITIES) metrics?.setRateCap(m, svc.limits.embedRateHz[m]);
+    const scores = ros2 && config.ros2.scoresTopic !== '' ? new Ros2ScoresPublisher({ topic: config.ros2.scoresTopic, session: ros2.session, logger }) : undefined;
+    const live = await startLiveFeed(config.live, { hopSeconds, recorders: [clips, scores], logger });
+    if (live) opened.push(() => live.close());
     const agent = new AgentImpl({
       windower: pipeline.createWindower(),
       embedder: runtime,
@@ -214,6 +221,8 @@ export async function buildAgent(pipeline: Pipeline, config: Config, options: Bu
     if (metrics) {
       metrics.watchStage('embed', () => runtime.stats());
       metrics.watchStage('matcher', () => matcher.stats());
+      if (live) metrics.watchStage('live', () => live.stats());
+      if (scores) metrics.watchStage('ros2_scores', () => scores.stats());
       const pool = pipeline.pool;
       if (pool) {
         metrics.watchStage('preprocess', () => pool.stats());
@@ -228,7 +237,14 @@ export async function buildAgent(pipeline: Pipeline, config: Config, options: Bu
       clock,
       busy: asFastAsPossible ? 'wait' : 'skip',
       drop: options.drop ?? [],
-      ...(options.onTick ? { onTick: options.onTick } : {}),
+      ...(options.onTick || live
+        ? {
+            onTick: (r: TickResult, ms: number) => {
+              live?.onTick(r);
+              options.onTick?.(r, ms);
+            },
+          }
+        : {}),
       stopDeadlineSeconds: svc.stopDeadlineSeconds,
       logger,
       ...(metrics ? { metrics } : {}),
@@ -252,6 +268,7 @@ export async function buildAgent(pipeline: Pipeline, config: Config, options: Bu
       governor,
       bag,
       ros2,
+      live,
       async start() {
         try {
           await service.start();
@@ -272,6 +289,7 @@ export async function buildAgent(pipeline: Pipeline, config: Config, options: Bu
       async close() {
         stopFollowing();
         metrics?.close();
+        await live?.close();
         await ros2?.close();
       },
     };

@@ -8,6 +8,7 @@ import type { Config } from '../config/schema.js';
 import { SensebindError, errorMessage } from '../core/errors.js';
 import { silentLogger, type Logger } from '../core/log.js';
 import type { SenseEvent, SensorModality, SnapshotEmbeddings, StampNs } from '../core/types.js';
+import type { LiveFeed } from '../live/feed.js';
 import type { EventSink } from '../sinks/sink.js';
 import type { BagSummary } from '../sources/bag.js';
 import { parseTruth, type TruthEvent } from '../sim/truth.js';
@@ -59,6 +60,8 @@ export interface BagRun {
   bag: BagSummary | undefined;
   truth: TruthEvent[];
   snapshots: SnapshotEmbeddings[];
+  /** The live view's counters (config `live.port`), when it ran. */
+  live: ReturnType<LiveFeed['stats']> | undefined;
 }
 
 export async function runBag(pipeline: Pipeline, config: Config, bag: string, options: BagRunOptions = {}): Promise<BagRun> {
@@ -120,6 +123,7 @@ export async function runBag(pipeline: Pipeline, config: Config, bag: string, op
       bag: built.bagSummary(),
       truth,
       snapshots,
+      live: built.live?.stats(),
     };
   } finally {
     options.signal?.removeEventListener('abort', onAbort);

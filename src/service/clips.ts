@@ -1,8 +1,10 @@
 /**
  * Event clips: each event gets an MCAP file holding every sensor topic from `preRoll` seconds before the
  * event started until `postRoll` seconds after it ended, plus the event messages themselves on
- * /sensebind/events (std_msgs/String, JSON), so an operator opens the clip in Foxglove, or feeds it to
- * `sensebind replay`, and sees what the robot sensed.
+ * /sensebind/events (std_msgs/String, JSON) and every snapshot's concept scores on /sensebind/scores
+ * (fused, smoothed and per-modality scores against the on/off thresholds, from `recordScores`), so an
+ * operator opens the clip in Foxglove, or feeds it to `sensebind replay`, and sees what the robot sensed
+ * and why the event fired.
  *
  * A clip is streamed, not assembled at the end: on `start` the file opens with the pre-roll, later samples
  * are appended as they arrive, and the file closes once the sample clock passes end + postRoll (or the clip
@@ -19,9 +21,14 @@ import { Ros2McapWriter } from '../bag/mcap-writer.js';
 import { errorMessage } from '../core/errors.js';
 import type { Logger } from '../core/log.js';
 import type { Sample, SenseEvent, StampNs } from '../core/types.js';
+import { LIVE_TOPICS, SCORES_ROS_DEFINITIONS, SCORES_ROS_TYPE } from '../live/schemas.js';
+import { scoresRosMessage, type ScoresMessage } from '../live/messages.js';
 import { PreRollBuffer } from './preroll.js';
 import { applyRetention } from './retention.js';
 import { CLIP_TYPES, EVENTS_TOPIC, EVENTS_TYPE, clipTopic, sampleBytes, sampleMessage } from './sample-msg.js';
+
+/** Topic of the concept scores in a clip (the live view's topic name, so one layout opens both). */
+const SCORES_TOPIC = LIVE_TOPICS.scores;
 
 export interface ClipRecorderOptions {
   /** Folder for clips; created if missing. */
@@ -116,6 +123,9 @@ export class ClipRecorder {
   #dropped = 0;
   #deleted = 0;
   #retentionRunning: Promise<void> | undefined;
+  /** Recent score messages (same span as the sample pre-roll), so a clip shows the scores before its start. */
+  #scores: { stamp: StampNs; message: ScoresMessage }[] = [];
+  readonly #scoreSpanNs: bigint;
   #dirReady: Promise<void> | undefined;
 
   constructor(options: ClipRecorderOptions) {
@@ -134,6 +144,19 @@ export class ClipRecorder {
     this.#maxPendingBytes = maxPendingBytes;
     this.#logger = logger;
     this.#preRoll = new PreRollBuffer(preRollSeconds + decisionDelaySeconds, bufferBytes);
+    this.#scoreSpanNs = seconds(preRollSeconds + decisionDelaySeconds);
+  }
+
+  /**
+   * One snapshot's concept scores (the live view's message, src/live/messages.ts): kept for the pre-roll
+   * and written to every open clip on SCORES_TOPIC, so a clip opened in Foxglove plots why its event fired.
+   */
+  recordScores(stamp: StampNs, message: ScoresMessage): void {
+    this.#scores.push({ stamp, message });
+    let old = 0;
+    while (old < this.#scores.length - 1 && (this.#scores[old] as { stamp: StampNs }).stamp < stamp - this.#scoreSpanNs) old++;
+    if (old > 0 || this.#scores.length > 4096) this.#scores.splice(0, Math.max(old, this.#scores.length - 4096));
+    for (const clip of this.#clips.values()) this.#writeScores(clip, stamp, message);
   }
 
   /** Every decoded sample passes through here (synchronous, cheap): into the pre-roll and open clips. */
@@ -218,7 +241,7 @@ export class ClipRecorder {
     const path = join(this.dir, clipFileName(event));
     this.#dirReady ??= mkdir(this.dir, { recursive: true }).then(() => undefined);
     const writer = this.#dirReady
-      .then(() => Ros2McapWriter.open(path, { zstdLevel: this.#zstdLevel }))
+      .then(() => Ros2McapWriter.open(path, { zstdLevel: this.#zstdLevel, definitions: SCORES_ROS_DEFINITIONS }))
       .catch((err: unknown) => {
         this.#fail(clip, err);
         return undefined;
@@ -230,6 +253,7 @@ export class ClipRecorder {
     };
     this.#clips.set(event.id, clip);
     for (const sample of this.#preRoll.since(start - this.#preRollNs)) this.#append(clip, sample);
+    for (const s of this.#scores) if (s.stamp >= start - this.#preRollNs) this.#writeScores(clip, s.stamp, s.message);
     this.#logger?.info({ clip: path, concept: event.concept.id, event: event.id }, 'event clip started');
     return clip;
   }
@@ -250,6 +274,28 @@ export class ClipRecorder {
       }
       try {
         await w.write(topic, sample.stamp, sampleMessage(sample));
+      } finally {
+        clip.pendingBytes -= bytes;
+      }
+    });
+  }
+
+  #writeScores(clip: OpenClip, stamp: StampNs, message: ScoresMessage): void {
+    // Scores are small (about 150 bytes a concept) but still count against the clip's writer backlog.
+    const bytes = 64 + 150 * message.concepts.length;
+    if (clip.failed) return;
+    if (clip.pendingBytes + bytes > this.#maxPendingBytes) {
+      this.#dropped++;
+      return;
+    }
+    clip.pendingBytes += bytes;
+    this.#enqueue(clip, async (w) => {
+      if (!clip.topics.has(SCORES_TOPIC)) {
+        w.addTopic(SCORES_TOPIC, SCORES_ROS_TYPE);
+        clip.topics.add(SCORES_TOPIC);
+      }
+      try {
+        await w.write(SCORES_TOPIC, stamp, scoresRosMessage(message));
       } finally {
         clip.pendingBytes -= bytes;
       }

@@ -209,7 +209,14 @@ export class BagSource implements SampleSource {
     let bagStart: bigint | undefined;
     let wallStart = 0;
     let sinceYield = 0;
-    const items = readBag(this.path, { ...this.#options, logger: this.#log, onSummary: (s) => (this.#summary = s) });
+    const items = readBag(this.path, {
+      ...this.#options,
+      logger: this.#log,
+      onSummary: (s) => {
+        this.#summary = s;
+        this.#options.onSummary?.(s); // the caller's too (the pipeline reports it)
+      },
+    });
     try {
       for await (const item of items) {
         if (signal.aborted) break;

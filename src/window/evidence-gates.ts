@@ -5,8 +5,9 @@
  * last measurements are kept in stats() so a user can see where their sensors sit before changing a limit.
  *
  *   audio   silent            RMS level under floorDbfs (digital silence, a muted or unplugged mic)
- *           stationary-noise  a flat spectrum (flatness >= noiseFlatness) whose level barely moves
- *                             (dynamics <= noiseDynamicsDb): hiss, fans, white noise at any level
+ *           stationary-noise  a flat spectrum (flatness >= noiseFlatness) whose loudest frames stand no
+ *                             more than noiseDynamicsDb above the median: hiss, fans, rain, white noise
+ *                             at any level
  *   vision  black             mean luma under blackLevel (lens cap, lights off, a dead sensor)
  *   depth   no-return         fewer than minValidDepth of the pixels have a finite range
  *   frames  frozen            no pixel of the sampled grid changed for frozenSeconds (a stuck driver
@@ -27,7 +28,7 @@ export interface AudioGateOptions {
   floorDbfs?: number;
   /** Spectral flatness at or above which steady audio is noise (1 = white). @default 0.3 */
   noiseFlatness?: number;
-  /** Steady = short-frame levels spread by at most this many dB (10th to 90th percentile). @default 5 */
+  /** Steady = the loudest short frames stand at most this many dB above the median one (98th percentile). @default 5 */
   noiseDynamicsDb?: number;
 }
 

@@ -14,7 +14,11 @@ export interface AudioActivity {
   dbfs: number;
   /** Spectral flatness (Wiener entropy) of the window's averaged power spectrum in FLATNESS_BAND_HZ: ~1 white noise, ~0 tones and speech. */
   flatness: number;
-  /** Spread of short-frame levels, dB (90th - 10th percentile): ~1 for steady noise, 15+ for speech or bangs. */
+  /**
+   * How far the loudest short frames stand above the typical one, dB (98th percentile minus median):
+   * ~1 for white noise, 2-5 for steady real backgrounds (a tap, a fan, rain, an engine), 10+ for speech,
+   * a bark or a bang even when it fills only a few frames of the window.
+   */
   dynamicsDb: number;
 }
 
@@ -80,7 +84,7 @@ export function audioActivity(window: AudioWindow): AudioActivity {
   }
   const flatness = bins === 0 ? 0 : Math.exp(logSum / bins) / (sum / bins);
   const sorted = Float64Array.from(levels).sort();
-  return { dbfs, flatness, dynamicsDb: percentile(sorted, 0.9) - percentile(sorted, 0.1) };
+  return { dbfs, flatness, dynamicsDb: percentile(sorted, 0.98) - percentile(sorted, 0.5) };
 }
 
 /** Sampling stride for frame comparisons: about 64 x 48 points whatever the resolution. */

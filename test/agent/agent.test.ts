@@ -48,7 +48,8 @@ async function agentWith(options: { embedder?: ModalityEmbedder; sinks: EventSin
   const memory = await ConceptMemory.open({ conceptFile: join(ROOT, 'test/service/fixtures/concepts-eager.yaml'), builder: textPrototypeBuilder(runtime), logger: silentLogger() });
   const matcher = new ConceptMatcher(memory, { robot: 'agent-test', calibration: { textScale: runtime.scale('text') } });
   const agent = new Agent({
-    windower: new Windower({ audioSeconds: 2, imuSeconds: 2, imuSamples: 200 }),
+    // Gates off: the synthetic IMU lies still and the tone is steady; gating is tested in test/window/gates.test.ts.
+    windower: new Windower({ audioSeconds: 2, imuSeconds: 2, imuSamples: 200, gates: false }),
     embedder: options.embedder ?? runtime,
     matcher,
     sinks: options.sinks,

@@ -1,5 +1,6 @@
 // Open set through the real pipeline: `sensebind replay` with the bundled bind-mini model on bags of
-// digital silence, white noise from -80 to -20 dBFS and real steady backgrounds (../shared/data/audio).
+// digital silence, white noise from -80 to -20 dBFS and real steady backgrounds (../shared/data/audio: a
+// running tap, rain).
 // None of them is an event, so none may fire one; with the gates off the same bags do fire (the control
 // shows what the gates remove).
 import { existsSync } from 'node:fs';
@@ -33,9 +34,9 @@ beforeAll(async () => {
     await writeRecordingBag(bags[`noise${db}`]!, { audio: { samples: whiteNoise(20, rate, db, 1000 - db), rate } });
   }
   if (haveData) {
-    for (const name of ['running_tap', 'exercise_bike']) {
-      const wav = await readWav(`${DATA}/background/${name}.wav`);
-      bags[name] = join(dir, `${name}.mcap`);
+    for (const name of ['background/running_tap', 'freesound/rain']) {
+      const wav = await readWav(`${DATA}/${name}.wav`);
+      bags[name] = join(dir, `${name.replace('/', '_')}.mcap`);
       await writeRecordingBag(bags[name]!, { audio: { samples: wav.channels[0]!.slice(0, wav.rate * 30), rate: wav.rate } });
     }
   }
@@ -78,7 +79,9 @@ describe('open set: nothing happening gives no events', () => {
     expect(open.files[0].seconds).toBeGreaterThan(19);
   }, 120_000);
 
-  it.skipIf(!haveData)('real steady backgrounds (running tap, exercise bike): 0 events', async () => {
-    for (const name of ['running_tap', 'exercise_bike']) expect(await started(bags[name]!), name).toEqual({});
+  // Steady, not merely background: a recording with clanks in it (the exercise bike) is sound activity,
+  // which the gates pass on and calibration has to handle.
+  it.skipIf(!haveData)('real steady backgrounds (a running tap, rain): 0 events', async () => {
+    for (const name of ['background/running_tap', 'freesound/rain']) expect(await started(bags[name]!), name).toEqual({});
   }, 120_000);
 });

@@ -93,6 +93,40 @@ describe('ConceptMatcher on real embeddings', () => {
     expect(BigInt(after.find((e) => e.type === 'end')!.end!)).toBeGreaterThan(BigInt(start.start));
   });
 
+  it('trace(): every non-background concept with thresholds; smoothed reaches on at the start; stale after the next snapshot', async () => {
+    const matcher = new ConceptMatcher(await memory(), { calibration: STD, now: () => new Date(0) });
+    feed(matcher, 'nothing happening', ['audio', 'depth', 'imu'], 12);
+    let before: number | undefined;
+    let stale: (() => unknown) | undefined;
+    for (let i = 0; i < 6; i++) {
+      const out = matcher.process(snap('glass breaking', ['audio', 'depth', 'imu']));
+      stale = out.trace;
+      const trace = out.trace!();
+      expect(trace.map((c) => c.conceptId)).toEqual(['glass_breaking', 'dog_barking', 'tipping_over']);
+      const glass = trace[0]!;
+      expect(glass).toMatchObject({ on: 0.5, off: 0.3 });
+      // glass breaking may be observed by audio and vision only: vision is missing, so audio alone.
+      expect(Object.keys(glass.modalityScores)).toEqual(['audio']);
+      expect(glass.fused).toBeCloseTo(glass.modalityScores.audio!, 12);
+      // tipping over is observed by imu and vision: imu gives evidence.
+      expect(trace[2]!.fused).not.toBeNull();
+      for (const top of out.top) expect(trace.find((c) => c.conceptId === top.conceptId)!.fused).toBe(top.score);
+      const start = out.events.find((e) => e.type === 'start');
+      if (start) {
+        expect(glass.smoothed).toBeGreaterThanOrEqual(glass.on);
+        expect(glass.smoothed).toBeCloseTo(start.score, 4);
+        expect(glass.active).toBe(true);
+        expect(before).toBeDefined();
+        break;
+      }
+      before = glass.smoothed;
+      expect(glass.active).toBe(false);
+    }
+    expect(before).toBeDefined();
+    matcher.process(snap('glass breaking', ['audio', 'depth', 'imu']));
+    expect(() => stale!()).toThrow(/asked after snapshot/);
+  });
+
   it('a missing modality removes evidence: the event still fires from the modalities that remain', async () => {
     const matcher = new ConceptMatcher(await memory(), { calibration: STD, now: () => new Date(0) });
     feed(matcher, 'nothing happening', ['audio', 'depth', 'imu'], 12);

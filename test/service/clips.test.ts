@@ -168,3 +168,38 @@ describe('applyRetention', () => {
     expect((await stat(join(dir, 'c.mcap'))).size).toBe(400);
   });
 });
+
+describe('ClipRecorder scores', () => {
+  it("records the scores from the pre-roll on, so a clip shows the fused score crossing its event's on-threshold", async () => {
+    const { scoresMessage } = await import('../../src/live/messages.js');
+    const rec = new ClipRecorder({ dir, preRollSeconds: 1, postRollSeconds: 0.5, decisionDelaySeconds: 0 });
+    // A score rising 0.1 per 100 ms from 0 ms; the event starts when it reaches on = 0.5 (at 500 ms).
+    const events: SenseEvent[] = [];
+    for (let t = 0; t <= 1500; t += 100) {
+      for (const s of samplesAt(t)) rec.push(s);
+      const smoothed = Math.min(1, t / 1000);
+      if (t === 500) events.push(rec.annotate(event('start', 500, null, 1)));
+      if (t === 1000) events.push(rec.annotate(event('end', 500, 1000, 2)));
+      const trace = [
+        { conceptId: 'glass_breaking', label: 'glass breaking', fused: smoothed, smoothed, on: 0.5, off: 0.2, active: t >= 500 && t < 1000, modalityScores: { audio: smoothed } },
+        { conceptId: 'alarm', label: 'alarm', fused: null, smoothed: 0, on: 0.3, off: 0.1, active: false, modalityScores: {} },
+      ];
+      rec.recordScores(ms(t), scoresMessage(trace, ms(t), t / 100));
+    }
+    await rec.close();
+    const topics = await readClip(events[0]!.clip!);
+    type Row = { id: string; smoothed: number; on: number; fused: number; audio: number; vision: number; active: boolean };
+    const scores = topics.get('/sensebind/scores') as Array<{ logTime: bigint; msg: { timestamp: { sec: number; nanosec: number }; seq: bigint; concepts: Row[] } }>;
+    // The pre-roll reaches back 1 s before the start (to 0 ms); the clip closes when the sample clock reaches
+    // end + post-roll (1500 ms), before that tick's scores.
+    expect(scores.map((s) => Number((s.logTime - T0) / 1_000_000n))).toEqual([0, 100, 200, 300, 400, 500, 600, 700, 800, 900, 1000, 1100, 1200, 1300, 1400]);
+    const glass = scores.map((s) => s.msg.concepts.find((c) => c.id === 'glass_breaking')!);
+    expect(glass[4]!.smoothed).toBeLessThan(glass[4]!.on);
+    expect(glass[5]!.smoothed).toBeGreaterThanOrEqual(glass[5]!.on);
+    expect(glass[5]!).toMatchObject({ on: 0.5, active: true, audio: 0.5 });
+    expect(Number.isNaN(glass[5]!.vision)).toBe(true);
+    const alarm = scores[5]!.msg.concepts.find((c) => c.id === 'alarm')!;
+    expect(Number.isNaN(alarm.fused)).toBe(true);
+    expect(scores[5]!.msg.seq).toBe(5n);
+  });
+});

@@ -1,7 +1,7 @@
 // `sensebind calibrate`: per-concept thresholds from the robot's own event-free recordings, for a target
 // false-event rate, stored in the concept memory state (src/eval/calibrate.ts explains the method).
 import { SensebindError } from '../../core/errors.js';
-import { hopFlag, parseCommandArgs, numberFlag, type Command } from '../command.js';
+import { hopFlag, numberFlag, parseCommandArgs, type Command } from '../command.js';
 import { PIPELINE_FLAGS, PIPELINE_HELP, pipelineOptions } from '../pipeline-flags.js';
 import { openPipeline } from '../../pipeline/open.js';
 import { runBag } from '../../pipeline/run-bag.js';
@@ -59,7 +59,7 @@ export const command: Command = {
     if (!dryRun && options.stateFile === undefined) {
       throw new SensebindError('USAGE', 'sensebind calibrate: the thresholds go into the concept memory state: give --state <file>, set match.stateFile, or use --dry-run');
     }
-    const floors = new Map((await loadConceptFile(options.conceptFile ?? 'concepts/default.yaml')).concepts.map((c) => [c.id, c.thresholds.on]));
+    const floors = new Map((await loadConceptFile(options.conceptFile)).concepts.map((c) => [c.id, c.thresholds.on]));
     const pipeline = await openPipeline(options, { logger: ctx.logger });
     try {
       const recordings: { bag: string; snapshots: SnapshotEmbeddings[]; durationSeconds: number }[] = [];
@@ -70,7 +70,7 @@ export const command: Command = {
       }
       const state = pipeline.memory.state;
       // The matcher the agent runs: openPipeline gives it the model's text logit scale.
-      const matcher = { ...options.matcher, calibration: { textScale: pipeline.runtime.scale('text'), ...options.matcher?.calibration } };
+      const matcher = { ...options.matcher, calibration: { textScale: pipeline.runtime.scale('text'), ...options.matcher.calibration } };
       const rows = calibrateThresholds(traceScores(recordings, state, matcher), state, matcher, { ratePerHour, margin, floors });
       if (!dryRun) {
         const byId = new Map(rows.map((r) => [r.id, r.after]));

@@ -23,9 +23,10 @@ Options:
   --remember [dir]    write every snapshot's embeddings to a recall store for \`sensebind search\`
                       (default dir: config recall.dir, else .sensebind/recall)
 ${PIPELINE_HELP}
+With live.port set in the config, serves the live view (Foxglove WebSocket, docs/live.md) while it runs.
 Prints a JSON summary on stdout (samples, snapshots, events per concept, per-topic decoded/skipped/bad
-counts with the first reason, topics found on another clock, timings); logs and, on a terminal, progress
-on stderr. Events are not published on MQTT or ROS 2 (use run --bag for that).`;
+counts with the first reason, topics found on another clock, timings, live-view counters); logs and, on a
+terminal, progress on stderr. Events are not published on MQTT or ROS 2 (use run --bag for that).`;
 
 export const command: Command = {
   name: 'replay',
@@ -99,6 +100,7 @@ export const command: Command = {
         bagDamage: run.bag?.damage ?? null,
         aborted: run.summary.aborted,
         ...(remembered ? { remembered } : {}),
+        ...(run.live ? { live: run.live } : {}),
       };
       ctx.stdout.write(`${JSON.stringify(out, null, 2)}\n`);
       return run.summary.lostEvents > 0 ? 1 : 0;
