@@ -81,10 +81,9 @@ export class Ros2McapWriter {
       writable: new FileHandleWritable(file),
       chunkSize,
       startChannelId: 1,
-      compressChunk:
-        compression === 'zstd'
-          ? (data) => ({ compression: 'zstd', compressedData: new Uint8Array(zstd.compress(data, zstdLevel)) })
-          : undefined,
+      ...(compression === 'zstd'
+        ? { compressChunk: (data: Uint8Array) => ({ compression: 'zstd', compressedData: new Uint8Array(zstd.compress(data, zstdLevel)) }) }
+        : {}),
     });
     try {
       await writer.start({ profile: 'ros2', library });

@@ -10,7 +10,7 @@
  * Two packages publish incompatible types under the same name `audio_common_msgs/msg/AudioData`/`AudioInfo`
  * (ros-drivers vs mgonzs13). A bag carries the full definition per channel, so both can coexist in one bag;
  * here the mgonzs13 and audio_tools layouts are reachable through their top-level types
- * (`audio_common_msgs/msg/AudioStamped`, `audio_tools/msg/AudioDataStamped`) and through AUDIO_VARIANTS.
+ * (`audio_common_msgs/msg/AudioStamped`, `audio_tools/msg/AudioDataStamped`).
  */
 
 /** The separator line rosbag2 writes before each dependency. */
@@ -158,9 +158,6 @@ function fullText(name: string, lookup: Map<string, MsgText>): string {
   return parts.join('\n');
 }
 
-/** The audio message families sensebind understands. */
-export type AudioVariant = 'ros-drivers' | 'mgonzs13' | 'audio-tools';
-
 /**
  * Complete ros2msg definitions by type name. Audio names resolve to the ros-drivers layout for the
  * clashing names (`audio_common_msgs/msg/AudioData`, `AudioInfo`), to mgonzs13 for `AudioStamped`
@@ -180,26 +177,6 @@ export const MSG_DEFINITIONS: Readonly<Record<string, string>> = Object.freeze({
   'audio_tools/msg/AudioData': fullText('audio_tools/msg/AudioData', audioToolsTable),
   'audio_tools/msg/AudioInfo': fullText('audio_tools/msg/AudioInfo', audioToolsTable),
   'audio_tools/msg/AudioDataStamped': fullText('audio_tools/msg/AudioDataStamped', audioToolsTable),
-});
-
-/** Per audio family, the definitions of its types (for the names that clash across families). */
-export const AUDIO_VARIANTS: Readonly<Record<AudioVariant, Readonly<Record<string, string>>>> = Object.freeze({
-  'ros-drivers': {
-    'audio_common_msgs/msg/AudioData': fullText('audio_common_msgs/msg/AudioData', rosDriversTable),
-    'audio_common_msgs/msg/AudioDataStamped': fullText('audio_common_msgs/msg/AudioDataStamped', rosDriversTable),
-    'audio_common_msgs/msg/AudioInfo': fullText('audio_common_msgs/msg/AudioInfo', rosDriversTable),
-  },
-  mgonzs13: {
-    'audio_common_msgs/msg/AudioData': fullText('audio_common_msgs/msg/AudioData', mgonzs13Table),
-    'audio_common_msgs/msg/AudioInfo': fullText('audio_common_msgs/msg/AudioInfo', mgonzs13Table),
-    'audio_common_msgs/msg/Audio': fullText('audio_common_msgs/msg/Audio', mgonzs13Table),
-    'audio_common_msgs/msg/AudioStamped': fullText('audio_common_msgs/msg/AudioStamped', mgonzs13Table),
-  },
-  'audio-tools': {
-    'audio_tools/msg/AudioData': fullText('audio_tools/msg/AudioData', audioToolsTable),
-    'audio_tools/msg/AudioInfo': fullText('audio_tools/msg/AudioInfo', audioToolsTable),
-    'audio_tools/msg/AudioDataStamped': fullText('audio_tools/msg/AudioDataStamped', audioToolsTable),
-  },
 });
 
 /** The complete definition of `type`, or undefined when sensebind does not ship it. */

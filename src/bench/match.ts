@@ -12,6 +12,7 @@ import type { MemoryState } from '../memory/state.js';
 import { ConceptMatcher } from '../match/matcher.js';
 import { dotRows } from '../match/matrix.js';
 import type { Embedding, SensorModality, SnapshotEmbeddings } from '../core/types.js';
+import { normalized } from '../core/vector.js';
 
 function rng(seed: number): () => number {
   let s = seed >>> 0;
@@ -25,15 +26,7 @@ function rng(seed: number): () => number {
 }
 
 function unit(dim: number, r: () => number): Float32Array {
-  const v = new Float32Array(dim);
-  let n = 0;
-  for (let i = 0; i < dim; i++) {
-    v[i] = r();
-    n += (v[i] as number) ** 2;
-  }
-  n = Math.sqrt(n);
-  for (let i = 0; i < dim; i++) v[i] = (v[i] as number) / n;
-  return v;
+  return normalized(Float32Array.from({ length: dim }, r))!;
 }
 
 const MODALITIES: SensorModality[] = ['vision', 'audio', 'depth', 'imu'];

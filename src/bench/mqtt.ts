@@ -18,9 +18,9 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import type { SenseEvent } from '../core/types.js';
 import { MqttSink } from '../sinks/mqtt.js';
-import { FileOutbox } from '../sinks/mqtt/fileOutbox.js';
-import { LocalBroker } from '../sinks/mqtt/localBroker.js';
-import { MemoryOutbox } from '../sinks/mqtt/memoryOutbox.js';
+import { FileOutbox } from '../sinks/mqtt/file-outbox.js';
+import { LocalBroker } from '../sinks/mqtt/local-broker.js';
+import { MemoryOutbox } from '../sinks/mqtt/memory-outbox.js';
 import type { Outbox } from '../sinks/mqtt/outbox.js';
 
 function event(i: number, run: string): SenseEvent {

@@ -23,7 +23,7 @@ import { pipelineOptionsFromConfig } from '../pipeline/options.js';
 import { runBag } from '../pipeline/run-bag.js';
 import { BUILTIN_DEFAULTS, resolveConcept } from '../memory/concept.js';
 import type { MemoryState } from '../memory/state.js';
-import { LanceRecallStore, dirBytes } from '../recall/lance-store.js';
+import { LanceRecallStore } from '../recall/lance-store.js';
 import type { RecallMoment } from '../recall/moment.js';
 import { textQuery } from '../recall/query.js';
 import { mergeRanges, type MomentRange, type ScoredMoment } from '../recall/ranges.js';

@@ -17,6 +17,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { parseConfig } from '../config/load.js';
+import { errorMessage } from '../core/errors.js';
 import { createLogger } from '../core/log.js';
 import type { Sample } from '../core/types.js';
 import { buildAgent } from '../pipeline/build.js';
@@ -118,7 +119,10 @@ export async function main(argv: string[]): Promise<void> {
       const t = (performance.now() - t0) / 1000;
       points.push({ t, rssBytes: mem.rss, heapUsedBytes: mem.heapUsed, lagP99: l.p99 });
       // Scrape as Prometheus would, so the metrics path is part of what is soaked.
-      void metrics!.text().then((text: string) => (scrapeBytes = text.length));
+      void metrics!.text().then(
+        (text: string) => (scrapeBytes = text.length),
+        (err: unknown) => log(`metrics scrape failed: ${errorMessage(err)}`),
+      );
       const a = agent.stats();
       log(
         `t=${t.toFixed(0)}s sim=${((t * speed) / 60).toFixed(1)}min rss=${(mem.rss / 2 ** 20).toFixed(1)}MiB heap=${(mem.heapUsed / 2 ** 20).toFixed(1)}MiB lagP99=${(l.p99 * 1000).toFixed(1)}ms ticks=${a.ticks} events=${a.events} rate=${JSON.stringify(governor.stats().rateHz)}`,

@@ -40,7 +40,7 @@ function pairs(command: string, flag: string, value: string): [string, string][]
   });
 }
 
-export function parseImuCsvFlags(command: string, columns: string | undefined, units: string | undefined): ImuCsvOptions | undefined {
+function parseImuCsvFlags(command: string, columns: string | undefined, units: string | undefined): ImuCsvOptions | undefined {
   if (columns === undefined && units === undefined) return undefined;
   const out: ImuCsvOptions = {};
   if (columns !== undefined) {
@@ -63,7 +63,7 @@ export function parseImuCsvFlags(command: string, columns: string | undefined, u
   return out;
 }
 
-export function parseShape(command: string, value: string | undefined): [number, number] | undefined {
+function parseShape(command: string, value: string | undefined): [number, number] | undefined {
   if (value === undefined) return undefined;
   const m = /^(\d+)x(\d+)$/.exec(value);
   if (!m || Number(m[1]) < 1 || Number(m[2]) < 1) {
@@ -77,7 +77,9 @@ export function fileInputOptions(
   modelDir: string,
   values: { shape?: string | undefined; 'depth-units'?: string | undefined; start?: string | undefined; 'imu-columns'?: string | undefined; 'imu-units'?: string | undefined },
 ): PreprocessFileOptions {
-  const options: PreprocessFileOptions = { modelDir, shape: parseShape(command, values.shape) };
+  const options: PreprocessFileOptions = { modelDir };
+  const shape = parseShape(command, values.shape);
+  if (shape !== undefined) options.shape = shape;
   const imuCsv = parseImuCsvFlags(command, values['imu-columns'], values['imu-units']);
   if (imuCsv !== undefined) options.imuCsv = imuCsv;
   if (values['depth-units'] !== undefined) options.depthUnitsPerMetre = numberFlag(command, 'depth-units', values['depth-units'], 1000);

@@ -57,11 +57,20 @@ function splitGlobal(argv: string[]): { flags: GlobalFlags; rest: string[] } {
   while (i < argv.length) {
     const arg = argv[i]!;
     if (arg === '--config') flags.configPath = valueOf(arg);
-    else if (arg.startsWith('--config=')) (flags.configPath = arg.slice(9)), i++;
+    else if (arg.startsWith('--config=')) {
+      flags.configPath = arg.slice(9);
+      i++;
+    }
     else if (arg === '--log-level') flags.logLevel = valueOf(arg);
     else if (arg === '--log-format') flags.logFormat = valueOf(arg);
-    else if (arg === '-h' || arg === '--help') (flags.help = true), i++;
-    else if (arg === '-v' || arg === '--version') (flags.version = true), i++;
+    else if (arg === '-h' || arg === '--help') {
+      flags.help = true;
+      i++;
+    }
+    else if (arg === '-v' || arg === '--version') {
+      flags.version = true;
+      i++;
+    }
     else if (arg.startsWith('-')) throw new SensebindError('USAGE', `unknown global option ${arg} (see sensebind --help)`);
     else break;
   }
@@ -154,7 +163,7 @@ export async function runCli(rawArgv: string[], io: { stdout?: NodeJS.WritableSt
     configPath: flags.configPath,
     async loadConfig() {
       if (cached) return cached;
-      const { config, source } = await loadConfig({ path: flags.configPath, overrides });
+      const { config, source } = await loadConfig({ ...(flags.configPath !== undefined ? { path: flags.configPath } : {}), overrides });
       cached = config;
       logger = createLogger({ level: config.log.level, format: config.log.format });
       logger.debug({ source }, 'config loaded');

@@ -4,49 +4,11 @@
  */
 import { readFile } from 'node:fs/promises';
 import { parseDocument } from 'yaml';
-import type { z } from 'zod';
 import { SensebindError } from '../core/errors.js';
 import { configSchema, type Config } from './schema.js';
+import { describeValue, formatIssues } from './zod-issues.js';
 
-export const DEFAULT_CONFIG_PATH = 'sensebind.yaml';
-
-/** Formats a key path the way users write it: sources.serial[0].baud */
-export function formatPath(path: readonly PropertyKey[]): string {
-  let out = '';
-  for (const key of path) {
-    if (typeof key === 'number') out += `[${key}]`;
-    else out += out === '' ? String(key) : `.${String(key)}`;
-  }
-  return out === '' ? '(top level)' : out;
-}
-
-function valueAt(root: unknown, path: readonly PropertyKey[]): unknown {
-  let cur: unknown = root;
-  for (const key of path) {
-    if (cur === null || typeof cur !== 'object') return undefined;
-    cur = (cur as Record<PropertyKey, unknown>)[key];
-  }
-  return cur;
-}
-
-function describeValue(value: unknown): string {
-  if (value === undefined) return 'nothing';
-  const json = JSON.stringify(value);
-  return json === undefined ? String(value) : json.length > 60 ? `${json.slice(0, 57)}...` : json;
-}
-
-/** One line per problem, e.g. `sources.serial[0].baud: expected a positive integer, got "fast"`. */
-export function formatIssues(issues: readonly z.core.$ZodIssue[], input: unknown): string[] {
-  return issues.map((issue) => {
-    if (issue.code === 'unrecognized_keys') {
-      const where = issue.path.length ? `${formatPath(issue.path)}: ` : '';
-      return `${where}unknown key${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `"${k}"`).join(', ')}`;
-    }
-    const got = describeValue(valueAt(input, issue.path));
-    const message = issue.message.replace(/^Invalid (input|option): /, '').replace(/, received \w+$/, '');
-    return `${formatPath(issue.path)}: ${message}, got ${got}`;
-  });
-}
+const DEFAULT_CONFIG_PATH = 'sensebind.yaml';
 
 /** Validates an already-parsed object; `source` names where it came from in errors. */
 export function parseConfig(input: unknown, source: string): Config {
@@ -59,7 +21,7 @@ export function parseConfig(input: unknown, source: string): Config {
 }
 
 /** Sets a dotted path (a.b.c) in a plain object, creating objects on the way. */
-export function setPath(target: Record<string, unknown>, dotted: string, value: unknown): void {
+function setPath(target: Record<string, unknown>, dotted: string, value: unknown): void {
   const keys = dotted.split('.');
   let cur: Record<string, unknown> = target;
   keys.forEach((key, i) => {

@@ -1,11 +1,41 @@
 /**
  * The `match` config section (issue 6): which concepts, where the memory is persisted, and the matching
- * parameters. Defaults come from src/match/options.ts (one source of truth, tuned on simulator seeds:
- * docs/concepts.md). Reference: docs/config.md ("match").
+ * parameters. The defaults below are also the matcher's (src/match/options.ts types them), so the config
+ * sits below the stage it configures. Reference: docs/config.md ("match").
  */
 import { z } from 'zod';
-import { GATE_REASONS, SENSOR_MODALITIES } from '../core/types.js';
-import { CALIBRATION_DEFAULTS as C, FUSION_DEFAULT_WEIGHTS, GATED_DEFAULT_SCORES, LIFECYCLE_DEFAULTS as L } from '../match/options.js';
+import { GATE_REASONS, SENSOR_MODALITIES, type GateReason, type SensorModality } from '../core/types.js';
+
+/**
+ * Tuned on simulator training and validation seeds with the bundled model, reported on held-out seeds
+ * (docs/concepts.md).
+ */
+export const MATCH_DEFAULTS = {
+  calibration: {
+    exemplarWeight: 0.25,
+    textScale: 1,
+    modalityScale: false,
+    center: 0,
+    standardise: false,
+    beta: 2,
+    noneLogit: 2,
+    halfLifeSeconds: 60,
+    warmupSnapshots: 4,
+    minSpread: 0.01,
+    gateZ: 2,
+  },
+  /** Depth and IMU see fewer event kinds and separate them less well: half weight. */
+  fusionWeights: { depth: 0.5, imu: 0.5 } as Partial<Record<SensorModality, number>>,
+  /**
+   * An IMU at rest is an observation, not a blank: the body is not moving, so every motion concept it may
+   * observe gets a low score (in the simulator, without this, quiet-room audio alone reads "tipping over").
+   * Silence, noise and dead frames carry nothing and are absent.
+   */
+  gatedScores: { 'at-rest': 0.05 } as Partial<Record<GateReason, number>>,
+  lifecycle: { smoothing: 0.8, updateDelta: 0.1, maxGapSeconds: 2 },
+};
+const C = MATCH_DEFAULTS.calibration;
+const L = MATCH_DEFAULTS.lifecycle;
 
 export const matchSchema = z
   .strictObject({
@@ -38,9 +68,9 @@ export const matchSchema = z
     fusion: z
       .strictObject({
         /** Weight per modality in the log-linear pool (missing = 1). */
-        weights: z.partialRecord(z.enum(SENSOR_MODALITIES), z.number().min(0)).default({ ...FUSION_DEFAULT_WEIGHTS }),
+        weights: z.partialRecord(z.enum(SENSOR_MODALITIES), z.number().min(0)).default({ ...MATCH_DEFAULTS.fusionWeights }),
         /** Score a gated modality gives every concept it may observe, by gate reason; unlisted reasons make it absent. */
-        gatedScores: z.partialRecord(z.enum(GATE_REASONS), z.number().gt(0).max(1)).default({ ...GATED_DEFAULT_SCORES }),
+        gatedScores: z.partialRecord(z.enum(GATE_REASONS), z.number().gt(0).max(1)).default({ ...MATCH_DEFAULTS.gatedScores }),
       })
       .prefault({}),
     lifecycle: z
@@ -56,4 +86,3 @@ export const matchSchema = z
   })
   .prefault({});
 
-export type MatchConfig = z.infer<typeof matchSchema>;

@@ -9,7 +9,7 @@ import { SENSOR_MODALITIES } from '../core/types.js';
 
 const topicName = z.string().min(1).regex(/^[~/A-Za-z_][A-Za-z0-9_/{}~]*$/, 'a ROS 2 topic name (letters, digits, "_", "/", "~")');
 
-export const ros2QosSchema = z
+const ros2QosSchema = z
   .strictObject({
     /** best_effort matches every publisher; reliable only reliable ones. */
     reliability: z.enum(['best_effort', 'reliable']).default('best_effort'),
@@ -37,7 +37,7 @@ export const ros2TopicSchema = z.strictObject({
   audioInfoTopic: z.string().default(''),
 });
 
-export const ros2AudioFormatSchema = z
+const ros2AudioFormatSchema = z
   .strictObject({
     /** Use this format for ros-drivers audio until an AudioInfo message arrives (off = wait for AudioInfo). */
     enabled: z.boolean().default(false),
@@ -49,7 +49,7 @@ export const ros2AudioFormatSchema = z
   .prefault({});
 
 /** Header stamps against the receive/log time, per topic (src/core/topic-clocks.ts, docs/ros2.md). */
-export const ros2ClockSchema = z
+const ros2ClockSchema = z
   .strictObject({
     /** A topic on another clock: `map` its stamps onto the receive clock by a fixed offset, or `refuse` its messages. */
     policy: z.enum(['map', 'refuse']).default('map'),

@@ -59,5 +59,3 @@ export const serialPortSchema = z
 export const serialSchema = z.array(serialPortSchema).default([]);
 
 export type SerialPortConfig = z.infer<typeof serialPortSchema>;
-/** What a user may write for one port. */
-export type SerialPortConfigInput = z.input<typeof serialPortSchema>;

@@ -7,7 +7,7 @@ import { z } from 'zod';
 
 const rateHz = z.number().min(0);
 
-export const embedRateSchema = z
+const embedRateSchema = z
   .strictObject({
     /** Most camera embeddings per second; 0 = no cap (one per snapshot). */
     vision: rateHz.default(2),
@@ -71,4 +71,3 @@ export const serviceSchema = z
   })
   .prefault({});
 
-export type ServiceConfig = z.infer<typeof serviceSchema>;

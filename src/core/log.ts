@@ -21,11 +21,11 @@ export function createLogger(options: LoggerOptions = {}): Logger {
   const pretty = format === 'pretty' || (format === 'auto' && (destination as { isTTY?: boolean }).isTTY === true);
   if (pretty) {
     return pino(
-      { level, base: undefined },
+      { level, base: null },
       pino.transport({ target: 'pino-pretty', options: { destination: 2, colorize: true, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname' } }),
     );
   }
-  return pino({ level, base: undefined, timestamp: pino.stdTimeFunctions.isoTime }, destination);
+  return pino({ level, base: null, timestamp: pino.stdTimeFunctions.isoTime }, destination);
 }
 
 /** A logger that drops everything; for tests and library callers that do not want logs. */

@@ -4,7 +4,7 @@
  * become a clear "bad message" reason, never a TypeError deep in a converter.
  */
 import { SensebindError } from '../core/errors.js';
-import { fromRosTime } from '../bag/ros-time.js';
+import { fromRosTime } from '../core/ros-time.js';
 
 export type Fields = Record<string, unknown>;
 

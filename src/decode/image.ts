@@ -35,7 +35,7 @@ const LAYOUTS: Record<string, Layout> = {
   yuyv: { bpp: 2, kind: 'yuyv' },
 };
 
-export const IMAGE_ENCODINGS = Object.keys(LAYOUTS);
+const IMAGE_ENCODINGS = Object.keys(LAYOUTS);
 
 /** The modality an image of `encoding` becomes when the config does not say (REP-118 depth encodings). */
 export function defaultImageModality(encoding: string): FrameModality {

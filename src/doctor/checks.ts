@@ -2,12 +2,9 @@
  * Environment checks behind `sensebind doctor`. Each check returns a result, never throws: doctor must
  * report on a broken machine, not crash on it.
  */
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
 import { errorMessage } from '../core/errors.js';
 import type { Config } from '../config/schema.js';
 import { checkModelFiles, checkProviders } from './model-checks.js';
-import { resolveBundled } from '../config/paths.js';
 import { listSerialPorts } from '../serial/port-select.js';
 import { wasmUnavailableReason } from '../preprocess/wasm/kernels.js';
 import { importRclnodejs, importWithoutSignals, type RclImporter } from '../ros2/load-rclnodejs.js';
@@ -23,7 +20,7 @@ export interface CheckResult {
 
 export type Check = (config: Config) => Promise<CheckResult | CheckResult[]>;
 
-export const checkNode: Check = async () => {
+const checkNode: Check = async () => {
   const major = Number(process.versions.node.split('.')[0]);
   return {
     name: 'node',
@@ -32,7 +29,7 @@ export const checkNode: Check = async () => {
   };
 };
 
-export const checkOnnxRuntime: Check = async () => {
+const checkOnnxRuntime: Check = async () => {
   try {
     const ort = await import('onnxruntime-node');
     const backends = ort.listSupportedBackends().map((b) => `${b.name}${b.bundled ? '' : ' (not bundled)'}`);
@@ -70,9 +67,9 @@ export function ros2Check(importer: RclImporter = importRclnodejs, environment: 
   return check;
 }
 
-export const checkRos2: Check = ros2Check();
+const checkRos2: Check = ros2Check();
 
-export const checkSerial: Check = async (config) => {
+const checkSerial: Check = async (config) => {
   // listSerialPorts falls back to sysfs where udev is missing (containers), so this never throws.
   const { ports, source, note } = await listSerialPorts();
   const list = ports.map((p) => `${p.path}${p.vendorId ? ` (${p.vendorId}:${p.productId ?? '?'}${p.serialNumber ? ` sn ${p.serialNumber}` : ''})` : ''}`);

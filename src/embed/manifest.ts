@@ -14,7 +14,7 @@ import { isAbsolute, join, normalize, resolve, sep } from 'node:path';
 import { z } from 'zod';
 import { SensebindError, errorMessage } from '../core/errors.js';
 import { MODALITIES, type Modality } from '../core/types.js';
-import { formatIssues, formatPath } from '../config/load.js';
+import { formatIssues, formatPath } from '../config/zod-issues.js';
 import {
   audioPreprocessSchema,
   depthPreprocessSchema,
@@ -25,8 +25,8 @@ import {
 } from '../preprocess/params.js';
 import { HashMemo, sha256File } from './hash.js';
 
-export const MANIFEST_FILE = 'manifest.json';
-export const MANIFEST_SCHEMA_VERSION = 1;
+const MANIFEST_FILE = 'manifest.json';
+const MANIFEST_SCHEMA_VERSION = 1;
 
 /** Element types the runtime can feed a graph; float16 inputs are converted from float32 on the way in. */
 export const GRAPH_DTYPES = ['float32', 'float16', 'int64'] as const;
@@ -40,7 +40,7 @@ const relativeFileSchema = z
   .min(1)
   .refine((f) => !isAbsolute(f) && !normalize(f).split(/[\\/]/).includes('..'), 'a file name inside the model folder (no absolute path, no "..")');
 
-export const graphInputSchema = z.strictObject({
+const graphInputSchema = z.strictObject({
   /** Input tensor name in the graph. */
   name: z.string().min(1),
   /** Full input shape including the batch axis first; -1 marks a dynamic axis (batch, usually). */
@@ -49,7 +49,7 @@ export const graphInputSchema = z.strictObject({
   dtype: z.enum(GRAPH_DTYPES),
 });
 
-export const graphOutputSchema = z.strictObject({
+const graphOutputSchema = z.strictObject({
   /** Output tensor name in the graph: [batch, embeddingDim] (extra middle axes are averaged). */
   name: z.string().min(1),
 });
@@ -73,7 +73,7 @@ function modalityEntrySchema<P extends z.ZodType>(preprocess: P) {
   });
 }
 
-export const modalityEntrySchemas = {
+const modalityEntrySchemas = {
   vision: modalityEntrySchema(visionPreprocessSchema),
   audio: modalityEntrySchema(audioPreprocessSchema),
   text: modalityEntrySchema(textPreprocessSchema),
@@ -104,9 +104,7 @@ export const manifestSchema = z.strictObject({
 });
 
 export type Manifest = z.infer<typeof manifestSchema>;
-export type ManifestInput = z.input<typeof manifestSchema>;
 export type ModalityEntry<M extends Modality = Modality> = NonNullable<Manifest['modalities'][M]>;
-export type GraphInput = z.infer<typeof graphInputSchema>;
 
 /** One modality after loading: where its graph is and whether it may be used. */
 export interface LoadedModality<M extends Modality = Modality> {
@@ -145,7 +143,7 @@ export interface LoadManifestOptions {
 }
 
 /** Validates a parsed manifest; `source` (the file) names where problems are in the error. */
-export function parseManifest(input: unknown, source: string): Manifest {
+function parseManifest(input: unknown, source: string): Manifest {
   const result = manifestSchema.safeParse(input);
   if (!result.success) {
     const lines = formatIssues(result.error.issues, input);

@@ -16,7 +16,8 @@ import { SensebindError, errorMessage } from '../core/errors.js';
 
 export const PROVIDERS = ['tensorrt', 'cuda', 'webgpu', 'cpu'] as const;
 export type ProviderName = (typeof PROVIDERS)[number];
-export const DEFAULT_PROVIDERS: readonly ProviderName[] = PROVIDERS;
+/** Tried in this order when the config names none: fastest first, the CPU always last. */
+export const DEFAULT_PROVIDERS: readonly ProviderName[] = [...PROVIDERS];
 
 type Ort = typeof import('onnxruntime-node');
 
@@ -53,7 +54,7 @@ export interface ThreadOptions {
   interOpThreads?: number;
 }
 
-export function sessionOptions(provider: ProviderName, threads: ThreadOptions = {}): InferenceSession.SessionOptions {
+function sessionOptions(provider: ProviderName, threads: ThreadOptions = {}): InferenceSession.SessionOptions {
   const { intraOpThreads = 0, interOpThreads = 0 } = threads;
   return {
     executionProviders: [provider],
@@ -68,7 +69,7 @@ export function sessionOptions(provider: ProviderName, threads: ThreadOptions = 
 }
 
 /** First line, without ORT's source-location prefix, capped: enough to act on in a log line. */
-export function shortReason(err: unknown): string {
+function shortReason(err: unknown): string {
   const line = errorMessage(err).split('\n').find((l) => l.trim() !== '') ?? 'unknown error';
   // ORT prefixes source locations and failed-assertion text; keep the part a user can act on.
   let trimmed = line.replace(/^\/onnxruntime_src\/\S+\s+/, '').trim();

@@ -13,7 +13,7 @@ import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { SensebindError, errorMessage } from '../core/errors.js';
 import { silentLogger, type Logger } from '../core/log.js';
-import { MODALITIES, SENSOR_MODALITIES, type Embedding, type Modality, type SensorModality, type StampNs, type TaggedWindow } from '../core/types.js';
+import { MODALITIES, type Embedding, type Modality, type SensorModality, type StampNs, type TaggedWindow } from '../core/types.js';
 import { preprocessText, preprocessWindow, type WindowParams } from '../preprocess/index.js';
 import type { Tensor } from '../preprocess/tensor.js';
 import { sha256File } from './hash.js';
@@ -118,8 +118,7 @@ export class EmbeddingRuntime {
   static async open(modelDir: string, options: EmbeddingRuntimeOptions = {}): Promise<EmbeddingRuntime> {
     const { verifyHashes = true, cacheDir = DEFAULT_CACHE_DIR } = options;
     // Verified hashes are remembered beside the text cache, so a restart does not re-read gigabytes of graphs.
-    const hashMemo = cacheDir === null ? undefined : join(cacheDir, 'verified-hashes.json');
-    const loaded = await loadManifest(modelDir, { verifyHashes, hashMemo });
+    const loaded = await loadManifest(modelDir, cacheDir === null ? { verifyHashes } : { verifyHashes, hashMemo: join(cacheDir, 'verified-hashes.json') });
     return new EmbeddingRuntime(loaded, options);
   }
 
@@ -205,7 +204,7 @@ export class EmbeddingRuntime {
         // A worker fills its own array (transferred back); the main thread reuses finished tensors.
         const into = this.#pool === undefined ? spare.pop() : undefined;
         try {
-          return await (this.#pool?.run(w, this.#windowParams) ?? preprocessWindow(w, this.#windowParams, { into }));
+          return await (this.#pool?.run(w, this.#windowParams) ?? preprocessWindow(w, this.#windowParams, into === undefined ? {} : { into }));
         } catch (err) {
           if (into !== undefined) spare.push(into);
           throw new SensebindError('INPUT', `${modality} window ${i}: preprocessing failed: ${errorMessage(err)}`, { cause: err });

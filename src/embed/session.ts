@@ -12,13 +12,13 @@ import type { InferenceSession, Tensor as OrtTensor } from 'onnxruntime-node';
 import { SensebindError, errorMessage } from '../core/errors.js';
 import type { Logger } from '../core/log.js';
 import type { Modality } from '../core/types.js';
-import { formatPath } from '../config/load.js';
+import { formatPath } from '../config/zod-issues.js';
 import type { Tensor } from '../preprocess/tensor.js';
 import { float32ToHalf, halfToFloat32 } from './float16.js';
 import { planItems, shapeText, splitOutput, stackItems, type GraphItem } from './layout.js';
 import type { LoadedModality } from './manifest.js';
 import { describeAttempts, loadOrt, openSession, type OpenedSession, type ProviderAttempt, type ProviderName, type ThreadOptions } from './providers.js';
-import { meanNormalized } from './vector.js';
+import { meanNormalized } from '../core/vector.js';
 
 export interface ModalitySessionOptions extends ThreadOptions {
   /** Execution providers, tried in order. */
@@ -263,13 +263,21 @@ export class ModalitySession {
         job.reject(err instanceof SensebindError ? err : new SensebindError('MODEL', `${this.#where}: run failed: ${errorMessage(err)}`, { cause: err }));
         return;
       }
+      let vector: Float32Array | undefined;
       try {
-        job.resolve(meanNormalized(raw[j]!));
-        this.#stats.embeddings++;
+        vector = meanNormalized(raw[j]!);
       } catch (e) {
         this.#stats.failures++;
         job.reject(new SensebindError('MODEL', `${this.#where}: ${errorMessage(e)}`));
+        return;
       }
+      if (vector === undefined) {
+        this.#stats.failures++;
+        job.reject(new SensebindError('MODEL', `${this.#where}: the graph's output has norm 0 or is not finite: no direction to embed`));
+        return;
+      }
+      job.resolve(vector);
+      this.#stats.embeddings++;
     });
   }
 

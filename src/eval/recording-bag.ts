@@ -5,7 +5,7 @@
  * for open-set evaluation and calibration (bench/open-set.mjs), and by the tests.
  */
 import { Ros2McapWriter } from '../bag/mcap-writer.js';
-import { toRosTime } from '../bag/ros-time.js';
+import { toRosTime } from '../core/ros-time.js';
 import { SensebindError } from '../core/errors.js';
 import { DEFAULT_START_STAMP } from '../sim/simulator.js';
 import { audioInfoMessage, DEFAULT_SIM_TOPICS, FRAME_IDS, SIM_TYPES } from '../sim/ros-messages.js';

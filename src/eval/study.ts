@@ -6,7 +6,7 @@
  */
 import { SENSOR_MODALITIES, type SensorModality, type SnapshotEmbeddings } from '../core/types.js';
 import type { Logger } from '../core/log.js';
-import { meanUnit } from '../memory/memory.js';
+import { exemplarsFromSnapshots } from '../memory/exemplar.js';
 import type { MemoryState, ModalityVectorLists } from '../memory/state.js';
 import type { MatcherOptions } from '../match/options.js';
 import type { TruthEvent } from '../sim/truth.js';
@@ -79,13 +79,10 @@ export function teachFromTruth(state: MemoryState, bags: readonly CollectedBag[]
     const intervals = c.background ? quiet.slice(0, perConcept) : bags.flatMap((b) => b.truth.filter((t) => t.label === c.id).map((t) => ({ b, t }))).slice(0, perConcept);
     if (intervals.length === 0) continue;
     const lists: ModalityVectorLists = {};
+    const modalities = SENSOR_MODALITIES.filter((m) => c.modalities === undefined || c.modalities.includes(m));
     for (const { b, t } of intervals) {
-      for (const m of SENSOR_MODALITIES) {
-        if (c.modalities !== undefined && !c.modalities.includes(m)) continue;
-        const vs = b.snapshots.filter((s) => s.stamp >= t.start && s.stamp <= t.end && s.embeddings[m] !== undefined).map((s) => (s.embeddings[m] as { vector: Float32Array }).vector);
-        const mean = meanUnit(vs);
-        if (mean !== undefined) (lists[m] ??= []).push(mean);
-      }
+      const means = exemplarsFromSnapshots(b.snapshots, modalities, t);
+      for (const m of modalities) if (means[m] !== undefined) (lists[m] ??= []).push(means[m]);
     }
     exemplars.set(c.id, lists);
   }

@@ -76,7 +76,7 @@ export function toTime(stamp: StampNs): Time {
 const score = (x: number | undefined): number | null => (x === undefined || !Number.isFinite(x) ? null : x);
 
 /** One concept's row. */
-export function scoreRow(t: ConceptTrace): ConceptScoreRow {
+function scoreRow(t: ConceptTrace): ConceptScoreRow {
   const m = t.modalityScores;
   return {
     id: t.conceptId,

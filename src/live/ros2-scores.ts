@@ -19,6 +19,7 @@ export class Ros2ScoresPublisher implements ScoreRecorder {
   readonly #session: Ros2Session;
   readonly #log: Logger;
   #publisher: Ros2Publisher | undefined;
+  // eslint-disable-next-line no-unused-private-class-members -- read by `??=`: the publisher opens once
   #opening: Promise<void> | undefined;
   #stats = { published: 0, dropped: 0, errors: 0 };
   #logged = false;

@@ -23,7 +23,7 @@ const vector3: JsonSchema = {
   required: ['x', 'y', 'z'],
 };
 
-export const SCORES_SCHEMA: JsonSchema = {
+const SCORES_SCHEMA: JsonSchema = {
   title: 'sensebind.ConceptScores',
   description: "Every concept's fused and per-modality scores with its on/off thresholds, one message per snapshot",
   type: 'object',
@@ -52,7 +52,7 @@ export const SCORES_SCHEMA: JsonSchema = {
   required: ['timestamp', 'seq', 'total', 'concepts'],
 };
 
-export const MODALITIES_SCHEMA: JsonSchema = {
+const MODALITIES_SCHEMA: JsonSchema = {
   title: 'sensebind.Modalities',
   description: 'Which modalities are present, which gave evidence, what the embed gate did with each, and which an evidence gate held back',
   type: 'object',
@@ -79,7 +79,7 @@ export const MODALITIES_SCHEMA: JsonSchema = {
   required: ['timestamp', 'seq', 'present', 'missing', 'modalities'],
 };
 
-export const EVENT_SCHEMA: JsonSchema = {
+const EVENT_SCHEMA: JsonSchema = {
   title: 'sensebind.Event',
   description: 'An event as it leaves the agent (the JSONL/MQTT payload, docs/mqtt-schemas.json)',
   type: 'object',
@@ -103,7 +103,7 @@ export const EVENT_SCHEMA: JsonSchema = {
   required: ['v', 'id', 'type', 'robot', 'concept', 'score', 'peakScore', 'modalityScores', 'present', 'missing', 'start', 'end', 'emittedAt', 'seq'],
 };
 
-export const IMU_SCHEMA: JsonSchema = {
+const IMU_SCHEMA: JsonSchema = {
   title: 'sensebind.Imu',
   description: 'IMU as the model saw it (the window resampled onto its grid): specific force m/s^2, angular rate rad/s',
   type: 'object',
@@ -111,7 +111,7 @@ export const IMU_SCHEMA: JsonSchema = {
   required: ['timestamp', 'acc', 'gyro'],
 };
 
-export const AUDIO_LEVEL_SCHEMA: JsonSchema = {
+const AUDIO_LEVEL_SCHEMA: JsonSchema = {
   title: 'sensebind.AudioLevel',
   description: 'Level of the newest hop of audio (full scale = 1)',
   type: 'object',
@@ -119,7 +119,7 @@ export const AUDIO_LEVEL_SCHEMA: JsonSchema = {
   required: ['timestamp', 'rms', 'peak', 'dbfs', 'seconds'],
 };
 
-export const COMPRESSED_IMAGE_SCHEMA: JsonSchema = CompressedImage as JsonSchema;
+const COMPRESSED_IMAGE_SCHEMA: JsonSchema = CompressedImage as JsonSchema;
 
 /** One advertised channel. */
 export interface LiveChannel {

@@ -34,6 +34,7 @@ export interface ViewerStats {
 
 type Data = string | ArrayBuffer | ArrayBufferView;
 // `any`: IWebSocket (@foxglove/ws-protocol) types its handlers so; they pass through untouched.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Handler = ((event: any) => void) | null | undefined;
 
 function byteLength(data: Data): number {

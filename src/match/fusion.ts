@@ -11,13 +11,33 @@ export interface PoolTerm {
 
 const FLOOR = 1e-12;
 
-export function logLinearPool(terms: readonly PoolTerm[]): number | undefined {
-  let sumW = 0;
-  let sumLog = 0;
-  for (const t of terms) {
-    if (!(t.weight > 0)) continue;
-    sumW += t.weight;
-    sumLog += t.weight * Math.log(Math.max(t.probability, FLOOR));
+/**
+ * One pool, term by term, without allocating: the matcher reuses one for every concept of every snapshot.
+ * A term with no positive weight is left out.
+ */
+export class LogLinearPool {
+  #sumW = 0;
+  #sumLog = 0;
+
+  reset(): void {
+    this.#sumW = 0;
+    this.#sumLog = 0;
   }
-  return sumW > 0 ? Math.exp(sumLog / sumW) : undefined;
+
+  add(probability: number, weight: number): void {
+    if (!(weight > 0)) return;
+    this.#sumW += weight;
+    this.#sumLog += weight * Math.log(Math.max(probability, FLOOR));
+  }
+
+  /** The pooled probability; undefined when no term had weight. */
+  value(): number | undefined {
+    return this.#sumW > 0 ? Math.exp(this.#sumLog / this.#sumW) : undefined;
+  }
+}
+
+export function logLinearPool(terms: readonly PoolTerm[]): number | undefined {
+  const pool = new LogLinearPool();
+  for (const t of terms) pool.add(t.probability, t.weight);
+  return pool.value();
 }

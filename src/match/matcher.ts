@@ -21,6 +21,7 @@ import type { ConceptDef } from '../memory/concept.js';
 import type { ConceptMemory } from '../memory/memory.js';
 import type { MemoryState } from '../memory/state.js';
 import { ModalityCalibration } from './calibration.js';
+import { LogLinearPool } from './fusion.js';
 import { ConceptLifecycle, type LifecycleParams, type Transition } from './lifecycle.js';
 import { buildModalityMatrix, similarities, type ModalityMatrix } from './matrix.js';
 import { CALIBRATION_DEFAULTS, FUSION_DEFAULT_WEIGHTS, GATED_DEFAULT_SCORES, LIFECYCLE_DEFAULTS, type MatcherOptions } from './options.js';
@@ -81,6 +82,7 @@ export class ConceptMatcher implements SnapshotMatcher {
   #lifecycles: (ConceptLifecycle | undefined)[] = [];
   #open = new Map<string, OpenEvent>();
   #fused = new Float64Array(0);
+  #pool = new LogLinearPool();
   #seq = 0;
   #eventCounter = 0;
   #lastStamp: StampNs = 0n;
@@ -210,19 +212,16 @@ export class ConceptMatcher implements SnapshotMatcher {
     }
     const top: number[] = [];
     const k = this.#topK;
+    const pool = this.#pool;
     for (let ci = 0; ci < n; ci++) {
-      // Weighted log-linear pool (fusion.ts) inlined: this loop runs for every concept every snapshot.
-      let sumW = 0;
-      let sumLog = 0;
+      pool.reset();
       for (const { stage, w, fixed } of stages) {
         const r = stage.rowOf[ci] as number;
-        if (r < 0 || !(w > 0)) continue;
-        sumW += w;
-        sumLog += w * Math.log(Math.max(fixed ?? (stage.probs[r] as number), 1e-12));
+        if (r >= 0) pool.add(fixed ?? (stage.probs[r] as number), w);
       }
       const c = this.#concepts[ci] as ConceptDef;
       if (c.background) continue;
-      const score = sumW > 0 ? Math.exp(sumLog / sumW) : undefined;
+      const score = pool.value();
       fused[ci] = score ?? -1;
       if (score !== undefined && (top.length < k || score > (fused[top[top.length - 1] as number] as number))) {
         let i = top.length < k ? top.length : k - 1;

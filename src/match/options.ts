@@ -1,7 +1,8 @@
 /**
- * Matching parameters with their defaults in one place. The defaults were tuned on simulator training and
- * validation seeds with the bundled model and reported on held-out seeds (docs/concepts.md).
+ * Matching parameters. Their defaults live with the `match` config section (src/config/match.ts), one
+ * source for the schema and for a matcher built without a config.
  */
+import { MATCH_DEFAULTS } from '../config/match.js';
 import type { GateReason, SensorModality } from '../core/types.js';
 
 export interface CalibrationOptions {
@@ -43,15 +44,9 @@ export interface FusionOptions {
   gatedScores?: Partial<Record<GateReason, number>>;
 }
 
-/**
- * An IMU at rest is an observation, not a blank: the body is not moving, so every motion concept it may
- * observe gets a low score (in the simulator, without this, quiet-room audio alone reads "tipping over").
- * Silence, noise and dead frames carry nothing and are absent.
- */
-export const GATED_DEFAULT_SCORES: Partial<Record<GateReason, number>> = { 'at-rest': 0.05 };
+export const GATED_DEFAULT_SCORES: Partial<Record<GateReason, number>> = MATCH_DEFAULTS.gatedScores;
 
-/** Depth and IMU see fewer event kinds and separate them less well: half weight (tuned, docs/concepts.md). */
-export const FUSION_DEFAULT_WEIGHTS: Partial<Record<SensorModality, number>> = { depth: 0.5, imu: 0.5 };
+export const FUSION_DEFAULT_WEIGHTS: Partial<Record<SensorModality, number>> = MATCH_DEFAULTS.fusionWeights;
 
 export interface LifecycleOptions {
   /** Exponential smoothing of the fused score per snapshot: s = a * fused + (1 - a) * s. @default 0.8 */
@@ -76,22 +71,6 @@ export interface MatcherOptions {
   now?: () => Date;
 }
 
-export const CALIBRATION_DEFAULTS: Required<CalibrationOptions> = {
-  exemplarWeight: 0.25,
-  textScale: 1,
-  modalityScale: false,
-  center: 0,
-  standardise: false,
-  beta: 2,
-  noneLogit: 2,
-  halfLifeSeconds: 60,
-  warmupSnapshots: 4,
-  minSpread: 0.01,
-  gateZ: 2,
-};
+export const CALIBRATION_DEFAULTS: Required<CalibrationOptions> = MATCH_DEFAULTS.calibration;
 
-export const LIFECYCLE_DEFAULTS: Required<LifecycleOptions> = {
-  smoothing: 0.8,
-  updateDelta: 0.1,
-  maxGapSeconds: 2,
-};
+export const LIFECYCLE_DEFAULTS: Required<LifecycleOptions> = MATCH_DEFAULTS.lifecycle;

@@ -5,9 +5,9 @@
  */
 import { SENSOR_MODALITIES, type Embedding } from '../core/types.js';
 import { SensebindError } from '../core/errors.js';
+import { meanNormalized } from '../core/vector.js';
 import { expandPrompts, type ConceptDef } from '../memory/concept.js';
 import type { PrototypeBuilder } from '../memory/memory.js';
-import { meanUnit } from '../memory/memory.js';
 import type { ModalityVectors } from '../memory/state.js';
 
 /** What the builder needs from the embedding runtime (src/embed/runtime.ts satisfies it). */
@@ -62,7 +62,7 @@ export function textPrototypeBuilder(embedder: TextEmbedder, options: TextProtot
           const key = JSON.stringify(prompts);
           let v = byKey.get(key);
           if (v === undefined) {
-            v = meanUnit(prompts.map((p) => vectors[unique.get(p) as number] as Float32Array));
+            v = meanNormalized(prompts.map((p) => vectors[unique.get(p) as number] as Float32Array));
             if (v === undefined) throw new SensebindError('MODEL', `concept "${c.id}": prompt embeddings average to zero`);
             byKey.set(key, v);
           }

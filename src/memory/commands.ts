@@ -7,8 +7,10 @@ import { z } from 'zod';
 import { SENSOR_MODALITIES, type SensorModality } from '../core/types.js';
 import { errorMessage } from '../core/errors.js';
 import { conceptIdSchema, conceptInputSchema, patchConcept, resolveConcept, type ConceptDef } from './concept.js';
-import { formatZodIssues } from './concept-file.js';
-import { meanUnit, normalise, type ConceptMemory } from './memory.js';
+import { formatIssues } from '../config/zod-issues.js';
+import { normalized } from '../core/vector.js';
+import { exemplarsFromSnapshots } from './exemplar.js';
+import type { ConceptMemory } from './memory.js';
 import type { MemoryState, ModalityVectorLists } from './state.js';
 
 const requestId = z.string().max(128).optional();
@@ -77,7 +79,7 @@ export interface ConceptCommandReply {
   taught?: Partial<Record<SensorModality, number>>;
 }
 
-export function summarise(memory: ConceptMemory, c: ConceptDef): ConceptSummary {
+function summarise(memory: ConceptMemory, c: ConceptDef): ConceptSummary {
   const ex = memory.exemplars(c.id);
   const exemplars: Partial<Record<SensorModality, number>> = {};
   for (const m of SENSOR_MODALITIES) if (ex[m] !== undefined && (ex[m] as Float32Array[]).length > 0) exemplars[m] = (ex[m] as Float32Array[]).length;
@@ -122,7 +124,7 @@ function teachVectors(memory: ConceptMemory, concept: ConceptDef, cmd: Extract<C
       if (list === undefined || !wanted(m)) continue;
       out[m] = list.map((arr, k) => {
         if (dim !== undefined && dim > 0 && arr.length !== dim) throw new CommandError(`embeddings.${m}.${k}: ${arr.length} numbers, expected ${dim}`);
-        const v = normalise(Float32Array.from(arr));
+        const v = normalized(Float32Array.from(arr));
         if (v === undefined) throw new CommandError(`embeddings.${m}.${k}: zero or non-finite vector`);
         return v;
       });
@@ -130,10 +132,9 @@ function teachVectors(memory: ConceptMemory, concept: ConceptDef, cmd: Extract<C
   } else {
     const snaps = memory.recent(cmd.seconds ?? 2);
     if (snaps.length === 0) throw new CommandError('no live snapshots to learn from (is the agent receiving data?)');
+    const means = exemplarsFromSnapshots(snaps, SENSOR_MODALITIES.filter(wanted));
     for (const m of SENSOR_MODALITIES) {
-      if (!wanted(m)) continue;
-      const vectors = snaps.flatMap((s) => (s.embeddings[m] !== undefined ? [(s.embeddings[m] as { vector: Float32Array }).vector] : []));
-      const mean = meanUnit(vectors);
+      const mean = means[m];
       if (mean !== undefined) out[m] = [mean];
     }
   }
@@ -159,7 +160,7 @@ function existsAdvice(id: string, surface: 'message' | 'cli'): string {
 export async function applyConceptCommand(memory: ConceptMemory, command: unknown, options: ApplyOptions = {}): Promise<ConceptCommandReply> {
   const parsed = conceptCommandSchema.safeParse(command);
   const rawOp = typeof command === 'object' && command !== null && 'op' in command ? String((command as { op: unknown }).op) : '?';
-  if (!parsed.success) return { ok: false, code: 'INVALID', op: rawOp, error: `invalid command: ${formatZodIssues(parsed.error)}`, version: memory.version };
+  if (!parsed.success) return { ok: false, code: 'INVALID', op: rawOp, error: `invalid command: ${formatIssues(parsed.error.issues, command, 5).join('; ')}`, version: memory.version };
   const cmd = parsed.data;
   const base: ConceptCommandReply = { ok: true, code: 'OK', op: cmd.op, version: memory.version };
   if (cmd.requestId !== undefined) base.requestId = cmd.requestId;

@@ -6,6 +6,7 @@ import { readFile } from 'node:fs/promises';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { SensebindError, errorMessage } from '../core/errors.js';
+import { formatIssues } from '../config/zod-issues.js';
 import {
   BUILTIN_DEFAULTS,
   conceptInputSchema,
@@ -16,7 +17,7 @@ import {
   type ConceptDefaults,
 } from './concept.js';
 
-export const conceptFileSchema = z.strictObject({
+const conceptFileSchema = z.strictObject({
   version: z.literal(1).default(1),
   defaults: z
     .strictObject({
@@ -35,12 +36,6 @@ export interface ConceptFile {
   concepts: ConceptDef[];
 }
 
-export function formatZodIssues(error: z.ZodError, limit = 5): string {
-  const lines = error.issues.slice(0, limit).map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`);
-  if (error.issues.length > limit) lines.push(`... and ${error.issues.length - limit} more`);
-  return lines.join('; ');
-}
-
 /** Parses concept-file text; `where` names the source in errors. */
 export function parseConceptFile(text: string, where: string): ConceptFile {
   let raw: unknown;
@@ -50,7 +45,7 @@ export function parseConceptFile(text: string, where: string): ConceptFile {
     throw new SensebindError('CONFIG', `${where}: not valid YAML: ${errorMessage(err)}`);
   }
   const parsed = conceptFileSchema.safeParse(raw);
-  if (!parsed.success) throw new SensebindError('CONFIG', `${where}: ${formatZodIssues(parsed.error)}`);
+  if (!parsed.success) throw new SensebindError('CONFIG', `${where}: ${formatIssues(parsed.error.issues, raw, 5).join('; ')}`);
   const d = parsed.data.defaults;
   const defaults: ConceptDefaults = {
     templates: d.templates ?? BUILTIN_DEFAULTS.templates,
@@ -62,7 +57,7 @@ export function parseConceptFile(text: string, where: string): ConceptFile {
   const seen = new Set<string>();
   const concepts: ConceptDef[] = [];
   parsed.data.concepts.forEach((input, i) => {
-    if (seen.has(input.id)) throw new SensebindError('CONFIG', `${where}: concepts.${i}.id: duplicate concept id "${input.id}"`);
+    if (seen.has(input.id)) throw new SensebindError('CONFIG', `${where}: concepts[${i}].id: duplicate concept id "${input.id}"`);
     seen.add(input.id);
     concepts.push(resolveConcept(input, defaults));
   });

@@ -280,26 +280,8 @@ function firstDim(map: Map<string, ModalityVectors>): number | undefined {
 }
 
 /** Whether two definitions embed to the same prototypes. */
-export function sameTextDefinition(a: ConceptDef, b: ConceptDef): boolean {
+function sameTextDefinition(a: ConceptDef, b: ConceptDef): boolean {
   return JSON.stringify([a.prompts, a.templates]) === JSON.stringify([b.prompts, b.templates]);
-}
-
-/** Mean of unit vectors, re-normalised (ImageBind: averages of unit vectors are not unit length). */
-export function meanUnit(vectors: readonly Float32Array[]): Float32Array | undefined {
-  const first = vectors[0];
-  if (first === undefined) return undefined;
-  const out = new Float32Array(first.length);
-  for (const v of vectors) for (let i = 0; i < out.length; i++) out[i] = (out[i] as number) + (v[i] as number);
-  return normalise(out);
-}
-
-export function normalise(v: Float32Array): Float32Array | undefined {
-  let n = 0;
-  for (let i = 0; i < v.length; i++) n += (v[i] as number) * (v[i] as number);
-  n = Math.sqrt(n);
-  if (!(n > 0) || !Number.isFinite(n)) return undefined;
-  for (let i = 0; i < v.length; i++) v[i] = (v[i] as number) / n;
-  return v;
 }
 
 export type { SensorModality };

@@ -194,7 +194,7 @@ const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b)
 type CompactConcept = [string, string | null, string[] | null, SensorModality[] | null, Omit<ConceptInput, 'id' | 'label' | 'prompts' | 'modalities'> | null];
 
 /** The smallest tuple that expands back to `c` under `defaults`. */
-export function compactConcept(c: ConceptDef, defaults: ConceptDefaults): CompactConcept {
+function compactConcept(c: ConceptDef, defaults: ConceptDefaults): CompactConcept {
   const rest: Omit<ConceptInput, 'id' | 'label' | 'prompts' | 'modalities'> = {};
   let hasRest = false;
   const set = <K extends keyof typeof rest>(k: K, v: (typeof rest)[K]) => {
@@ -259,7 +259,7 @@ async function fsyncDir(dir: string): Promise<void> {
 }
 
 /** Writes `bytes` to `path` so that a crash at any instant leaves either the old or the new file. */
-export async function writeAtomic(path: string, bytes: Uint8Array): Promise<void> {
+async function writeAtomic(path: string, bytes: Uint8Array): Promise<void> {
   const dir = dirname(path);
   const tmp = join(dir, `.${basename(path)}.${process.pid}.${Date.now()}.tmp`);
   await mkdir(dir, { recursive: true });

@@ -32,7 +32,7 @@ import { EmbedGovernor } from '../service/governor.js';
 import { Service, type ServiceClock } from '../service/lifecycle.js';
 import { MetricsRegistry } from '../service/metrics.js';
 import { JsonlSink } from '../sinks/jsonl.js';
-import { createMqttSinkFromConfig } from '../sinks/mqtt/fromConfig.js';
+import { createMqttSinkFromConfig } from '../sinks/mqtt/from-config.js';
 import type { EventSink } from '../sinks/sink.js';
 import { BagSource, type BagItem, type BagSummary, type ReadBagOptions } from '../sources/bag.js';
 import { createSerialSources } from '../sources/serial.js';

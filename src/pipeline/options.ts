@@ -87,6 +87,6 @@ export function converterOptionsFromConfig(config: Config): ConverterOptions {
   return {
     topics,
     audioInfoTopics,
-    audioFormat: af.enabled ? { channels: af.channels, rate: af.sampleRate, sampleFormat: af.sampleFormat, codingFormat: 'WAVE' } : undefined,
+    ...(af.enabled ? { audioFormat: { channels: af.channels, rate: af.sampleRate, sampleFormat: af.sampleFormat, codingFormat: 'WAVE' } } : {}),
   };
 }

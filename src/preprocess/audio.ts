@@ -12,7 +12,7 @@ import { scratchF32 } from './scratch.js';
 import { float32Tensor, outputBuffer, type Tensor } from './tensor.js';
 import type { Engine } from './wasm/kernels.js';
 
-export function fbankSettings(p: AudioPreprocess): FbankSettings {
+function fbankSettings(p: AudioPreprocess): FbankSettings {
   return {
     sampleRate: p.sampleRate,
     frameLengthMs: p.frameLengthMs,
@@ -32,7 +32,7 @@ export function fbankSettings(p: AudioPreprocess): FbankSettings {
 }
 
 /** Mean of all channels (the 'downmix' option; the reference never does this). */
-export function downmix(channels: readonly Float32Array[]): Float32Array {
+function downmix(channels: readonly Float32Array[]): Float32Array {
   const first = channels[0]!;
   if (channels.length === 1) return first;
   const out = new Float32Array(first.length);

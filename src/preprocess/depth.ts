@@ -72,7 +72,7 @@ function thermalTransform(u: Extract<UnitsKernel, { mode: 'thermal' }>): RowTran
  * the per-pixel `units` conversion. WebAssembly SIMD kernels where available (engine 'auto'), else the
  * TypeScript port; the values are the same.
  */
-export function singleChannelTensor(
+function singleChannelTensor(
   img: FloatImage,
   p: { size: number; crop: number; interpolation: DepthPreprocess['interpolation']; mean: number; std: number },
   into?: Float32Array,

@@ -7,7 +7,7 @@
  * Computed in float64 (torch: float32), so values agree to float32 rounding.
  */
 import type { AudioPreprocess } from './params.js';
-import { realSpectrum } from './fft.js';
+import { realSpectrum } from '../core/fft.js';
 import { scratchF64 } from './scratch.js';
 
 const FLOAT32_EPSILON = 1.1920928955078125e-7;
@@ -152,7 +152,7 @@ function gaussian(): number {
   return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * Math.random());
 }
 
-export function fbankFrameCount(samples: number, s: FbankSettings): number {
+function fbankFrameCount(samples: number, s: FbankSettings): number {
   const p = planFor(s);
   return samples < p.size ? 0 : 1 + Math.floor((samples - p.size) / p.shift);
 }

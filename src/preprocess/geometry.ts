@@ -15,7 +15,7 @@ export interface ResizeCrop {
 }
 
 /** Python 3 round(): halves go to the even neighbour. */
-export function roundHalfEven(x: number): number {
+function roundHalfEven(x: number): number {
   const f = Math.floor(x);
   const diff = x - f;
   if (diff > 0.5) return f + 1;

@@ -77,7 +77,10 @@ function detectDelimiter(header: string): string {
   let most = 0;
   for (const d of [',', ';', '|', '\t']) {
     const n = header.split(d).length - 1;
-    if (n > most) (best = d), (most = n);
+    if (n > most) {
+      best = d;
+      most = n;
+    }
   }
   return best;
 }

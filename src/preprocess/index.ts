@@ -6,7 +6,7 @@
 import { readFile } from 'node:fs/promises';
 import { extname } from 'node:path';
 import { SensebindError, errorMessage } from '../core/errors.js';
-import type { ModalityWindows, SensorModality, TaggedWindow } from '../core/types.js';
+import type { SensorModality, TaggedWindow } from '../core/types.js';
 import { audioFileTensor, audioWindowTensor } from './audio.js';
 import { depthTensor, thermalTensor, type FloatImage } from './depth.js';
 import { readGreyImage, readRgbImage } from './image-file.js';
@@ -22,9 +22,6 @@ export type { Tensor } from './tensor.js';
 export { tensorBytes } from './tensor.js';
 export { resampleImu } from './imu.js';
 export * from './params.js';
-
-/** The live window each sensor modality's preprocessing takes (the Snapshot's window of that modality). */
-export type WindowOf<M extends SensorModality> = NonNullable<ModalityWindows[M]>;
 
 /** The preprocessing parameters of the sensor modalities a model has (a manifest's `preprocess` entries). */
 export type WindowParams = { [M in SensorModality]?: PreprocessParams[M] };

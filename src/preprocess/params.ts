@@ -173,7 +173,7 @@ export const imuPreprocessSchema = z.strictObject({
   scale: z.array(z.number()).length(6).default([1, 1, 1, 1, 1, 1]),
 });
 
-export const preprocessSchemas = {
+const preprocessSchemas = {
   vision: visionPreprocessSchema,
   audio: audioPreprocessSchema,
   text: textPreprocessSchema,

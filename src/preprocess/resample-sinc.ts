@@ -31,7 +31,7 @@ function gcd(a: number, b: number): number {
 
 const kernels = new Map<string, Kernel>();
 
-export function kernelFor(origRate: number, newRate: number, opts: SincOptions): Kernel {
+function kernelFor(origRate: number, newRate: number, opts: SincOptions): Kernel {
   const key = `${origRate}:${newRate}:${opts.lowpassFilterWidth}:${opts.rolloff}`;
   const cached = kernels.get(key);
   if (cached) return cached;

@@ -9,7 +9,7 @@ export interface Tensor {
 }
 
 /** Number of elements a shape holds. */
-export function elementCount(dims: readonly number[]): number {
+function elementCount(dims: readonly number[]): number {
   let n = 1;
   for (const d of dims) n *= d;
   return n;

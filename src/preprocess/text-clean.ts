@@ -42,6 +42,7 @@ export function htmlUnescape(s: string): string {
 const CP1252 = '\u20ac\x81\u201a\u0192\u201e\u2026\u2020\u2021\u02c6\u2030\u0160\u2039\u0152\x8d\u017d\x8f\x90\u2018\u2019\u201c\u201d\u2022\u2013\u2014\u02dc\u2122\u0161\u203a\u0153\x9d\u017e\u0178';
 const LIGATURES = 'ĲĳŉǄǅǆǇǈǉǊǋǌǱǲǳﬀﬁﬂﬃﬄﬅﬆ';
 const LIGATURE_RE = new RegExp(`[${LIGATURES}]`, 'gu');
+// eslint-disable-next-line no-control-regex -- matching terminal escapes is the point
 const TERMINAL_ESCAPE = /\x1b\[((?:\d|;)*)([a-zA-Z])/g;
 const C1 = /[\x80-\x9f]/g;
 // ftfy's width map: U+FF01..U+FFEF to their NFKC form when it differs, and the ideographic space.
@@ -49,6 +50,7 @@ const WIDTH = /[\u3000\uff01-\uffef]/g;
 const SINGLE_QUOTE = /[\u02bc\u2018-\u201b]/g;
 const DOUBLE_QUOTE = /[\u201c-\u201f]/g;
 const LINE_BREAK = /\r\n|[\r\u2028\u2029\x85]/g;
+// eslint-disable-next-line no-control-regex -- removing control characters is the point
 const CONTROL = /[\x00-\x08\x0b\x0e-\x1f\x7f\u206a-\u206f\ufeff\ufff9-\ufffc]/g;
 
 function fixOnce(t: string): string {
@@ -63,7 +65,7 @@ function fixOnce(t: string): string {
 }
 
 /** The ftfy subset, repeated until nothing changes (ftfy iterates the same way). */
-export function fixText(text: string): string {
+function fixText(text: string): string {
   for (let i = 0; i < 16; i++) {
     const next = fixOnce(text);
     if (next === text) return next;

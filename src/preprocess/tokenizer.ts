@@ -36,7 +36,7 @@ const SOT = '<|startoftext|>';
 const EOT = '<|endoftext|>';
 const MERGES = 49152 - 256 - 2;
 
-export class ClipTokenizer {
+class ClipTokenizer {
   readonly #encoder = new Map<string, number>();
   readonly #ranks = new Map<string, number>();
   readonly #byteEncoder: string[] = new Array<string>(256);
@@ -146,7 +146,7 @@ export class ClipTokenizer {
 }
 
 /** The project's bundled tokenizer folder (models/tokenizers), found from this module's location. */
-export function bundledTokenizerDir(): string {
+function bundledTokenizerDir(): string {
   // src/preprocess or dist/preprocess -> repository root
   return resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', 'models', 'tokenizers');
 }

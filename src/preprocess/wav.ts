@@ -20,7 +20,7 @@ function fail(path: string, problem: string): never {
   throw new SensebindError('INPUT', `${path}: ${problem}`);
 }
 
-export function parseWav(bytes: Uint8Array, path: string): WavAudio {
+function parseWav(bytes: Uint8Array, path: string): WavAudio {
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const ascii = (o: number) => String.fromCharCode(bytes[o]!, bytes[o + 1]!, bytes[o + 2]!, bytes[o + 3]!);
   if (bytes.length < 12 || ascii(0) !== 'RIFF' || ascii(8) !== 'WAVE') {

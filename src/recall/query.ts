@@ -14,7 +14,7 @@ import type { Config } from '../config/schema.js';
 import type { Pipeline } from '../pipeline/open.js';
 import { runBag } from '../pipeline/run-bag.js';
 import { expandPrompts, type ConceptDef } from '../memory/concept.js';
-import { meanUnit } from '../memory/memory.js';
+import { meanNormalized } from '../core/vector.js';
 import type { MemoryState } from '../memory/state.js';
 import { preprocessFile, type PreprocessFileOptions, type PreprocessParams } from '../preprocess/index.js';
 
@@ -29,7 +29,7 @@ export async function textQuery(runtime: Pick<EmbeddingRuntime, 'embedText'>, st
   const byPrompt = new Map(unique.map((p, i) => [p, embedded[i]?.vector as Float32Array]));
   const out: QueryVectors = {};
   for (const [m, list] of prompts) {
-    const v = meanUnit(list.map((p) => byPrompt.get(p) as Float32Array));
+    const v = meanNormalized(list.map((p) => byPrompt.get(p) as Float32Array));
     if (v !== undefined) out[m] = v;
   }
   return out;

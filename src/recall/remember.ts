@@ -9,7 +9,7 @@ import type { TickResult } from '../agent/agent.js';
 import type { Pipeline } from '../pipeline/open.js';
 import { openRecallWriter } from './open.js';
 
-export const DEFAULT_RECALL_DIR = '.sensebind/recall';
+const DEFAULT_RECALL_DIR = '.sensebind/recall';
 
 export interface ReplayRecall {
   onTick: (r: TickResult) => void;

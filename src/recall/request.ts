@@ -84,7 +84,7 @@ export async function executeSearch(env: SearchEnv, req: SearchRequest): Promise
     } else {
       const modality: Modality | undefined = req.likeModality ?? EXT_MODALITY[extname(like).toLowerCase()];
       if (modality === undefined) throw new SensebindError('USAGE', `--like ${like}: cannot tell the modality from the extension; add --like-modality <${SENSOR_MODALITIES.join('|')}>`);
-      query = await fileQuery(env.pipeline.runtime, modality, like, { modelDir: env.pipeline.runtime.loaded.dir, shape: undefined });
+      query = await fileQuery(env.pipeline.runtime, modality, like, { modelDir: env.pipeline.runtime.loaded.dir });
     }
   }
   const t1 = performance.now();
@@ -123,7 +123,7 @@ export async function executeSearch(env: SearchEnv, req: SearchRequest): Promise
 }
 
 /** Seconds on the agent clock, an ISO date, or `-<n><s|m|h|d>` before the newest remembered moment. */
-export function parseTime(field: string, value: number | string, newest: StampNs | undefined): StampNs {
+function parseTime(field: string, value: number | string, newest: StampNs | undefined): StampNs {
   if (typeof value === 'number') return BigInt(Math.round(value * 1e9));
   const rel = /^-(\d+(?:\.\d+)?)([smhd])$/.exec(value);
   if (rel !== null) {

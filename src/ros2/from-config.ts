@@ -43,10 +43,10 @@ export function ros2FromConfig(config: Config, options: Ros2FromConfigOptions = 
     namespace: r.namespace,
     useSimTime: r.useSimTime,
     parameters: { robot_id: config.robot.id, model_dir: config.model.dir, config_path: options.configPath ?? '' },
-    createTransport: options.createTransport,
+    ...(options.createTransport !== undefined ? { createTransport: options.createTransport } : {}),
     logger,
   });
-  const source = r.topics.length > 0 ? new Ros2Source({ config: r, session, clock: options.clock, logger }) : undefined;
+  const source = r.topics.length > 0 ? new Ros2Source({ config: r, session, ...(options.clock !== undefined ? { clock: options.clock } : {}), logger }) : undefined;
   const sink = new Ros2EventSink({ config: r, session, logger });
   let closeCommands: (() => void) | undefined;
   return {

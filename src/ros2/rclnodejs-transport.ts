@@ -110,9 +110,10 @@ export class RclnodejsTransport implements Ros2Transport {
     const resolved = this.resolveTopic(topic);
     try {
       const pub = this.#node.createPublisher(type, resolved, { qos: this.#qos(qos) });
+      const wait = pub.waitForAllAcked;
       return {
         publish: (message) => pub.publish(message),
-        waitForAllAcked: pub.waitForAllAcked === undefined ? undefined : (timeoutMs) => pub.waitForAllAcked!(BigInt(Math.round(timeoutMs * 1e6))),
+        ...(wait === undefined ? {} : { waitForAllAcked: (timeoutMs: number) => wait.call(pub, BigInt(Math.round(timeoutMs * 1e6))) }),
       };
     } catch (err) {
       throw new SensebindError('UNAVAILABLE', `cannot publish ${type} on ${resolved} (is its package installed?): ${errorMessage(err)}`, { cause: err });

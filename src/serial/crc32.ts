@@ -13,7 +13,7 @@ const TABLE = (() => {
   return t;
 })();
 
-export function crc32Table(data: Uint8Array): number {
+function crc32Table(data: Uint8Array): number {
   let c = 0xffffffff;
   for (let i = 0; i < data.length; i++) c = TABLE[(c ^ data[i]!) & 0xff]! ^ (c >>> 8);
   return (c ^ 0xffffffff) >>> 0;

@@ -174,7 +174,7 @@ export function parseRawFrame(raw: Uint8Array, len: number): ParseResult {
 }
 
 /** Writes a frame's payload (little-endian, PROTOCOL.md layouts). Throws RangeError on out-of-range fields. */
-export function encodePayload(frame: Frame): Uint8Array {
+function encodePayload(frame: Frame): Uint8Array {
   switch (frame.type) {
     case 'hello': {
       const name = Buffer.from(frame.name, 'latin1');
@@ -272,7 +272,7 @@ export function encodePayload(frame: Frame): Uint8Array {
 }
 
 /** Header + payload + CRC, without COBS: what the CRC covers and what parseRawFrame reads. */
-export function rawFrame(frame: Frame, options: { version?: number; typeCode?: number } = {}): Uint8Array {
+function rawFrame(frame: Frame, options: { version?: number; typeCode?: number } = {}): Uint8Array {
   const { version = PROTOCOL_VERSION, typeCode = FRAME_TYPE[frame.type] } = options;
   const payload = encodePayload(frame);
   if (payload.length > MAX_PAYLOAD) throw new RangeError(`payload of ${payload.length} bytes exceeds ${MAX_PAYLOAD}`);

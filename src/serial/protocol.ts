@@ -11,7 +11,7 @@ export const PROTOCOL_VERSION = 1;
 export const HEADER_SIZE = 14;
 export const CRC_SIZE = 4;
 export const MAX_PAYLOAD = 1024;
-export const MAX_RAW_FRAME = HEADER_SIZE + MAX_PAYLOAD + CRC_SIZE;
+const MAX_RAW_FRAME = HEADER_SIZE + MAX_PAYLOAD + CRC_SIZE;
 /** COBS overhead (one byte per 254, plus one) and the delimiter. */
 export const MAX_ENCODED_FRAME = MAX_RAW_FRAME + Math.floor(MAX_RAW_FRAME / 254) + 2;
 
@@ -26,7 +26,6 @@ export const FRAME_TYPE = {
   audio: 0x11,
   depth: 0x12,
 } as const;
-export type FrameTypeName = keyof typeof FRAME_TYPE;
 
 export const SENSOR_KIND = { imu: 1, audio: 2, depth: 3 } as const;
 export type SensorKindName = keyof typeof SENSOR_KIND;

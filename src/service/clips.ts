@@ -28,7 +28,7 @@ import { applyRetention } from './retention.js';
 import { CLIP_TYPES, EVENTS_TOPIC, EVENTS_TYPE, clipTopic, sampleBytes, sampleMessage } from './sample-msg.js';
 
 /** Topic of the concept scores in a clip (the live view's topic name, so one layout opens both). */
-export const SCORES_TOPIC = LIVE_TOPICS.scores;
+const SCORES_TOPIC = LIVE_TOPICS.scores;
 
 export interface ClipRecorderOptions {
   /** Folder for clips; created if missing. */
@@ -94,7 +94,7 @@ function seconds(s: number): bigint {
 }
 
 /** A file name that sorts by time and says what happened: 20260101T120000.123Z_glass_breaking_<id>.mcap */
-export function clipFileName(event: SenseEvent): string {
+function clipFileName(event: SenseEvent): string {
   const ms = Number(BigInt(event.start) / 1_000_000n);
   const when = Number.isFinite(ms) && ms > 0 ? new Date(ms).toISOString().replace(/[-:]/g, '') : 'unknown';
   const safe = (s: string) => s.replace(/[^A-Za-z0-9_-]+/g, '_').slice(0, 48);

@@ -18,7 +18,7 @@ import { SENSOR_MODALITIES, type SensorModality, type StampNs } from '../core/ty
 import type { EmbedGate } from '../agent/agent.js';
 import { NO_HOOKS, type StageHooks } from '../agent/hooks.js';
 
-export const FRAME_MODALITIES: readonly SensorModality[] = ['vision', 'depth', 'thermal'];
+const FRAME_MODALITIES: readonly SensorModality[] = ['vision', 'depth', 'thermal'];
 
 export interface GovernorOptions {
   /** Configured cap per modality, Hz; 0 = uncapped (one embedding per snapshot). */

@@ -282,10 +282,15 @@ export class Service {
       await this.#http?.stop();
       this.#stage = 'stopped';
       return ended.length;
-    })();
+    })().catch((err: unknown) => {
+      // A step that throws ends the stop as unclean; `stopped` must still resolve, or the process hangs.
+      logger.error({ waitingFor: this.#stage, err: errorMessage(err) }, 'stop failed; exiting without a clean stop');
+      return 'failed' as const;
+    });
     const outcome = await Promise.race([sequence, timeout]);
     clearTimeout(timer);
     const seconds = (performance.now() - t0) / 1000;
+    if (outcome === 'failed') return { reason, clean: false, seconds, waitingFor: this.#stage, lostEvents: this.#lostEvents() };
     if (outcome === 'timeout') {
       logger.error({ waitingFor: this.#stage, deadlineSeconds: stopDeadlineSeconds }, 'stop deadline passed; exiting without a clean stop');
       return { reason, clean: false, seconds, waitingFor: this.#stage, lostEvents: this.#lostEvents() };

@@ -59,7 +59,8 @@ export class LoopSource implements SampleSource {
         if (stamp > horizon) break;
         this.#stats.received++;
         this.#stats.decoded++;
-        onSample(offset === 0n ? s : { ...s, stamp });
+        // Paced like a live sensor: it does not wait for the consumer (SampleSink), whose ticker never rejects.
+        void onSample(offset === 0n ? s : { ...s, stamp });
         if (++this.#index >= samples.length) {
           this.#index = 0;
           if (++this.#loop >= loops) {

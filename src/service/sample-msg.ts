@@ -30,7 +30,7 @@ export function clipTopic(sample: Pick<Sample, 'sensorId' | 'modality'>): string
   return `/sensebind/${sample.modality}/${id}`;
 }
 
-export function rosTime(stamp: StampNs): { sec: number; nanosec: number } {
+function rosTime(stamp: StampNs): { sec: number; nanosec: number } {
   return { sec: Number(stamp / 1_000_000_000n), nanosec: Number(stamp % 1_000_000_000n) };
 }
 

@@ -11,12 +11,12 @@ export const ASSET_NAMES = ['dog_bark_1', 'dog_bark_2', 'speech_1', 'speech_2', 
 export type AssetName = (typeof ASSET_NAMES)[number];
 
 /** assets/audio relative to this module: the same from src/sim (vitest) and dist/sim (CLI). */
-export const ASSET_DIR = fileURLToPath(new URL('../../assets/audio/', import.meta.url));
+const ASSET_DIR = fileURLToPath(new URL('../../assets/audio/', import.meta.url));
 
 const cache = new Map<AssetName, Float32Array>();
 
 /** Parses a PCM 16-bit mono WAV at 16 kHz into floats in [-1, 1]. */
-export function parsePcm16Wav(bytes: Uint8Array, source: string): Float32Array {
+function parsePcm16Wav(bytes: Uint8Array, source: string): Float32Array {
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const tag = (o: number) => String.fromCharCode(...bytes.subarray(o, o + 4));
   if (bytes.length < 12 || tag(0) !== 'RIFF' || tag(8) !== 'WAVE') {

@@ -44,7 +44,7 @@ export function projectCamera(k: Intrinsics, pc: Vec3): [number, number] {
 export const NEAR = 0.05;
 
 /** Sutherland-Hodgman clip of a camera-space polygon against the near plane z = NEAR. */
-export function clipNear(poly: readonly Vec3[]): Vec3[] {
+function clipNear(poly: readonly Vec3[]): Vec3[] {
   const out: Vec3[] = [];
   for (let i = 0; i < poly.length; i++) {
     const a = poly[i] as Vec3;
@@ -63,26 +63,4 @@ export function clipNear(poly: readonly Vec3[]): Vec3[] {
 /** Projects a world polygon to pixel coordinates (before roll), clipped at the near plane. */
 export function projectPolygon(k: Intrinsics, pose: CameraPose, poly: readonly Vec3[]): Array<[number, number]> {
   return clipNear(poly.map((p) => toCamera(pose, p))).map((pc) => projectCamera(k, pc));
-}
-
-/**
- * The world-space ray through pixel (u, v) of an image of size k, scaled so that its component along the
- * optical axis is 1: a hit at parameter t lies at z-depth t (what a depth camera reports).
- */
-export function pixelRay(k: Intrinsics, pose: CameraPose, u: number, v: number): Vec3 {
-  // Undo the image-plane roll: the content was rotated by +roll about the centre.
-  const cx = k.width / 2;
-  const cy = k.height / 2;
-  const cr = Math.cos(-pose.roll);
-  const sr = Math.sin(-pose.roll);
-  const du = u - cx;
-  const dv = v - cy;
-  const uu = cx + du * cr - dv * sr;
-  const vv = cy + du * sr + dv * cr;
-  const xc = (uu - cx) / k.f;
-  const yc = -(vv - cy) / k.f;
-  // camera (xc, yc, 1) -> world: inverse of toCamera's pitch rotation
-  const s = Math.sin(pose.pitch);
-  const c = Math.cos(pose.pitch);
-  return [xc, yc * c - s, yc * s + c];
 }

@@ -81,7 +81,7 @@ export interface ExportSummary {
 }
 
 /** The windower settings a manifest implies (the agent derives the same). */
-export function windowerFor(manifest: LoadedManifest): Windower {
+function windowerFor(manifest: LoadedManifest): Windower {
   const m = manifest.manifest.modalities;
   const audio = m.audio?.preprocess;
   const imu = m.imu?.preprocess;
@@ -180,7 +180,7 @@ export async function exportDataset(options: ExportOptions): Promise<ExportSumma
 }
 
 /** Tokenised captions for every kind and template; returns how many. */
-export function exportCaptions(manifest: LoadedManifest, out: string): number {
+function exportCaptions(manifest: LoadedManifest, out: string): number {
   const text = manifest.manifest.modalities.text;
   if (text === undefined) return 0;
   const fd = openSync(join(out, 'text.i64'), 'w');

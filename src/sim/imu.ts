@@ -10,7 +10,7 @@ import { Rng } from './rng.js';
 import { isDriving, type Script } from './script.js';
 import { worldAt } from './world.js';
 
-export const GRAVITY = 9.80665;
+const GRAVITY = 9.80665;
 
 export interface ImuTrack {
   rate: number;

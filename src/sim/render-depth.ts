@@ -9,8 +9,8 @@ import type { SceneSetup } from './script.js';
 import { DOOR_HALF_WIDTH, DOOR_HEIGHT, HALLWAY_DEPTH, ROOM_HEIGHT, type WorldFrame } from './world.js';
 
 /** Nearer than this the sensor reports 0 (invalid). */
-export const MIN_RANGE_M = 0.15;
-export const MAX_RANGE_M = 10;
+const MIN_RANGE_M = 0.15;
+const MAX_RANGE_M = 10;
 
 /** A convex planar polygon prepared for ray tests: plane n.x = d and, per edge, the inward test vectors. */
 interface PlaneTest {
@@ -70,7 +70,8 @@ export function renderDepth(k: Intrinsics, frame: WorldFrame, setup: SceneSetup,
         const dy = (py / H - e.cy) / e.ry;
         if (dx * dx + dy * dy <= 1) best = Math.min(best, e.depth);
       }
-      // pixelRay (camera.ts), inlined with the pose's sines hoisted out of the loop
+      // The world-space ray through this pixel, scaled so its component along the optical axis is 1 (a hit at
+      // t lies at z-depth t, what a depth camera reports): undo the image roll, then toCamera's pitch.
       const du = px - cxp;
       const dv = py - cyp;
       const xc = (du * cr - dv * sr) / k.f;

@@ -35,7 +35,7 @@ function primSvg(k: Intrinsics, frame: WorldFrame, p: Prim): string {
 }
 
 /** The SVG document of one frame (exposed for docs and debugging). */
-export function frameSvg(k: Intrinsics, frame: WorldFrame): string {
+function frameSvg(k: Intrinsics, frame: WorldFrame): string {
   const { width: W, height: H } = k;
   const sorted = frame.prims
     .map((p) => ({ p, z: meanCameraZ(frame, p) }))

@@ -4,7 +4,7 @@
  * and the dataset exporter feeds exactly these to the project's MessageConverter, so training data takes
  * the same decode path as a replayed bag.
  */
-import { toRosTime } from '../bag/ros-time.js';
+import { toRosTime } from '../core/ros-time.js';
 import type { SimItem } from './simulator.js';
 import { TRUTH_TOPIC } from './truth.js';
 

@@ -94,7 +94,7 @@ const WALLS: Rgb[] = [[206, 198, 184], [170, 186, 200], [222, 214, 200], [150, 1
 const FLOORS: Rgb[] = [[120, 96, 72], [90, 90, 96], [150, 130, 110], [70, 74, 70], [160, 150, 140], [104, 80, 60]];
 const DOORS: Rgb[] = [[140, 96, 60], [180, 170, 160], [96, 70, 50], [200, 200, 205]];
 const POSTER_COLORS: Rgb[] = [[40, 90, 160], [200, 60, 50], [60, 150, 80], [230, 190, 60], [120, 60, 140], [30, 30, 30]];
-export const BACKGROUND_CLIPS = ['bg_dishes', 'bg_tap'] as const;
+const BACKGROUND_CLIPS = ['bg_dishes', 'bg_tap'] as const;
 /** Kinds that may start while another event is still running (they do not move the robot). */
 const OVERLAPPING: readonly EventId[] = ['alarm_ringing', 'dog_barking', 'someone_talking'];
 
@@ -102,7 +102,7 @@ function jitterColor(rng: Rng, c: Rgb, amount: number): Rgb {
   return [0, 1, 2].map((i) => Math.max(0, Math.min(255, (c[i] ?? 0) + rng.uniform(-amount, amount)))) as unknown as Rgb;
 }
 
-export function makeSetup(rng: Rng): SceneSetup {
+function makeSetup(rng: Rng): SceneSetup {
   const posters: ScenePoster[] = [];
   const nPosters = rng.int(0, 3);
   for (let i = 0; i < nPosters; i++) {

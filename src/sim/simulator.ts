@@ -48,7 +48,7 @@ export type SimItem =
 export const DEFAULT_START_STAMP = 1_750_000_000_000_000_000n;
 const ORDER: Record<SimItem['kind'], number> = { truth: 0, image: 1, depth: 2, audio: 3, imu: 4 };
 
-export function secondsToNs(start: bigint, seconds: number): bigint {
+function secondsToNs(start: bigint, seconds: number): bigint {
   return start + BigInt(Math.round(seconds * 1e9));
 }
 

@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import { SensebindError } from '../core/errors.js';
+import { formatIssues } from '../config/zod-issues.js';
 import { EVENT_IDS } from './events.js';
 
 export const TRUTH_TOPIC = '/sensebind/truth';
@@ -39,7 +40,7 @@ export function parseTruth(text: string, where: string): TruthEvent {
   }
   const r = truthSchema.safeParse(raw);
   if (!r.success) {
-    throw new SensebindError('INPUT', `${where}: truth message does not match {v:1,label,caption,start,end}: ${r.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+    throw new SensebindError('INPUT', `${where}: truth message does not match {v:1,label,caption,start,end}: ${formatIssues(r.error.issues, raw).join('; ')}`);
   }
   return { label: r.data.label, caption: r.data.caption, start: BigInt(r.data.start), end: BigInt(r.data.end) };
 }

@@ -7,11 +7,12 @@
  * agent's: all modalities of one snapshot, batch 1, CPU.
  */
 import { performance } from 'node:perf_hooks';
-import { taggedWindows, type SensorModality } from '../core/types.js';
+import { taggedWindows } from '../core/types.js';
 import { EmbeddingRuntime } from '../embed/runtime.js';
 import type { LoadedManifest } from '../embed/manifest.js';
-import { EVENT_KINDS, SCENE_LABELS, eventKind, type EventId, type SceneLabel } from './events.js';
+import { SCENE_LABELS, eventKind, type EventId, type SceneLabel } from './events.js';
 import { CAPTION_TEMPLATES, DATASET_MODALITIES, labelAt, snapshotsOfScene, type DatasetModality } from './dataset.js';
+import { meanNormalized } from '../core/vector.js';
 
 export interface EvalOptions {
   manifest: LoadedManifest;
@@ -86,10 +87,9 @@ export async function evaluateWindows(options: EvalOptions): Promise<EvalReport>
     for (const label of labels) {
       const prompts = eventKind(label).captions.flatMap((c) => CAPTION_TEMPLATES.map((t) => t.replace('{}', c)));
       const embs = await runtime.embedText(prompts);
-      const mean = new Float32Array(manifest.manifest.embeddingDim);
-      for (const e of embs) for (let i = 0; i < mean.length; i++) mean[i] = (mean[i] as number) + (e.vector[i] as number);
-      const norm = Math.hypot(...mean);
-      protos.push(mean.map((v) => v / norm));
+      const proto = meanNormalized(embs.map((e) => e.vector));
+      if (proto === undefined) throw new Error(`no text prototype for ${label}: its captions embed to a zero mean`);
+      protos.push(proto);
     }
     const scale = runtime.scale('text');
     const modalities = DATASET_MODALITIES.filter((m) => runtime.modalities().includes(m));
@@ -228,4 +228,3 @@ export function reportMarkdown(r: EvalReport): string {
   return lines.join('\n');
 }
 
-export const EVAL_LABELS = EVENT_KINDS.map((k) => k.id);

@@ -20,8 +20,8 @@ import { silentLogger, type Logger } from '../core/log.js';
 import type { Concept, SenseEvent } from '../core/types.js';
 import { backoffDelayMs, type BackoffOptions } from '../core/backoff.js';
 import { decodeCommand, replyPayload, type CommandOutcome, type ConceptCommandHandler } from './mqtt/commands.js';
-import { haDiscoveryPayload, haDiscoveryTopic } from './mqtt/homeAssistant.js';
-import { MemoryOutbox } from './mqtt/memoryOutbox.js';
+import { haDiscoveryPayload, haDiscoveryTopic } from './mqtt/home-assistant.js';
+import { MemoryOutbox } from './mqtt/memory-outbox.js';
 import type { Outbox, OutboxDropReason } from './mqtt/outbox.js';
 import { conceptsPayload, conceptState, eventPayload, haEventPayload, initialConceptState, type ConceptStatePayload } from './mqtt/payloads.js';
 import { mqttTopics, type MqttTopics } from './mqtt/topics.js';
@@ -82,7 +82,7 @@ export interface MqttSinkOptions {
 }
 
 /** The URL with any user:password removed, for logs. */
-export function redactUrl(url: string): string {
+function redactUrl(url: string): string {
   return url.replace(/\/\/[^@/]*@/, '//***@');
 }
 

@@ -16,7 +16,7 @@ import type { SenseEvent } from '../core/types.js';
 import { errorMessage } from '../core/errors.js';
 import { silentLogger, type Logger } from '../core/log.js';
 import type { Ros2Config } from '../config/ros2.js';
-import { toRosTime } from '../bag/ros-time.js';
+import { toRosTime } from '../core/ros-time.js';
 import type { Ros2Session } from '../ros2/session.js';
 import type { Ros2Publisher } from '../ros2/transport.js';
 import type { EventSink, SinkStats } from './sink.js';

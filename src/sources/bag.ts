@@ -27,7 +27,7 @@ export type BagItem =
   | { kind: 'skipped'; topic: string; stamp: bigint; reason: string };
 
 /** The topic name used for a 'skipped' item that reports damage to the bag itself. */
-export const BAG_DAMAGE_TOPIC = '(bag)';
+const BAG_DAMAGE_TOPIC = '(bag)';
 
 export interface BagSummary {
   path: string;

@@ -98,7 +98,7 @@ export class Ros2Source implements SampleSource {
     this.#converter = new MessageConverter({
       topics,
       audioInfoTopics: infoTopics,
-      audioFormat: af.enabled ? { channels: af.channels, rate: af.sampleRate, sampleFormat: af.sampleFormat, codingFormat: 'WAVE' } : undefined,
+      ...(af.enabled ? { audioFormat: { channels: af.channels, rate: af.sampleRate, sampleFormat: af.sampleFormat, codingFormat: 'WAVE' } } : {}),
       ...(this.#clocks ? { stampPolicy: this.#clocks } : {}),
       logger: this.#log,
     });
@@ -221,7 +221,8 @@ export class Ros2Source implements SampleSource {
         case 'sample':
           this.#stats.decoded++;
           try {
-            this.#onSample?.(result.sample);
+            // Live: the source cannot wait for the consumer (SampleSink); a rejection is logged like a throw.
+            this.#onSample?.(result.sample)?.catch((err: unknown) => this.#log.error({ topic: state.topic, err: errorMessage(err) }, 'sample consumer failed'));
           } catch (err) {
             this.#log.error({ topic: state.topic, err: errorMessage(err) }, 'sample consumer threw');
           }

@@ -46,7 +46,7 @@ export interface SerialSourceOptions {
 
 type State = 'idle' | 'opening' | 'open' | 'waiting' | 'stopped';
 
-export function serialSensorPrefix(port: SerialPortConfig): string {
+function serialSensorPrefix(port: SerialPortConfig): string {
   if (port.id !== '') return port.id;
   if (port.path !== '') return basename(port.path);
   return `usb-${port.usb.vendorId || 'any'}-${port.usb.productId || 'any'}${port.usb.serialNumber ? `-${port.usb.serialNumber}` : ''}`;
@@ -103,11 +103,15 @@ export class SerialSource implements SampleSource {
       send: (bytes) => this.#write(bytes),
       onSample: (s) => {
         if (this.#state === 'stopped') return;
-        try {
-          onSample(s);
-        } catch (err) {
-          // the consumer's bug must not kill the link; count it and say so once
+        // the consumer's bug must not kill the link; count it and say so once. Live: the source cannot wait
+        // for the consumer (SampleSink), so a rejection counts like a throw.
+        const failed = (err: unknown) => {
           if (this.#callbackErrors++ === 0) this.#log.error({ err: errorMessage(err) }, `${this.name}: sample consumer threw`);
+        };
+        try {
+          onSample(s)?.catch(failed);
+        } catch (err) {
+          failed(err);
         }
       },
       now: () => this.#clock.now(),

@@ -60,7 +60,7 @@ export interface EvidenceGateOptions {
   imu?: ImuGateOptions;
 }
 
-export const GATE_DEFAULTS = {
+const GATE_DEFAULTS = {
   audio: { enabled: true, floorDbfs: -60, noiseFlatness: 0.3, noiseDynamicsDb: 5 },
   frame: { enabled: true, blackLevel: 10, minValidDepth: 0.02, frozenSeconds: 2, frozenChangedFraction: 0.001 },
   imu: { enabled: true, accStd: 0.2, gyroRms: 0.05 },

@@ -7,7 +7,7 @@
  * (evidence-gates.ts) turns the measurements into "absent" decisions. All pure: no state, no I/O.
  */
 import type { AudioWindow, DepthSample, ImuWindow, ThermalSample, VisionSample } from '../core/types.js';
-import { realSpectrum } from '../preprocess/fft.js';
+import { realSpectrum } from '../core/fft.js';
 
 export interface AudioActivity {
   /** RMS level of the real (not zero-padded) samples, dB relative to full scale 1.0; -Infinity for digital silence. */
@@ -23,7 +23,7 @@ export interface AudioActivity {
 }
 
 /** The band spectral flatness is measured in, Hz. */
-export const FLATNESS_BAND_HZ = [100, 7000] as const;
+const FLATNESS_BAND_HZ = [100, 7000] as const;
 
 /** Frame length for the activity measures: ~32 ms, a power of two for the FFT. */
 function frameLength(rate: number): number {

@@ -33,7 +33,7 @@ export interface WindowerOptions {
   /** Modalities to ignore entirely. @default [] */
   disabled?: SensorModality[];
   /** Sensor id to listen to per modality; default: the first one seen. */
-  sensors?: Partial<Record<SensorModality, string>>;
+  sensors?: { [M in SensorModality]?: string | undefined };
   /** Fraction of an audio/IMU window that must be real data. @default 0.5 */
   minCoverage?: number;
   /** Evidence gates (evidence-gates.ts): modalities without signal become absent; false = none. @default all on */
@@ -99,8 +99,9 @@ export class Windower {
     this.#disabled = new Set(options.disabled ?? []);
     this.#sensors = Object.fromEntries(Object.entries(options.sensors ?? {}).filter(([, v]) => v !== undefined));
     this.#log = options.logger ?? silentLogger();
-    this.#audio = new AudioBuffer({ windowSeconds: options.audioSeconds ?? 2, minCoverage: options.minCoverage });
-    this.#imu = new ImuBuffer({ windowSeconds: options.imuSeconds ?? 5, count: options.imuSamples ?? 2000, minCoverage: options.minCoverage });
+    const coverage = options.minCoverage === undefined ? {} : { minCoverage: options.minCoverage };
+    this.#audio = new AudioBuffer({ windowSeconds: options.audioSeconds ?? 2, ...coverage });
+    this.#imu = new ImuBuffer({ windowSeconds: options.imuSeconds ?? 5, count: options.imuSamples ?? 2000, ...coverage });
     this.#gates = options.gates === false ? undefined : new EvidenceGates(options.gates);
     this.#mounting = parseImuMounting(options.imuMounting ?? 'x,y,z');
   }
@@ -163,12 +164,16 @@ export class Windower {
       this.#age[m] = Number(age) / 1e9;
       return age <= this.#maxAgeNs[m];
     };
-    if (fresh('vision', this.#vision.end)) windows.vision = this.#vision.window();
-    if (fresh('depth', this.#depth.end)) windows.depth = this.#depth.window();
-    if (fresh('thermal', this.#thermal.end)) windows.thermal = this.#thermal.window();
-    if (fresh('audio', this.#audio.end)) windows.audio = this.#audio.window();
-    if (fresh('imu', this.#imu.end)) windows.imu = this.#imuWindow();
-    for (const m of SENSOR_MODALITIES) if (windows[m] === undefined) delete windows[m];
+    const vision = fresh('vision', this.#vision.end) ? this.#vision.window() : undefined;
+    if (vision !== undefined) windows.vision = vision;
+    const depth = fresh('depth', this.#depth.end) ? this.#depth.window() : undefined;
+    if (depth !== undefined) windows.depth = depth;
+    const thermal = fresh('thermal', this.#thermal.end) ? this.#thermal.window() : undefined;
+    if (thermal !== undefined) windows.thermal = thermal;
+    const audio = fresh('audio', this.#audio.end) ? this.#audio.window() : undefined;
+    if (audio !== undefined) windows.audio = audio;
+    const imu = fresh('imu', this.#imu.end) ? this.#imuWindow() : undefined;
+    if (imu !== undefined) windows.imu = imu;
     const gated = this.#gates?.apply(windows) ?? {};
     const present = SENSOR_MODALITIES.filter((m) => windows[m] !== undefined);
     const missing = SENSOR_MODALITIES.filter((m) => windows[m] === undefined);

@@ -48,11 +48,11 @@ describe('Ticker', () => {
     const { agent, stamps, release } = manualAgent();
     let skips = 0;
     const ticker = new Ticker({ agent, hopSeconds: 0.5, logger: silentLogger(), busy: 'skip', onSkip: () => skips++ });
-    ticker.advance(0n);
+    expect(ticker.advance(0n)).toBeUndefined();
     expect(ticker.advance(S / 2n)).toBeUndefined(); // runs, not awaited by the caller
-    ticker.advance(S); // busy: skipped
+    expect(ticker.advance(S)).toBeUndefined(); // busy: skipped
     await release();
-    ticker.advance(S + S / 2n);
+    expect(ticker.advance(S + S / 2n)).toBeUndefined();
     await release();
     expect(stamps).toEqual([S / 2n, S + S / 2n]);
     expect(ticker.stats()).toMatchObject({ ticks: 2, skipped: 1 });
@@ -62,7 +62,7 @@ describe('Ticker', () => {
   it('jumps over a gap in the stamps instead of ticking through it (a clock a year ahead cannot hang it)', async () => {
     const { agent, stamps, release } = manualAgent();
     const ticker = new Ticker({ agent, hopSeconds: 0.5, logger: silentLogger(), busy: 'wait' });
-    ticker.advance(0n);
+    expect(ticker.advance(0n)).toBeUndefined();
     const year = 365n * 86_400n * S;
     const p = ticker.advance(year);
     await release();
@@ -74,7 +74,7 @@ describe('Ticker', () => {
   it('drain runs the ticks covering the tail and returns where open events end', async () => {
     const { agent, stamps, release } = manualAgent();
     const ticker = new Ticker({ agent, hopSeconds: 0.5, logger: silentLogger(), busy: 'wait' });
-    ticker.advance(0n);
+    expect(ticker.advance(0n)).toBeUndefined(); // the first stamp starts the clock
     const p = ticker.advance(S);
     await release();
     await p;

@@ -71,7 +71,11 @@ describe('multimodal rosbag2 MCAP from real recordings (EuRoC + ESC-10)', () => 
     expect(audio.map((s) => s.stamp)).toEqual(expected.audio.chunkStamps);
     const joined = new Float32Array(audio.reduce((n, s) => n + (s.modality === 'audio' ? s.samples.length : 0), 0));
     let at = 0;
-    for (const s of audio) if (s.modality === 'audio') (joined.set(s.samples, at), (at += s.samples.length));
+    for (const s of audio) {
+      if (s.modality !== 'audio') continue;
+      joined.set(s.samples, at);
+      at += s.samples.length;
+    }
     expect(audio.every((s) => s.modality === 'audio' && s.rate === expected.audio.rate)).toBe(true);
     expect(Buffer.from(joined.buffer).equals(Buffer.from(expected.audio.samples.buffer))).toBe(true);
 

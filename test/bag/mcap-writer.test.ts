@@ -9,7 +9,7 @@ import { parse as parseMsg } from '@foxglove/rosmsg';
 import { MessageReader } from '@foxglove/rosmsg2-serialization';
 import { Ros2McapWriter } from '../../src/bag/mcap-writer.js';
 import { MSG_DEFINITIONS, MSG_SEPARATOR } from '../../src/bag/msg-defs.js';
-import { toRosTime } from '../../src/bag/ros-time.js';
+import { toRosTime } from '../../src/core/ros-time.js';
 import { parse as parseYaml } from 'yaml';
 
 let dir: string;

@@ -13,15 +13,13 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { Ros2McapWriter, type Ros2McapWriterOptions } from '../../src/bag/mcap-writer.js';
-import { toRosTime } from '../../src/bag/ros-time.js';
+import { toRosTime } from '../../src/core/ros-time.js';
 import { dataFile, mustData } from '../helpers/data.js';
 
 const EUROC = dataFile('camera_imu/euroc_v1_01_micro/mav0');
 const WAV = mustData('audio/esc10/dog_bark__1-100032-A.wav');
 /** EuRoC V1_01's first cam0 stamp: the bundled stand-in runs on the same clock. */
 const BASE_STAMP = 1403715273262142976n;
-/** Which recordings the cameras and IMU came from. */
-export const CAMERA_IMU_SOURCE = EUROC !== undefined ? 'EuRoC V1_01' : 'rtabmap/TUM frames + x-io walk (bundled)';
 
 export interface Expected {
   frames: Array<{ stamp: bigint; width: number; height: number; grey: Uint8Array }>;

@@ -5,7 +5,7 @@ import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { runCli } from '../../src/cli/main.js';
 import { probeProvider } from '../../src/embed/providers.js';
-import { norm } from '../../src/embed/vector.js';
+import { norm } from '../../src/core/vector.js';
 import { mustData } from '../helpers/data.js';
 
 const MODEL = 'test/fixtures/models/imagebind-tiny';

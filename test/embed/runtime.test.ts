@@ -4,12 +4,11 @@ import { join, resolve } from 'node:path';
 import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '../../src/core/log.js';
-import { parseConfig } from '../../src/config/load.js';
 import { MODALITIES } from '../../src/core/types.js';
 import { EmbeddingRuntime } from '../../src/embed/runtime.js';
 import { setDeviceProbe, type DeviceProbe } from '../../src/embed/providers.js';
 import { sha256File } from '../../src/embed/hash.js';
-import { dot, norm, normalized } from '../../src/embed/vector.js';
+import { dot, norm, normalized } from '../../src/core/vector.js';
 import { preprocessFile } from '../../src/preprocess/index.js';
 import { audioWindow, cameraFrames, data, depthWindow, escClip, imuWindow, thermalWindow, visionWindow } from './real-data.js';
 import { tagged } from '../helpers/tagged.js';
@@ -154,7 +153,7 @@ describe('EmbeddingRuntime on the ImageBind-signature test model', () => {
     for (const e of [all!, c0!, c1!]) expectUnit(e.vector);
     // The graph averages the scaled outputs of its three clips; the runtime's vector is that mean re-normalised.
     const [pair] = await rt.embedTensors('audio', [{ dtype: 'float32', dims: [2, 1, 128, 204], data: (file.data as Float32Array).slice(0, 2 * block) }]);
-    const expected = normalized(Float32Array.from(c0!.vector, (x, i) => x + c1!.vector[i]!));
+    const expected = normalized(Float32Array.from(c0!.vector, (x, i) => x + c1!.vector[i]!))!;
     expectClose(pair!.vector, expected, 1e-5);
     expect(dot(all!.vector, c0!.vector)).toBeLessThan(0.99999);
   });

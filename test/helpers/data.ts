@@ -5,8 +5,8 @@
 import { existsSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
 
-export const BUNDLED_DATA = resolve('test/data');
-export const SHARED_DATA = resolve(process.env['SENSEBIND_DATA'] ?? '../shared/data');
+const BUNDLED_DATA = resolve('test/data');
+const SHARED_DATA = resolve(process.env['SENSEBIND_DATA'] ?? '../shared/data');
 
 /** The absolute path of `rel` (a path inside the data folder's layout), or undefined when no copy is here. */
 export function dataFile(rel: string): string | undefined {
@@ -22,7 +22,7 @@ export function dataFile(rel: string): string | undefined {
  * A test input path as written in tests and the golden index: repository paths (test/...) and absolute
  * paths as they are, anything else (../shared/data/... or a path in its layout) through dataFile.
  */
-export function inputPath(path: string): string | undefined {
+function inputPath(path: string): string | undefined {
   if (path.startsWith('test/') || isAbsolute(path)) return existsSync(path) ? path : undefined;
   return dataFile(path);
 }

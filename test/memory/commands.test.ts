@@ -49,9 +49,9 @@ describe('concept file', () => {
   });
 
   it('names the file and key of a mistake', () => {
-    expect(() => parseConceptFile('concepts:\n  - id: a\n    thresholds: { on: 0.3, off: 0.5 }\n', 'c.yaml')).toThrow(/c.yaml: concepts.0.thresholds: thresholds.off must be below/);
-    expect(() => parseConceptFile('concepts:\n  - id: a\n  - id: a\n', 'c.yaml')).toThrow(/concepts.1.id: duplicate concept id "a"/);
-    expect(() => parseConceptFile('concepts:\n  - id: a\n    colour: red\n', 'c.yaml')).toThrow(/concepts.0.*colour/);
+    expect(() => parseConceptFile('concepts:\n  - id: a\n    thresholds: { on: 0.3, off: 0.5 }\n', 'c.yaml')).toThrow(/c\.yaml: concepts\[0\]\.thresholds: thresholds\.off must be below/);
+    expect(() => parseConceptFile('concepts:\n  - id: a\n  - id: a\n', 'c.yaml')).toThrow(/concepts\[1\]\.id: duplicate concept id "a"/);
+    expect(() => parseConceptFile('concepts:\n  - id: a\n    colour: red\n', 'c.yaml')).toThrow(/concepts\[0\]: unknown key "colour"/);
     expect(() => parseConceptFile('concepts: [', 'c.yaml')).toThrow(/not valid YAML/);
   });
 

@@ -13,7 +13,7 @@ import { join, resolve } from 'node:path';
 import mqtt from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadState } from '../../src/memory/persist.js';
-import { LocalBroker } from '../../src/sinks/mqtt/localBroker.js';
+import { LocalBroker } from '../../src/sinks/mqtt/local-broker.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const CLI = join(ROOT, 'bin/sensebind.js');

@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { missingData, mustData } from '../helpers/data.js';
 
-export const GOLDEN_DIR = resolve('test/golden/data');
+const GOLDEN_DIR = resolve('test/golden/data');
 
 // The index is plain JSON written by our own script; its shape is described where it is used.
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- JSON of a known generator

@@ -18,7 +18,7 @@ import { withRecallSearch } from '../../src/recall/mqtt-search.js';
 import { writeSimulationBag } from '../../src/sim/bag.js';
 import { createSimulation } from '../../src/sim/simulator.js';
 import { MqttSink } from '../../src/sinks/mqtt.js';
-import { LocalBroker } from '../../src/sinks/mqtt/localBroker.js';
+import { LocalBroker } from '../../src/sinks/mqtt/local-broker.js';
 import { runCommandCaptured, type CommandResult } from '../helpers/run-command.js';
 import { Collector, until } from '../sinks/mqtt-helpers/events.js';
 

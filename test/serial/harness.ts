@@ -4,7 +4,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-export const FIRMWARE_DIR = fileURLToPath(new URL('../../firmware-bridge/firmware', import.meta.url));
+const FIRMWARE_DIR = fileURLToPath(new URL('../../firmware-bridge/firmware', import.meta.url));
 
 /** Builds sensebind-sim into `buildDir` and returns its path. */
 export function buildSimulator(buildDir: string): string {
@@ -59,20 +59,4 @@ export function readTruth(path: string): Record<'imu' | 'audio' | 'depth', Truth
     out[kind].push({ index: Number(index), deviceUs: Number(dev), realNs: BigInt(real!) });
   }
   return out;
-}
-
-/** Index of the row whose device time equals `deviceUs`-ish: binary search on real time. */
-export function nearestByReal(rows: readonly TruthRow[], realNs: bigint): TruthRow | undefined {
-  let lo = 0;
-  let hi = rows.length - 1;
-  if (hi < 0) return undefined;
-  while (lo < hi) {
-    const mid = (lo + hi) >> 1;
-    if (rows[mid]!.realNs < realNs) lo = mid + 1;
-    else hi = mid;
-  }
-  const a = rows[lo]!;
-  const b = rows[lo - 1];
-  if (b && realNs - b.realNs < a.realNs - realNs) return b;
-  return a;
 }

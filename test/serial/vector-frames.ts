@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { BadFrameReason, Frame } from '../../src/serial/protocol.js';
 
-export const VECTORS_PATH = fileURLToPath(new URL('../../firmware-bridge/test-vectors/frames.json', import.meta.url));
+const VECTORS_PATH = fileURLToPath(new URL('../../firmware-bridge/test-vectors/frames.json', import.meta.url));
 
 // The JSON is the shared contract; fields are read by name below, so a loose record type is enough here.
 type Json = Record<string, unknown>;
@@ -16,11 +16,11 @@ export interface Vector {
   error?: BadFrameReason;
 }
 
-export function hexToBytes(hex: string): Uint8Array {
+function hexToBytes(hex: string): Uint8Array {
   return Uint8Array.from(Buffer.from(hex.replace(/\s+/g, ''), 'hex'));
 }
 
-export function frameFromJson(m: Json): Frame {
+function frameFromJson(m: Json): Frame {
   const head = { stream: m.stream as number, seq: m.seq as number, tUs: Number(m.tUs as string) };
   switch (m.type) {
     case 'hello':

@@ -105,6 +105,17 @@ describe('Service', () => {
     await s.close();
   }, 60_000);
 
+  it('a stop step that throws ends in an unclean stop, and `stopped` still resolves', async () => {
+    const s = await build();
+    await s.service.start();
+    // Fault injection on the real clip writer: its close is one awaited step of the stop sequence.
+    s.clips!.close = () => Promise.reject(new Error('disk gone'));
+    const summary = await s.service.stop('test');
+    expect(summary).toMatchObject({ clean: false, waitingFor: 'closing event clips' });
+    await expect(s.service.stopped).resolves.toBe(summary);
+    await s.close();
+  }, 60_000);
+
   it('a second SIGTERM exits at once with 143', async () => {
     const s = await build();
     await s.service.start();

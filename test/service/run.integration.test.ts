@@ -21,7 +21,7 @@ import { MessageReader } from '@foxglove/rosmsg2-serialization';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SenseEvent } from '../../src/core/types.js';
 import { connect as mqttConnect, type MqttClient } from 'mqtt';
-import { LocalBroker } from '../../src/sinks/mqtt/localBroker.js';
+import { LocalBroker } from '../../src/sinks/mqtt/local-broker.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const CLI = join(ROOT, 'bin/sensebind.js');

@@ -8,7 +8,7 @@ import { BUILTIN_DEFAULTS, resolveConcept } from '../../src/memory/concept.js';
 import { emptyState } from '../../src/memory/state.js';
 import type { SenseEvent } from '../../src/core/types.js';
 import { MqttSink } from '../../src/sinks/mqtt.js';
-import { LocalBroker } from '../../src/sinks/mqtt/localBroker.js';
+import { LocalBroker } from '../../src/sinks/mqtt/local-broker.js';
 import { silentLogger } from '../../src/core/log.js';
 import { ConceptControl } from '../../src/pipeline/control.js';
 import { conceptStatePayloadSchema } from '../../src/sinks/mqtt/schemas.js';

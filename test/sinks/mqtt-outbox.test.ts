@@ -4,8 +4,8 @@ import { appendFileSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileS
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { FileOutbox } from '../../src/sinks/mqtt/fileOutbox.js';
-import { MemoryOutbox } from '../../src/sinks/mqtt/memoryOutbox.js';
+import { FileOutbox } from '../../src/sinks/mqtt/file-outbox.js';
+import { MemoryOutbox } from '../../src/sinks/mqtt/memory-outbox.js';
 import type { Outbox, OutboxDropReason, OutboxOptions } from '../../src/sinks/mqtt/outbox.js';
 
 const dirs: string[] = [];

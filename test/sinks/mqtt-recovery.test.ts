@@ -10,8 +10,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { SenseEvent } from '../../src/core/types.js';
 import { JsonlSink } from '../../src/sinks/jsonl.js';
 import { MqttSink } from '../../src/sinks/mqtt.js';
-import { FileOutbox } from '../../src/sinks/mqtt/fileOutbox.js';
-import { LocalBroker } from '../../src/sinks/mqtt/localBroker.js';
+import { FileOutbox } from '../../src/sinks/mqtt/file-outbox.js';
+import { LocalBroker } from '../../src/sinks/mqtt/local-broker.js';
 import type { SinkStats } from '../../src/sinks/sink.js';
 import { Collector, makeEvent, until } from './mqtt-helpers/events.js';
 

@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SenseEvent } from '../../src/core/types.js';
-import { LocalBroker } from '../../src/sinks/mqtt/localBroker.js';
+import { LocalBroker } from '../../src/sinks/mqtt/local-broker.js';
 import { Collector, until } from './mqtt-helpers/events.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');

@@ -8,8 +8,8 @@ import { PassThrough } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mqttSchema } from '../../src/config/mqtt.js';
 import { createLogger } from '../../src/core/log.js';
-import { createMqttSinkFromConfig } from '../../src/sinks/mqtt/fromConfig.js';
-import { LocalBroker } from '../../src/sinks/mqtt/localBroker.js';
+import { createMqttSinkFromConfig } from '../../src/sinks/mqtt/from-config.js';
+import { LocalBroker } from '../../src/sinks/mqtt/local-broker.js';
 import type { MqttSink } from '../../src/sinks/mqtt.js';
 import { Collector, makeEvent, until } from './mqtt-helpers/events.js';
 

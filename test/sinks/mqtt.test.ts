@@ -11,8 +11,8 @@ import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { createLogger } from '../../src/core/log.js';
 import { MqttSink } from '../../src/sinks/mqtt.js';
-import { FileOutbox } from '../../src/sinks/mqtt/fileOutbox.js';
-import { LocalBroker, freePort } from '../../src/sinks/mqtt/localBroker.js';
+import { FileOutbox } from '../../src/sinks/mqtt/file-outbox.js';
+import { LocalBroker, freePort } from '../../src/sinks/mqtt/local-broker.js';
 import { ConceptControl } from '../../src/pipeline/control.js';
 
 /** The control plane every transport goes through (src/pipeline/control.ts), as the built agent wires it. */

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Ros2McapWriter } from '../../src/bag/mcap-writer.js';
-import { toRosTime } from '../../src/bag/ros-time.js';
+import { toRosTime } from '../../src/core/ros-time.js';
 import { createLogger } from '../../src/core/log.js';
 import { parseConfig } from '../../src/config/load.js';
 import { openPipeline } from '../../src/pipeline/open.js';

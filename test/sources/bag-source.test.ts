@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Ros2McapWriter } from '../../src/bag/mcap-writer.js';
-import { toRosTime } from '../../src/bag/ros-time.js';
+import { toRosTime } from '../../src/core/ros-time.js';
 import type { Sample } from '../../src/core/types.js';
 import { BagSource } from '../../src/sources/bag.js';
 import { realImuRows } from '../bag/multimodal-fixture.js';

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/config/load.js';
-import { createLogger, silentLogger } from '../../src/core/log.js';
+import { createLogger } from '../../src/core/log.js';
 import type { Sample } from '../../src/core/types.js';
 import { pipelineOptionsFromConfig } from '../../src/pipeline/options.js';
 import { readBag } from '../../src/sources/bag.js';

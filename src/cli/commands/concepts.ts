@@ -6,7 +6,8 @@ import { PIPELINE_FLAGS, parseModalityList, pipelineOptions } from '../pipeline-
 import type { Config } from '../../config/schema.js';
 import { openPipeline } from '../../pipeline/open.js';
 import { runBag } from '../../pipeline/run-bag.js';
-import { ConceptMemory, meanUnit } from '../../memory/memory.js';
+import { exemplarsFromSnapshots } from '../../memory/exemplar.js';
+import { ConceptMemory } from '../../memory/memory.js';
 import { applyConceptCommand, type ConceptCommand, type ConceptCommandReply } from '../../memory/commands.js';
 import type { ConceptInput } from '../../memory/concept.js';
 
@@ -138,12 +139,10 @@ async function bagRangeEmbeddings(
     const first = run.summary.first ?? 0n;
     const lo = first + BigInt(Math.round(from * 1e9));
     const hi = first + BigInt(Math.round(to * 1e9));
-    const inRange = run.snapshots.filter((s) => s.stamp >= lo && s.stamp <= hi);
-    if (inRange.length === 0) throw new SensebindError('INPUT', `${bag}: no snapshots between ${from} s and ${to} s (the bag covers ${run.summary.durationSeconds.toFixed(1)} s)`);
+    if (!run.snapshots.some((s) => s.stamp >= lo && s.stamp <= hi)) throw new SensebindError('INPUT', `${bag}: no snapshots between ${from} s and ${to} s (the bag covers ${run.summary.durationSeconds.toFixed(1)} s)`);
     const out: Partial<Record<SensorModality, number[][]>> = {};
-    for (const m of wanted) {
-      const mean = meanUnit(inRange.flatMap((s) => (s.embeddings[m] !== undefined ? [(s.embeddings[m] as { vector: Float32Array }).vector] : [])));
-      if (mean !== undefined) out[m] = [Array.from(mean)];
+    for (const [m, mean] of Object.entries(exemplarsFromSnapshots(run.snapshots, wanted, { start: lo, end: hi }))) {
+      out[m as SensorModality] = [Array.from(mean)];
     }
     if (Object.keys(out).length === 0) throw new SensebindError('INPUT', `${bag}: none of ${wanted.join(', ')} is present between ${from} s and ${to} s`);
     return out;

@@ -3,7 +3,7 @@
  * example, scored with the matcher's calibration; prints time ranges with scores and clip links.
  */
 import { SensebindError } from '../../core/errors.js';
-import { isSensorModality, type SensorModality } from '../../core/types.js';
+import { isSensorModality } from '../../core/types.js';
 import { PIPELINE_FLAGS, PIPELINE_HELP, pipelineOptions } from '../pipeline-flags.js';
 import { openPipeline } from '../../pipeline/open.js';
 import { LanceRecallStore } from '../../recall/lance-store.js';

@@ -9,7 +9,6 @@ import type { Concept, SenseEvent } from '../../core/types.js';
 
 export const PAYLOAD_VERSION = 1;
 
-export type StatusPayload = 'online' | 'offline' | 'stopped';
 
 /** `<prefix>/<robot>/concepts` (retained). */
 export interface ConceptsPayload {

@@ -95,7 +95,7 @@ export const haEventPayloadSchema = z.strictObject({
   });
 
 /** What a command request looks like around the concept command itself (src/memory/commands.ts). */
-export const commandEnvelopeSchema = z.looseObject({
+const commandEnvelopeSchema = z.looseObject({
   op: z.string(),
   /** MQTT v3.1.1 clients: where the reply goes (v5 clients use the Response Topic property). */
   replyTo: z.string().optional(),

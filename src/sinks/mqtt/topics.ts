@@ -22,7 +22,8 @@ export interface MqttTopics {
 }
 
 /** A concept id as one topic level: characters MQTT gives meaning to (`/ + #`), spaces and NUL become `_`. */
-export function topicLevel(id: string): string {
+function topicLevel(id: string): string {
+  // eslint-disable-next-line no-control-regex -- NUL is not allowed in an MQTT topic
   const level = id.replace(/[/+#\s\u0000]/g, '_');
   return level === '' ? '_' : level;
 }
@@ -42,5 +43,6 @@ export function mqttTopics(prefix: string, robot: string): MqttTopics {
 
 /** Whether a topic may be published to (no wildcards, not empty): reply topics come from users. */
 export function isPublishableTopic(topic: string): boolean {
+  // eslint-disable-next-line no-control-regex -- NUL is not allowed in an MQTT topic
   return topic.length > 0 && topic.length < 65_536 && !/[+#\u0000]/.test(topic);
 }

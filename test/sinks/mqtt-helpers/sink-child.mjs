@@ -12,7 +12,7 @@ if (!existsSync(fileURLToPath(new URL('sinks/mqtt.js', dist)))) {
   process.exit(2);
 }
 const { MqttSink } = await import(new URL('sinks/mqtt.js', dist).href);
-const { FileOutbox } = await import(new URL('sinks/mqtt/fileOutbox.js', dist).href);
+const { FileOutbox } = await import(new URL('sinks/mqtt/file-outbox.js', dist).href);
 
 const [url, robot, outboxDir] = process.argv.slice(2);
 const sink = new MqttSink({ url, robot, outbox: FileOutbox.open(outboxDir), reconnect: { initialMs: 50, maxMs: 500 } });

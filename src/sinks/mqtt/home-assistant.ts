@@ -17,7 +17,7 @@ export interface HaDiscoveryInput {
 }
 
 /** A Home Assistant object id: letters, digits, `_` and `-` only. */
-export function haObjectId(robot: string): string {
+function haObjectId(robot: string): string {
   return `sensebind_${robot.replace(/[^A-Za-z0-9_-]/g, '_')}`;
 }
 

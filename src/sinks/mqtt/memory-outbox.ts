@@ -2,7 +2,7 @@
  * An outbox that lives in memory only: a broker outage loses nothing while sensebind runs, a restart
  * loses what was pending. For tests and for robots without writable storage.
  */
-import { entryBytes, PendingQueue } from './pendingQueue.js';
+import { entryBytes, PendingQueue } from './pending-queue.js';
 import { OUTBOX_DEFAULTS, type EnqueueResult, type Outbox, type OutboxEntry, type OutboxOptions, type OutboxStats } from './outbox.js';
 
 export class MemoryOutbox implements Outbox {

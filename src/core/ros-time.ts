@@ -1,11 +1,11 @@
 /** ROS time <-> bigint nanoseconds (builtin_interfaces/Time in ROS 2, {sec, nsec} in ROS 1). */
+import { NS_PER_S } from './clock.js';
 
 export interface RosTime {
   sec: number;
   nanosec: number;
 }
 
-const NS_PER_S = 1_000_000_000n;
 
 /** A ROS 2 `builtin_interfaces/Time` for a nanosecond stamp (non-negative). */
 export function toRosTime(ns: bigint): RosTime {

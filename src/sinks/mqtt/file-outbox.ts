@@ -13,7 +13,7 @@
 import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { SensebindError, errorMessage } from '../../core/errors.js';
-import { entryBytes, PendingQueue } from './pendingQueue.js';
+import { entryBytes, PendingQueue } from './pending-queue.js';
 import { OUTBOX_DEFAULTS, type EnqueueResult, type Outbox, type OutboxEntry, type OutboxOptions, type OutboxStats } from './outbox.js';
 
 export interface FileOutboxOptions extends OutboxOptions {

@@ -10,7 +10,7 @@ import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { SensebindError } from '../../core/errors.js';
 
-export const MOSQUITTO_PATH = process.env.SENSEBIND_MOSQUITTO ?? '/usr/sbin/mosquitto';
+const MOSQUITTO_PATH = process.env.SENSEBIND_MOSQUITTO ?? '/usr/sbin/mosquitto';
 
 export interface LocalBrokerOptions {
   /** TLS listener instead of plain TCP (PEM file paths). @default plain */

@@ -11,7 +11,7 @@ import type { Logger } from '../../core/log.js';
 import type { Concept } from '../../core/types.js';
 import { MqttSink, type MqttSinkOptions, type MqttTlsMaterial } from '../mqtt.js';
 import type { ConceptCommandHandler } from './commands.js';
-import { FileOutbox } from './fileOutbox.js';
+import { FileOutbox } from './file-outbox.js';
 
 export interface MqttSinkDeps {
   logger: Logger;
@@ -36,7 +36,7 @@ async function readNamedFile(key: string, path: string): Promise<Buffer> {
 }
 
 /** Resolves TLS material and credentials; throws SensebindError('CONFIG') naming the key at fault. */
-export async function resolveMqttSecrets(
+async function resolveMqttSecrets(
   config: MqttConfig,
   env: NodeJS.ProcessEnv = process.env,
 ): Promise<Pick<MqttSinkOptions, 'tls' | 'username' | 'password'>> {
@@ -58,7 +58,7 @@ export async function resolveMqttSecrets(
     password = (await readNamedFile('mqtt.auth.passwordFile', auth.passwordFile)).toString('utf8').split(/\r?\n/)[0];
   }
   return {
-    tls: usesTls ? material : undefined,
+    ...(usesTls ? { tls: material } : {}),
     ...(username ? { username } : {}),
     ...(password ? { password } : {}),
   };
