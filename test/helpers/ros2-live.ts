@@ -47,6 +47,14 @@ export function ros2TestEnv(domainId: number, extra: NodeJS.ProcessEnv = {}): No
   };
 }
 
+const started = new Set<ChildProcess>();
+
+/** Kills every process a test file started that is still running (a failed assertion skips its stop). */
+export function killLeftovers(): void {
+  for (const child of started) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  started.clear();
+}
+
 /** A child process whose stdout is JSON lines (peer) or log lines (sensebind), collected as they come. */
 export class LiveProcess {
   readonly child: ChildProcess;
@@ -56,6 +64,7 @@ export class LiveProcess {
 
   constructor(command: string, args: string[], env: NodeJS.ProcessEnv, cwd = ROOT) {
     this.child = spawn(command, args, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    started.add(this.child);
     let partial = '';
     this.child.stdout!.on('data', (chunk: Buffer) => {
       const text = partial + chunk.toString('utf8');

@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
-import { CLI, LiveProcess, ROOT, domainIdFor, liveRos2, ros2TestEnv, startPeer } from '../helpers/ros2-live.js';
+import { CLI, LiveProcess, ROOT, domainIdFor, liveRos2, ros2TestEnv, startPeer, killLeftovers } from '../helpers/ros2-live.js';
 
 const live = liveRos2();
 if (!live.available) console.log(`test/ros2/live-bag.test.ts skipped: live ROS 2 not available here: ${live.reason}`);
@@ -23,6 +23,7 @@ beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'sb-ros2-bag-'));
 });
 afterAll(async () => {
+  killLeftovers();
   if (dir) await rm(dir, { recursive: true, force: true });
 });
 

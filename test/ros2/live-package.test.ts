@@ -14,7 +14,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SenseEvent } from '../../src/core/types.js';
-import { LiveProcess, ROOT, domainIdFor, liveRos2, ros2TestEnv, startPeer } from '../helpers/ros2-live.js';
+import { LiveProcess, ROOT, domainIdFor, liveRos2, ros2TestEnv, startPeer, killLeftovers } from '../helpers/ros2-live.js';
 
 const live = liveRos2();
 const colcon = spawnSync('colcon', ['--help'], { encoding: 'utf8' }).status === 0;
@@ -37,6 +37,7 @@ beforeAll(async () => {
   env = ros2TestEnv(domainIdFor(import.meta.filename), { AMENT_PREFIX_PATH: `${prefix}:${process.env['AMENT_PREFIX_PATH'] ?? ''}` });
 }, 240_000);
 afterAll(async () => {
+  killLeftovers();
   if (ws) await rm(ws, { recursive: true, force: true });
 });
 

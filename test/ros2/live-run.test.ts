@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SenseEvent } from '../../src/core/types.js';
-import { ROOT, domainIdFor, liveRos2, ros2TestEnv, startPeer, startSensebind, type LiveProcess } from '../helpers/ros2-live.js';
+import { ROOT, domainIdFor, liveRos2, ros2TestEnv, startPeer, startSensebind, type LiveProcess, killLeftovers } from '../helpers/ros2-live.js';
 
 const live = liveRos2();
 if (!live.available) console.log(`test/ros2/live-run.test.ts skipped: live ROS 2 not available here: ${live.reason}`);
@@ -44,6 +44,7 @@ beforeAll(async () => {
   await copyFile(CONCEPTS, join(dir, 'concepts.yaml'));
 });
 afterAll(async () => {
+  killLeftovers();
   if (dir) await rm(dir, { recursive: true, force: true });
 });
 

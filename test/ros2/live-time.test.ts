@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SenseEvent } from '../../src/core/types.js';
-import { CLI, ROOT, LiveProcess, domainIdFor, liveRos2, ros2TestEnv, startPeer, startSensebind } from '../helpers/ros2-live.js';
+import { CLI, ROOT, LiveProcess, domainIdFor, liveRos2, ros2TestEnv, startPeer, startSensebind, killLeftovers } from '../helpers/ros2-live.js';
 
 const live = liveRos2();
 if (!live.available) console.log(`test/ros2/live-time.test.ts skipped: live ROS 2 not available here: ${live.reason}`);
@@ -71,6 +71,7 @@ beforeAll(async () => {
   expect(starts(replayed).map((s) => s.concept).sort()).toEqual(['collision', 'door_slam']);
 }, 120_000);
 afterAll(async () => {
+  killLeftovers();
   if (dir) await rm(dir, { recursive: true, force: true });
 });
 

@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ROOT, domainIdFor, freePort, liveRos2, ros2SourceDetail, ros2TestEnv, startPeer, startSensebind, type LiveProcess } from '../helpers/ros2-live.js';
+import { ROOT, domainIdFor, freePort, liveRos2, ros2SourceDetail, ros2TestEnv, startPeer, startSensebind, type LiveProcess, killLeftovers } from '../helpers/ros2-live.js';
 
 const live = liveRos2();
 if (!live.available) console.log(`test/ros2/live-topics.test.ts skipped: live ROS 2 not available here: ${live.reason}`);
@@ -31,6 +31,7 @@ beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'sb-ros2-topics-'));
 });
 afterAll(async () => {
+  killLeftovers();
   if (dir) await rm(dir, { recursive: true, force: true });
 });
 
