@@ -83,8 +83,9 @@ describe.skipIf(!live.available)('ROS time on a live graph', () => {
     const want = starts(replayed);
     const got = starts(events);
     expect(got.map((s) => s.concept)).toEqual(want.map((s) => s.concept));
-    // Same moments in the recording (live ticks fall between the replay's: within one hop, 0.5 s)
-    got.forEach((g, i) => expect(Math.abs(Number(g.start - want[i]!.start)) / 1e9).toBeLessThanOrEqual(0.6));
+    // Same moments in the recording: live ticks fall between the replay's (up to one hop, 0.5 s, apart) and
+    // /clock arrives in 25 ms steps through DDS, so a start may land one tick later: within two hops.
+    got.forEach((g, i) => expect(Math.abs(Number(g.start - want[i]!.start)) / 1e9).toBeLessThanOrEqual(1.0));
   }, 120_000);
 
   it('recorded stamps without --clock: each topic mapped onto the node clock, said once naming it; the events still come', async () => {
