@@ -15,9 +15,8 @@
 import { SENSOR_MODALITIES, type SensorModality, type SnapshotEmbeddings } from '../core/types.js';
 import { SensebindError } from '../core/errors.js';
 import { ConceptLifecycle, type LifecycleParams } from '../match/lifecycle.js';
-import { ConceptMatcher } from '../match/matcher.js';
-import { LIFECYCLE_DEFAULTS, type MatcherOptions } from '../match/options.js';
-import type { ConceptDef } from '../memory/concept.js';
+import { ConceptMatcher, lifecycleParams } from '../match/matcher.js';
+import type { MatcherOptions } from '../match/options.js';
 import type { MemoryState } from '../memory/state.js';
 
 /** One recording's score traces. NaN = no evidence for the concept in that snapshot. */
@@ -58,20 +57,6 @@ export function traceScores(recordings: readonly { bag: string; snapshots: Snaps
     m.close();
     return { bag: r.bag, seconds: r.durationSeconds, times, fused, modality };
   });
-}
-
-export function lifecycleParams(c: ConceptDef, on: number, matcher: MatcherOptions): LifecycleParams {
-  const l = { ...LIFECYCLE_DEFAULTS, ...matcher.lifecycle };
-  return {
-    on,
-    off: c.thresholds.off,
-    minDurationSeconds: c.minDurationSeconds,
-    maxDurationSeconds: c.maxDurationSeconds,
-    cooldownSeconds: c.cooldownSeconds,
-    smoothing: l.smoothing,
-    updateDelta: l.updateDelta,
-    maxGapSeconds: l.maxGapSeconds,
-  };
 }
 
 /** Events the concept's lifecycle starts on one fused trace at threshold `on`. */

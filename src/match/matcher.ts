@@ -70,6 +70,26 @@ export interface MatcherStats {
   meanProcessMs: number;
 }
 
+/**
+ * A concept's event lifecycle parameters with the on-threshold `on`: the concept's own thresholds and
+ * durations, the matcher's smoothing, update and gap settings. The matcher and `calibrate` (which replays
+ * lifecycles on score traces at candidate thresholds) share it, so a calibrated threshold means what it
+ * means live.
+ */
+export function lifecycleParams(c: ConceptDef, on: number, matcher: Pick<MatcherOptions, 'lifecycle'>): LifecycleParams {
+  const l = { ...LIFECYCLE_DEFAULTS, ...matcher.lifecycle };
+  return {
+    on,
+    off: c.thresholds.off,
+    minDurationSeconds: c.minDurationSeconds,
+    maxDurationSeconds: c.maxDurationSeconds,
+    cooldownSeconds: c.cooldownSeconds,
+    smoothing: l.smoothing,
+    updateDelta: l.updateDelta,
+    maxGapSeconds: l.maxGapSeconds,
+  };
+}
+
 export class ConceptMatcher implements SnapshotMatcher {
   readonly #memory: ConceptMemory | undefined;
   readonly #robot: string;
@@ -116,17 +136,7 @@ export class ConceptMatcher implements SnapshotMatcher {
   }
 
   #params(c: ConceptDef): LifecycleParams {
-    const l = { ...LIFECYCLE_DEFAULTS, ...this.#o.lifecycle };
-    return {
-      on: c.thresholds.on,
-      off: c.thresholds.off,
-      minDurationSeconds: c.minDurationSeconds,
-      maxDurationSeconds: c.maxDurationSeconds,
-      cooldownSeconds: c.cooldownSeconds,
-      smoothing: l.smoothing,
-      updateDelta: l.updateDelta,
-      maxGapSeconds: l.maxGapSeconds,
-    };
+    return lifecycleParams(c, c.thresholds.on, this.#o);
   }
 
   #rebuild(state: MemoryState): void {
