@@ -91,15 +91,15 @@ export async function main(argv: string[]): Promise<void> {
     const pacedSeconds = values['paced-seconds'] !== undefined ? Number(values['paced-seconds']) : seconds;
     log(`paced run: ${pacedSeconds} s at speed 1`);
     const pipeline = await openPipeline(pipelineOptions);
-    const tickStart = new Map<string, number>();
+    // A tick's events reach the sinks before the tick reports back (onTick), so a write records when it
+    // happened and the tick's report turns that into a latency from the tick's start.
+    const written = new Map<string, number>();
     const tickMs: number[] = [];
     const eventMs: number[] = [];
     const timing: EventSink = {
       name: 'timing',
       write: async (e) => {
-        if (e.type !== 'start') return;
-        const due = tickStart.get(e.start);
-        if (due !== undefined) eventMs.push(performance.now() - due);
+        if (e.type === 'start') written.set(e.start, performance.now());
       },
       flush: async () => {},
       close: async () => {},
@@ -120,7 +120,12 @@ export async function main(argv: string[]): Promise<void> {
         logger: silentLogger(),
         onTick: (r, ms) => {
           tickMs.push(ms);
-          tickStart.set(String(r.embeddings.stamp), performance.now() - ms);
+          const key = String(r.embeddings.stamp);
+          const at = written.get(key);
+          if (at !== undefined) {
+            eventMs.push(at - (performance.now() - ms));
+            written.delete(key);
+          }
         },
       });
       clearTimeout(timer);
