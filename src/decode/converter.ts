@@ -42,6 +42,11 @@ export interface ConverterOptions {
    * clock is mapped onto the receive clock or its messages are skipped. @default none (header stamps as they are)
    */
   stampPolicy?: { map(topic: string, stamp: bigint, receiveStamp: bigint): StampDecision };
+  /**
+   * Messages are not reused after `convert` (live messages): frames may keep views into them and convert
+   * their pixels when first read (decode/image.ts). @default false (bag readers may reuse chunk buffers)
+   */
+  ownedMessages?: boolean;
   /** @default silent */
   logger?: Logger;
 }
@@ -87,6 +92,7 @@ export class MessageConverter {
   #infoTopics: Record<string, string>;
   #defaultAudio: AudioFormatInfo | undefined;
   #stampPolicy: ConverterOptions['stampPolicy'];
+  #owned: boolean;
   #log: Logger;
   #counts = new Map<string, TopicCounts>();
   #audioInfo = new Map<string, AudioFormatInfo>();
@@ -99,6 +105,7 @@ export class MessageConverter {
     this.#infoTopics = { ...audioInfoTopics };
     this.#defaultAudio = audioFormat;
     this.#stampPolicy = options.stampPolicy;
+    this.#owned = options.ownedMessages ?? false;
     this.#log = logger;
   }
 
@@ -118,7 +125,8 @@ export class MessageConverter {
     if (result.kind === 'sample' && this.#stampPolicy !== undefined) {
       const decision = this.#stampPolicy.map(topic, result.sample.stamp, receiveStamp);
       if (decision.kind === 'refused') result = { kind: 'skipped', reason: decision.reason };
-      else if (decision.stamp !== result.sample.stamp) result = { kind: 'sample', sample: { ...result.sample, stamp: decision.stamp } };
+      // in place: the sample is this call's own, and a spread would convert a deferred frame (image.ts)
+      else result.sample.stamp = decision.stamp;
     }
     switch (result.kind) {
       case 'sample':
@@ -205,7 +213,7 @@ export class MessageConverter {
       case 'sensor_msgs/Image': {
         if (mapped !== undefined && !FRAME_MODALITIES.has(mapped)) return wrongMapping('an image');
         const modality = (mapped ?? defaultImageModality(String(msg['encoding'] ?? ''))) as 'vision' | 'depth' | 'thermal';
-        return { kind: 'sample', sample: decodeImage(msg, modality, topic, stamp) };
+        return { kind: 'sample', sample: decodeImage(msg, modality, topic, stamp, this.#owned) };
       }
       case 'sensor_msgs/CompressedImage': {
         if (mapped !== undefined && mapped !== 'vision' && mapped !== 'depth') return wrongMapping('a compressed image: vision or depth');

@@ -43,8 +43,14 @@ export function defaultImageModality(encoding: string): FrameModality {
   return e === '16uc1' || e === '32fc1' ? 'depth' : 'vision';
 }
 
-/** Decodes a sensor_msgs/Image; throws SensebindError('INPUT') naming the field on a malformed message. */
-export function decodeImage(msg: Fields, modality: FrameModality | undefined, sensorId: string, stamp: bigint): FrameSample {
+/**
+ * Decodes a sensor_msgs/Image; throws SensebindError('INPUT') naming the field on a malformed message.
+ * `owned`: the message's bytes are not reused after this call (a live message). Then packed rgb8 pixels
+ * are used in place, and other layouts are converted on first read of `rgb`/`metres`/`values` (memoised),
+ * because a live camera replaces most frames in the newest-frame slot before a snapshot reads one. Every
+ * check happens here, so the deferred conversion cannot fail.
+ */
+export function decodeImage(msg: Fields, modality: FrameModality | undefined, sensorId: string, stamp: bigint, owned = false): FrameSample {
   const width = num(msg, 'width');
   const height = num(msg, 'height');
   const encoding = str(msg, 'encoding');
@@ -61,6 +67,20 @@ export function decodeImage(msg: Fields, modality: FrameModality | undefined, se
   if (data.length < step * height) bad(`data has ${data.length} bytes, expected step ${step} * height ${height} = ${step * height}`);
   const target = modality ?? defaultImageModality(encoding);
   const view = new DataView(data.buffer, data.byteOffset, data.byteLength);
+  if (owned) {
+    const reason = unconvertible(layout, target, encoding);
+    if (reason !== undefined) bad(reason);
+    const base = { sensorId, stamp, width, height };
+    switch (target) {
+      case 'vision':
+        if (layout.kind === 'rgb' && step === width * 3) return { modality: 'vision', ...base, rgb: data.subarray(0, width * height * 3) };
+        return deferred({ modality: 'vision' as const, ...base }, 'rgb', () => toRgb(data, view, layout, width, height, step, bigEndian, encoding));
+      case 'depth':
+        return deferred({ modality: 'depth' as const, ...base }, 'metres', () => toMetres(view, layout, width, height, step, bigEndian, encoding));
+      case 'thermal':
+        return deferred({ modality: 'thermal' as const, ...base }, 'values', () => toValues(data, view, layout, width, height, step, bigEndian, encoding));
+    }
+  }
   switch (target) {
     case 'vision':
       return { modality: 'vision', sensorId, stamp, width, height, rgb: toRgb(data, view, layout, width, height, step, bigEndian, encoding) };
@@ -69,6 +89,26 @@ export function decodeImage(msg: Fields, modality: FrameModality | undefined, se
     case 'thermal':
       return { modality: 'thermal', sensorId, stamp, width, height, values: toValues(data, view, layout, width, height, step, bigEndian, encoding) };
   }
+}
+
+/** Why an image of `layout` cannot become `target` (what the converters below would throw), or undefined. */
+function unconvertible(layout: Layout, target: FrameModality, enc: string): string | undefined {
+  switch (target) {
+    case 'vision':
+      return layout.kind === 'float32' ? `encoding ${enc} is a float image; map the topic to depth or thermal, not vision` : undefined;
+    case 'depth':
+      return layout.kind === 'mono16' || layout.kind === 'float32' ? undefined : `encoding ${enc} cannot be depth (expected 16UC1 in mm or 32FC1 in m, REP-118)`;
+    case 'thermal':
+      return layout.kind === 'mono8' || layout.kind === 'mono16' || layout.kind === 'float32'
+        ? undefined
+        : `encoding ${enc} cannot be thermal (expected a single channel: mono8, mono16, 16UC1 or 32FC1)`;
+  }
+}
+
+/** `base` with `key` computed on first read and kept (an enumerable accessor, so spreads and clones see a value). */
+function deferred<B extends object, K extends string, V>(base: B, key: K, make: () => V): B & Record<K, V> {
+  let value: V | undefined;
+  return Object.defineProperty(base, key, { enumerable: true, configurable: true, get: () => (value ??= make()) }) as B & Record<K, V>;
 }
 
 function toRgb(data: Uint8Array, view: DataView, layout: Layout, w: number, h: number, step: number, be: boolean, enc: string): Uint8Array {

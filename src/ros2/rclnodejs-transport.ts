@@ -96,10 +96,19 @@ export class RclnodejsTransport implements Ros2Transport {
   }
 
   subscribe(topic: string, type: string, qos: QosProfile, onMessage: (message: unknown) => void): Ros2Subscription {
+    return this.#subscribe(topic, type, { qos: this.#qos(qos), enableTypedArray: true }, onMessage);
+  }
+
+  /** rclnodejs' raw mode: rcl_take_serialized_message, one copy of the CDR bytes, no JS message object. */
+  subscribeSerialized(topic: string, type: string, qos: QosProfile, onData: (cdr: Uint8Array) => void): Ros2Subscription {
+    return this.#subscribe(topic, type, { qos: this.#qos(qos), isRaw: true }, onData as (message: unknown) => void);
+  }
+
+  #subscribe(topic: string, type: string, options: object, callback: (message: unknown) => void): Ros2Subscription {
     const resolved = this.resolveTopic(topic);
     let sub: object;
     try {
-      sub = this.#node.createSubscription(type, resolved, { qos: this.#qos(qos), enableTypedArray: true }, onMessage);
+      sub = this.#node.createSubscription(type, resolved, options, callback);
     } catch (err) {
       throw new SensebindError('UNAVAILABLE', `cannot subscribe to ${resolved} (${type}): ${errorMessage(err)}`, { cause: err });
     }

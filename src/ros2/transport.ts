@@ -39,6 +39,11 @@ export interface Ros2Transport {
   topicTypes(): Promise<Map<string, string>>;
   /** Subscribes; `onMessage` receives plain objects with the .msg field names (uint8[] as Uint8Array). */
   subscribe(topic: string, type: string, qos: QosProfile, onMessage: (message: unknown) => void): Ros2Subscription;
+  /**
+   * Subscribes to the serialized messages (CDR, as on the wire) of `topic`, for callers that decode only
+   * the fields they need. Absent where the middleware cannot hand them out (loopback).
+   */
+  subscribeSerialized?(topic: string, type: string, qos: QosProfile, onData: (cdr: Uint8Array) => void): Ros2Subscription;
   /** Creates a publisher; throws SensebindError('UNAVAILABLE') when the type is not installed. */
   publisher(topic: string, type: string, qos: QosProfile): Ros2Publisher;
   declareParameters(values: Record<string, ParameterValue>): void;

@@ -25,8 +25,10 @@ export interface SimOptions {
   width?: number;
   /** @default 240 */
   height?: number;
-  /** Camera and depth frame rate. @default 10 */
+  /** Camera frame rate. @default 10 */
   fps?: number;
+  /** Depth frame rate (a depth camera often runs slower than its colour stream). @default fps */
+  depthFps?: number;
   /** Depth image size (same field of view). @default 160 x 120 */
   depthWidth?: number;
   depthHeight?: number;
@@ -66,6 +68,7 @@ export function createSimulation(options: SimOptions): Simulation {
     width: options.width ?? 320,
     height: options.height ?? 240,
     fps: options.fps ?? 10,
+    depthFps: options.depthFps ?? options.fps ?? 10,
     depthWidth: options.depthWidth ?? 160,
     depthHeight: options.depthHeight ?? 120,
     imuRate: options.imuRate ?? 200,
@@ -86,6 +89,10 @@ async function* generate(script: Script, opts: Simulation['options']): AsyncGene
   const frameCount = Math.floor(script.duration * opts.fps);
   // Camera timing jitter of a few ms; frame k is rendered at its own (jittered) time.
   const frameTimes = Array.from({ length: frameCount }, (_, k) => Math.max(0, k / opts.fps + jitterRng.uniform(-0.003, 0.003)));
+  // Depth at the camera's rate shares its stamps (one capture); at its own rate it has its own timeline.
+  const sameRate = opts.depthFps === opts.fps;
+  const depthCount = sameRate ? frameCount : Math.floor(script.duration * opts.depthFps);
+  const depthTimes = sameRate ? frameTimes : Array.from({ length: depthCount }, (_, k) => Math.max(0, k / opts.depthFps + jitterRng.uniform(-0.003, 0.003)));
   const imuTimes = Array.from({ length: imu.count }, (_, i) => i / opts.imuRate + jitterRng.uniform(-0.00005, 0.00005));
   const truths = script.events.map((e) => ({
     stamp: secondsToNs(start, e.start),
@@ -94,6 +101,7 @@ async function* generate(script: Script, opts: Simulation['options']): AsyncGene
   const tick = opts.audioChunk / AUDIO_RATE;
   const ticks = Math.floor(audio.length / opts.audioChunk);
   let fi = 0;
+  let di = 0;
   let ii = 0;
   let ti = 0;
   for (let c = 0; c < ticks; c++) {
@@ -120,13 +128,15 @@ async function* generate(script: Script, opts: Simulation['options']): AsyncGene
     }
     while (fi < frameCount && (frameTimes[fi] as number) < t1) {
       const t = frameTimes[fi] as number;
-      const world = worldAt(script, t);
-      const stamp = secondsToNs(start, t);
-      const rgb = await renderRgb(kRgb, world, script.setup, Rng.derive(script.seed, `img${fi}`));
-      batch.push({ kind: 'image', stamp, width: opts.width, height: opts.height, rgb });
-      const mm = renderDepth(kDepth, world, script.setup, Rng.derive(script.seed, `depth${fi}`));
-      batch.push({ kind: 'depth', stamp, width: opts.depthWidth, height: opts.depthHeight, mm });
+      const rgb = await renderRgb(kRgb, worldAt(script, t), script.setup, Rng.derive(script.seed, `img${fi}`));
+      batch.push({ kind: 'image', stamp: secondsToNs(start, t), width: opts.width, height: opts.height, rgb });
       fi++;
+    }
+    while (di < depthCount && (depthTimes[di] as number) < t1) {
+      const t = depthTimes[di] as number;
+      const mm = renderDepth(kDepth, worldAt(script, t), script.setup, Rng.derive(script.seed, `depth${di}`));
+      batch.push({ kind: 'depth', stamp: secondsToNs(start, t), width: opts.depthWidth, height: opts.depthHeight, mm });
+      di++;
     }
     batch.sort((a, b) => (a.stamp < b.stamp ? -1 : a.stamp > b.stamp ? 1 : ORDER[a.kind] - ORDER[b.kind]));
     yield* batch;

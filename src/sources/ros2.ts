@@ -15,6 +15,8 @@ import type { Ros2Session } from '../ros2/session.js';
 import { defaultQosDepth } from '../ros2/qos-depth.js';
 import { qosMismatches } from '../ros2/qos-match.js';
 import { StreamGaps, headerStampNs } from '../ros2/stream-gaps.js';
+import { serializedDecoder } from '../ros2/serialized.js';
+import type { Decode } from '../bag/message-decoder.js';
 import type { QosProfile } from '../bag/qos.js';
 import { TopicClocks } from '../core/topic-clocks.js';
 import type { Ros2Subscription, Ros2Transport } from '../ros2/transport.js';
@@ -100,6 +102,7 @@ export class Ros2Source implements SampleSource {
       audioInfoTopics: infoTopics,
       ...(af.enabled ? { audioFormat: { channels: af.channels, rate: af.sampleRate, sampleFormat: af.sampleFormat, codingFormat: 'WAVE' } } : {}),
       ...(this.#clocks ? { stampPolicy: this.#clocks } : {}),
+      ownedMessages: true,
       logger: this.#log,
     });
     this.#stats.connected = true;
@@ -141,7 +144,11 @@ export class Ros2Source implements SampleSource {
     const qos = { ...t.qos, depth: t.qos.depth ?? defaultQosDepth(type) };
     const state: TopicState = { topic: resolved, type, qos, frames: FRAME_TYPES.has(shortTypeName(type)), busy: false, queue: [], dropped: 0, received: 0, gaps: new StreamGaps(), mismatched: 0 };
     try {
-      const sub = transport.subscribe(resolved, type, qos, (message) => this.#receive(state, message));
+      const decode = transport.subscribeSerialized === undefined ? undefined : serializedDecoder(type);
+      const sub =
+        decode === undefined
+          ? transport.subscribe(resolved, type, qos, (message) => this.#receive(state, message))
+          : transport.subscribeSerialized!(resolved, type, qos, (cdr) => this.#receiveSerialized(state, decode, cdr));
       this.#subs.push(sub);
       this.#states.set(resolved, state);
       this.#log.info({ topic: resolved, type, qos }, 'subscribed');
@@ -173,6 +180,21 @@ export class Ros2Source implements SampleSource {
     this.#qosTimer = setInterval(check, this.#discoveryMs);
     this.#qosTimer.unref();
     setImmediate(check);
+  }
+
+  #receiveSerialized(state: TopicState, decode: Decode, cdr: Uint8Array): void {
+    let message: unknown;
+    try {
+      message = decode(cdr);
+    } catch (err) {
+      if (this.#stopped) return;
+      this.#stats.received++;
+      this.#stats.bad++;
+      state.received++;
+      this.#converter!.countBad(state.topic, state.type, `cannot deserialise ${cdr.byteLength} bytes of CDR: ${errorMessage(err)}`);
+      return;
+    }
+    this.#receive(state, message);
   }
 
   #receive(state: TopicState, message: unknown): void {

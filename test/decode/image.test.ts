@@ -109,3 +109,41 @@ describe('decodeImage: malformed messages throw a clear reason', () => {
     expect(() => decodeImage(img('32FC1', 1, 1, 4, new Uint8Array(4)), 'vision', '/c', 0n)).toThrow(/float image/);
   });
 });
+
+describe('decodeImage of a live message (owned: pixels converted on first read)', () => {
+  const cases: Array<[string, ReturnType<typeof img>, 'vision' | 'depth' | 'thermal' | undefined]> = [
+    ['rgb8 packed', img('rgb8', 2, 2, 6, [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12]), undefined],
+    ['rgb8 with row padding', img('rgb8', 2, 2, 8, [1, 2, 3, 4, 5, 6, 99, 99, 7, 8, 9, 10, 11, 12, 99, 99]), undefined],
+    ['bgr8', img('bgr8', 2, 1, 6, [1, 2, 3, 4, 5, 6]), undefined],
+    ['mono16 big-endian', img('mono16', 2, 1, 4, [0x12, 0x34, 0xab, 0xff], 1), undefined],
+    ['yuyv', img('yuyv', 2, 1, 4, [16, 128, 235, 128]), undefined],
+    ['16UC1', img('16UC1', 3, 1, 6, [0, 0, 0xe8, 0x03, 0x34, 0x12]), undefined],
+    ['32FC1 padded', img('32FC1', 1, 2, 8, new Uint8Array(new Float32Array([1.5, 7, Number.NaN, 7]).buffer)), undefined],
+    ['thermal mono16', img('mono16', 2, 1, 4, [0x10, 0x27, 1, 0]), 'thermal'],
+  ];
+  it.each(cases)('%s: the same sample as decoding at once', (_name, msg, modality) => {
+    const eager = decodeImage(msg, modality, '/c', 3n);
+    const live = decodeImage(msg, modality, '/c', 3n, true);
+    expect(live).toEqual(eager);
+    // a spread or a structured clone (the preprocessing workers) sees the pixels too
+    expect({ ...live }).toEqual(eager);
+    expect(structuredClone(live)).toEqual(eager);
+  });
+  it('packed rgb8 is used in place; depth is converted once, when first read', () => {
+    const msg = img('16UC1', 2, 1, 4, [0xe8, 0x03, 0xd0, 0x07]);
+    const live = decodeImage(msg, undefined, '/d', 0n, true) as { metres: Float32Array };
+    msg.data[0] = 0xd0; // 1000 mm -> 2000 mm before anyone read the frame
+    msg.data[1] = 0x07;
+    const first = live.metres;
+    expect(Array.from(first)).toEqual([2, 2]);
+    expect(live.metres).toBe(first);
+    const rgb = img('rgb8', 1, 1, 3, [1, 2, 3]);
+    expect((decodeImage(rgb, undefined, '/c', 0n, true) as { rgb: Uint8Array }).rgb.buffer).toBe(rgb.data.buffer);
+  });
+  it('still refuses a bad message at once, with the same reasons', () => {
+    expect(() => decodeImage(img('rgb8', 1, 1, 3, new Uint8Array(3)), 'depth', '/c', 0n, true)).toThrow(/cannot be depth/);
+    expect(() => decodeImage(img('32FC1', 1, 1, 4, new Uint8Array(4)), 'vision', '/c', 0n, true)).toThrow(/float image/);
+    expect(() => decodeImage(img('bgr8', 1, 1, 3, new Uint8Array(3)), 'thermal', '/c', 0n, true)).toThrow(/cannot be thermal/);
+    expect(() => decodeImage(img('rgb8', 2, 2, 6, [1, 2, 3]), undefined, '/c', 0n, true)).toThrow(/data has 3 bytes/);
+  });
+});

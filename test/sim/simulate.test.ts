@@ -120,4 +120,23 @@ describe('sensebind simulate', () => {
     expect(Math.min(...valid)).toBeGreaterThanOrEqual(0.15);
     expect(Math.max(...valid)).toBeLessThanOrEqual(10);
   });
+
+  it('runs depth at its own rate and size when asked (a 30 Hz colour stream beside 15 Hz depth)', async () => {
+    const sim = createSimulation({ seed: 3, duration: 2, width: 64, height: 48, fps: 30, depthFps: 15, depthWidth: 40, depthHeight: 30 });
+    const frames: Array<{ kind: string; stamp: bigint; width: number }> = [];
+    let last = 0n;
+    for await (const item of sim.items()) {
+      expect(item.stamp >= last, 'items come in stamp order').toBe(true);
+      last = item.stamp;
+      if (item.kind === 'image' || item.kind === 'depth') frames.push({ kind: item.kind, stamp: item.stamp, width: item.width });
+    }
+    const images = frames.filter((f) => f.kind === 'image');
+    const depths = frames.filter((f) => f.kind === 'depth');
+    expect(images.length).toBe(60);
+    expect(depths.length).toBe(30);
+    expect(depths.every((d) => d.width === 40)).toBe(true);
+    // 15 Hz: about 66.7 ms apart (stamps jitter by a few ms)
+    const gaps = depths.slice(1).map((d, i) => Number(d.stamp - depths[i]!.stamp) / 1e6);
+    for (const g of gaps) expect(Math.abs(g - 1000 / 15)).toBeLessThan(7);
+  });
 });

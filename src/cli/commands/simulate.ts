@@ -16,7 +16,10 @@ Options:
                       ${EVENT_IDS.join(', ')}
   --width <px>        camera width (default 320)
   --height <px>       camera height (default 240)
-  --fps <n>           camera and depth frame rate (default 10)
+  --fps <n>           camera frame rate (default 10)
+  --depth-fps <n>     depth frame rate (default: --fps)
+  --depth-width <px>  depth width (default 160)
+  --depth-height <px> depth height (default 120)
   --imu-rate <hz>     IMU rate (default 200)
   --quiet             no progress lines
 Prints a JSON summary (messages per topic, events) on stdout.`;
@@ -43,6 +46,9 @@ export const command: Command = {
       width: { type: 'string' },
       height: { type: 'string' },
       fps: { type: 'string' },
+      'depth-fps': { type: 'string' },
+      'depth-width': { type: 'string' },
+      'depth-height': { type: 'string' },
       'imu-rate': { type: 'string' },
       quiet: { type: 'boolean' },
       help: { type: 'boolean' },
@@ -60,14 +66,18 @@ export const command: Command = {
     const height = numberFlag('simulate', 'height', values.height, 240);
     const fps = numberFlag('simulate', 'fps', values.fps, 10);
     const imuRate = numberFlag('simulate', 'imu-rate', values['imu-rate'], 200);
-    for (const [flag, v, lo, hi] of [['width', width, 16, 4096], ['height', height, 16, 4096], ['fps', fps, 0.5, 120], ['imu-rate', imuRate, 10, 2000]] as const) {
+    const depthFps = numberFlag('simulate', 'depth-fps', values['depth-fps'], fps);
+    const depthWidth = numberFlag('simulate', 'depth-width', values['depth-width'], 160);
+    const depthHeight = numberFlag('simulate', 'depth-height', values['depth-height'], 120);
+    const bounds = [['width', width, 16, 4096], ['height', height, 16, 4096], ['fps', fps, 0.5, 120], ['imu-rate', imuRate, 10, 2000], ['depth-fps', depthFps, 0.5, 120], ['depth-width', depthWidth, 16, 4096], ['depth-height', depthHeight, 16, 4096]] as const;
+    for (const [flag, v, lo, hi] of bounds) {
       if (!(v >= lo && v <= hi)) throw new SensebindError('USAGE', `sensebind simulate: --${flag} expects a value in [${lo}, ${hi}], got ${v}`);
     }
     const events = parseEventList(values.events);
     // Loaded lazily: sharp and the renderers are not needed for --help.
     const { createSimulation } = await import('../../sim/simulator.js');
     const { writeSimulationBag } = await import('../../sim/bag.js');
-    const sim = createSimulation({ seed, duration, width: Math.round(width), height: Math.round(height), fps, imuRate, ...(events !== undefined ? { events } : {}) });
+    const sim = createSimulation({ seed, duration, width: Math.round(width), height: Math.round(height), fps, depthFps, depthWidth: Math.round(depthWidth), depthHeight: Math.round(depthHeight), imuRate, ...(events !== undefined ? { events } : {}) });
     const started = Date.now();
     let lastLog = 0;
     const summary = await writeSimulationBag(sim, out, {
