@@ -7,7 +7,9 @@
  * due is skipped, counted by the ticker), tick wall time (p50/p99/max), event-loop lag, events, and the live
  * server's per-viewer bytes and drops.
  *
- * The agent is the one `sensebind run` builds (pipeline/build.ts, 'replayed' mode).
+ * The agent is the one `sensebind run` builds (pipeline/build.ts, 'replayed' mode); it starts once the
+ * phase's viewers are connected. A stall phase also reports its ticks by span (before, stalled, the 5 s
+ * after the viewer reads again, after) and the times of skipped ticks.
  * The scene is rendered once (--loop seconds) and replayed with shifted stamps (LoopSource), so rendering
  * does not compete with the agent. Options: --seconds <per phase, 60> --stall <30> --stall-after <8>
  * --long-stall <s: one more phase with a longer stall, 0 = none> --width <640> --height <480> --loop <20>
@@ -71,6 +73,27 @@ function startViewer(url: string, args: string[]): Promise<ViewerResult> {
   );
 }
 
+/**
+ * Tick figures per span of a stall phase: before the stall, while stalled, the 5 s after the viewer reads
+ * again (its backlog is written then), and after. Span edges are the viewer's own clock (it starts a moment
+ * after the phase), so they are approximate to a few hundred ms. The first two ticks are left out.
+ */
+function spans(timeline: Array<{ at: number; ms: number; feedMs: number }>, stall: { from: number; to: number }) {
+  const edges: Array<[string, number, number]> = [
+    ['before', 0, stall.from],
+    ['stalled', stall.from, stall.to],
+    ['resumed (5 s)', stall.to, stall.to + 5],
+    ['after', stall.to + 5, Infinity],
+  ];
+  const rest = timeline.slice(2);
+  return edges.map(([name, from, to]) => {
+    const t = rest.filter((x) => x.at >= from && x.at < to);
+    const ms = t.map((x) => x.ms).sort((a, b) => a - b);
+    const feed = t.map((x) => x.feedMs).sort((a, b) => a - b);
+    return { span: name, ticks: t.length, tickMsP50: round(percentile(ms, 50)), tickMsMax: round(ms.at(-1) ?? 0), liveFeedMsMax: round(feed.at(-1) ?? 0, 2) };
+  });
+}
+
 export async function main(argv: string[]): Promise<void> {
   const { values } = parseArgs({
     args: argv,
@@ -99,8 +122,13 @@ export async function main(argv: string[]): Promise<void> {
       if (s) samples.push(s);
     }
     const stallAfter = Number(values['stall-after']);
-    const stalled = (s: number) => ({ name: `reading viewer + viewer stalled ${s} s`, viewers: [[], ['--stall-after', String(stallAfter), '--stall-for', String(s)]], seconds: Math.max(seconds, stallAfter + s + 20) });
-    const phases = [
+    const stalled = (s: number) => ({
+      name: `reading viewer + viewer stalled ${s} s`,
+      viewers: [[], ['--stall-after', String(stallAfter), '--stall-for', String(s)]],
+      seconds: Math.max(seconds, stallAfter + s + 20),
+      stall: { from: stallAfter, to: stallAfter + s },
+    });
+    const phases: Array<{ name: string; viewers: string[][]; seconds: number; stall?: { from: number; to: number } }> = [
       { name: 'no viewer', viewers: [] as string[][], seconds },
       { name: 'one reading viewer', viewers: [[]], seconds },
       stalled(Number(values.stall)),
@@ -124,7 +152,20 @@ export async function main(argv: string[]): Promise<void> {
       const pipeline = await openPipeline(pipelineOptionsFromConfig(config, {}), { logger });
       // Wall time of every tick, as the ticker measures it.
       const durations: number[] = [];
-      const assembled = await buildAgent(pipeline, config, { mode: { kind: 'replayed', sources: [source] }, logger, alwaysMetrics: true, onTick: (_r, ms) => durations.push(ms) });
+      // When each tick ended and how long it took, and the live view's share, on the phase's clock (s), so
+      // the stalled viewer's spans (stalled, just resumed) can be told from the rest.
+      const timeline: Array<{ at: number; ms: number; feedMs: number }> = [];
+      let t0 = performance.now();
+      let lastFeed = 0;
+      const assembled = await buildAgent(pipeline, config, {
+        mode: { kind: 'replayed', sources: [source] },
+        logger,
+        alwaysMetrics: true,
+        onTick: (_r, ms) => {
+          durations.push(ms);
+          timeline.push({ at: (performance.now() - t0) / 1000, ms, feedMs: lastFeed });
+        },
+      });
       const { service, agent } = assembled;
       // And the part of each tick the live view takes (synchronous: building and queueing messages).
       const feedMs: number[] = [];
@@ -134,16 +175,29 @@ export async function main(argv: string[]): Promise<void> {
         feed.onTick = (r) => {
           const t0 = performance.now();
           onTick(r);
-          feedMs.push(performance.now() - t0);
+          lastFeed = performance.now() - t0;
+          feedMs.push(lastFeed);
         };
       }
       const viewers = phase.viewers.map((args) => startViewer(`ws://127.0.0.1:${port}`, args));
+      // The agent starts once every viewer is connected: a viewer process starting up (Node, the protocol
+      // library) takes a core for about a second on this machine, which is not the live view's cost.
+      for (const until = Date.now() + 30_000; (assembled.live?.stats().live?.viewers ?? 0) < phase.viewers.length && Date.now() < until; ) {
+        await new Promise((r) => setTimeout(r, 50));
+      }
       const lag = new LoopLagMonitor();
-      const t0 = performance.now();
+      t0 = performance.now();
       await service.start();
       lag.sample();
       const lagMax: number[] = [];
       const lagP99: number[] = [];
+      // seconds into the phase at which skipped ticks were counted (sampled every 250 ms)
+      const skippedAt: number[] = [];
+      let skippedSoFar = 0;
+      const skipTimer = setInterval(() => {
+        const now = service.ticker().skipped;
+        for (; skippedSoFar < now; skippedSoFar++) skippedAt.push(round((performance.now() - t0) / 1000));
+      }, 250);
       const timer = setInterval(() => {
         const l = lag.sample();
         lagMax.push(l.max * 1000);
@@ -151,6 +205,7 @@ export async function main(argv: string[]): Promise<void> {
       }, 1000);
       await source.finished;
       clearInterval(timer);
+      clearInterval(skipTimer);
       await service.stop('live bench phase done');
       const l = assembled.live?.stats().live;
       const ticker = service.ticker();
@@ -175,6 +230,15 @@ export async function main(argv: string[]): Promise<void> {
           return { p50: round(percentile(f, 50), 2), p99: round(percentile(f, 99), 2), max: round(f.at(-1) ?? 0, 2) };
         })(),
         ticksOverHop: sorted.filter((d) => d > config.window.hopSeconds * 1000).length,
+        skippedAtSeconds: skippedAt,
+        spans: phase.stall === undefined ? undefined : spans(timeline, phase.stall),
+        // the three longest live-view shares, with when they happened (s into the phase; and ms since the
+        // process started, the clock of `node --trace-gc`, to match them with collections)
+        feedSpikes: timeline
+          .slice(2)
+          .sort((a, b) => b.feedMs - a.feedMs)
+          .slice(0, 3)
+          .map((x) => ({ at: round(x.at), processMs: Math.round(x.at * 1000 + t0), feedMs: round(x.feedMs, 1) })),
         loopLagMs: { p99Max: round(Math.max(0, ...lagP99)), max: round(Math.max(0, ...lagMax)) },
         live: l && {
           connected: l.connected,

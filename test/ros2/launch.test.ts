@@ -33,6 +33,9 @@ describe('launch/', () => {
     expect(sensebind).not.toMatch(/\s/);
     expect(existsSync(sensebind.replace('$(dirname)', 'launch'))).toBe(true);
     expect(cmd).toMatch(/-p use_sim_time:=\$\(var use_sim_time\)/);
+    // node with a larger initial old space (fewer full collections at camera rates; docs/ros2.md)
+    expect(cmd).toMatch(/^node --initial-old-space-size=\$\(var node_old_space_mib\) \$\(var sensebind\) run /);
+    expect(/<arg name="node_old_space_mib" default="(\d+)"/.exec(xml)?.[1]).toBe('256');
     // every <arg> used is declared
     const declared = new Set([...xml.matchAll(/<arg name="([^"]+)"/g)].map((m) => m[1]));
     for (const [, used] of xml.matchAll(/\$\(var ([^)]+)\)/g)) expect(declared.has(used!), used).toBe(true);
