@@ -17,6 +17,7 @@ import {
   type SnapshotMatcher,
   type StampNs,
 } from '../core/types.js';
+import { nsToIso } from '../core/clock.js';
 import type { ConceptDef } from '../memory/concept.js';
 import type { ConceptMemory } from '../memory/memory.js';
 import type { MemoryState } from '../memory/state.js';
@@ -331,6 +332,8 @@ export class ConceptMatcher implements SnapshotMatcher {
       missing: [...input.missing],
       start: open.start.toString(),
       end: tr.type === 'end' ? input.stamp.toString() : null,
+      startTime: nsToIso(open.start),
+      endTime: tr.type === 'end' ? nsToIso(input.stamp) : null,
       emittedAt: this.#now().toISOString(),
       seq: ++this.#seq,
     };
@@ -352,6 +355,8 @@ export class ConceptMatcher implements SnapshotMatcher {
       missing: [...input.missing],
       start: open.start.toString(),
       end: stamp.toString(),
+      startTime: nsToIso(open.start),
+      endTime: nsToIso(stamp),
       emittedAt: this.#now().toISOString(),
       seq: ++this.#seq,
     };
