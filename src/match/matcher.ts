@@ -91,6 +91,15 @@ export function lifecycleParams(c: ConceptDef, on: number, matcher: Pick<Matcher
   };
 }
 
+/**
+ * An event without what depends on the wall clock or the process (emittedAt, and the run id inside `id`,
+ * `<robot>-<run>-<n>`): two runs over the same recording give equal values. For comparing runs.
+ */
+export function runIndependent(e: SenseEvent): Omit<SenseEvent, 'emittedAt'> {
+  const { emittedAt: _wall, ...rest } = e;
+  return { ...rest, id: e.id.replace(/^(.*)-[^-]+-(\d+)$/, '$1-$2') };
+}
+
 export class ConceptMatcher implements SnapshotMatcher {
   readonly #memory: ConceptMemory | undefined;
   readonly #robot: string;
