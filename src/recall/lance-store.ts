@@ -26,6 +26,8 @@ import { float32ToHalf, halfToFloat32 } from '../embed/float16.js';
 import {
   maskModalities,
   modalityMask,
+  type IndexBuild,
+  type NearestOptions,
   type RecallHit,
   type RecallMoment,
   type RecallStore,
@@ -46,9 +48,19 @@ export interface LanceRecallStoreOptions {
   create?: boolean;
   /** Rows of a modality before it gets an IVF-PQ vector index (below, search is exact). @default 100000 */
   indexMinRows?: number;
-  /** IVF partitions probed per query. @default 32 */
+  /**
+   * Rows per IVF partition the index is sized for (at least 256 partitions); the index is retrained (in
+   * the background, by `maintain`) once its table holds 4x the rows its partitions were sized for. @default 4096
+   */
+  rowsPerPartition?: number;
+  /** Partitions of an index at least (small stores in tests and benches use fewer). @default 256 */
+  minPartitions?: number;
+  /** IVF partitions probed per query. @default 16 */
   nprobes?: number;
-  /** Candidates re-ranked with the full vectors per requested hit. @default 4 */
+  /**
+   * Candidates re-ranked with the full vectors per requested hit; 0 = none: the search re-scores every
+   * candidate from its stored vectors anyway, so only the candidate set matters. @default 0
+   */
   refineFactor?: number;
   /** Versions younger than this are kept by cleanup (other processes may still read them). @default 60 */
   keepVersionsSeconds?: number;
@@ -61,7 +73,11 @@ interface Meta {
   created: string;
 }
 
+/** What each modality's vector index was trained for (index.json; rewritten after every build). */
+type IndexMeta = Partial<Record<SensorModality, { partitions: number; rows: number; seconds: number; built: string }>>;
+
 const META = 'recall.json';
+const INDEX_META = 'index.json';
 
 /**
  * apache-arrow through require: LanceDB's CommonJS build checks `instanceof` against the CommonJS copy of
@@ -93,6 +109,7 @@ export class LanceRecallStore implements RecallStore {
   readonly #schema: arrowTypes.Schema;
   /** Modalities whose table has a vector index (queried with nprobes/refine; exact search otherwise). */
   readonly #indexed = new Set<SensorModality>();
+  #indexMeta: IndexMeta = {};
   #stats = { droppedByAge: 0, droppedBySize: 0, appends: 0 };
 
   private constructor(db: lancedb.Connection, options: LanceRecallStoreOptions) {
@@ -100,8 +117,8 @@ export class LanceRecallStore implements RecallStore {
     this.dir = options.dir;
     this.modelId = options.modelId;
     this.dim = options.dim;
-    const { indexMinRows = 100_000, nprobes = 32, refineFactor = 4, keepVersionsSeconds = 60 } = options;
-    this.#o = { indexMinRows, nprobes, refineFactor, keepVersionsSeconds };
+    const { indexMinRows = 100_000, rowsPerPartition = 4096, minPartitions = 256, nprobes = 16, refineFactor = 0, keepVersionsSeconds = 60 } = options;
+    this.#o = { indexMinRows, rowsPerPartition, minPartitions, nprobes, refineFactor, keepVersionsSeconds };
     this.#schema = new arrow.Schema([
       new arrow.Field('stamp', new arrow.Int64(), false),
       new arrow.Field('present', new arrow.Int32(), false),
@@ -120,8 +137,7 @@ export class LanceRecallStore implements RecallStore {
       await mkdir(dir, { recursive: true });
       const fresh: Meta = { v: 1, modelId: options.modelId, dim: options.dim, created: new Date().toISOString() };
       // Written aside and renamed: a crash leaves either no meta or a whole one.
-      await writeFile(`${metaPath}.tmp`, `${JSON.stringify(fresh, null, 2)}\n`);
-      await rename(`${metaPath}.tmp`, metaPath);
+      await writeAtomically(metaPath, `${JSON.stringify(fresh, null, 2)}\n`);
     } else if (meta.modelId !== options.modelId || meta.dim !== options.dim) {
       throw new SensebindError(
         'INPUT',
@@ -130,6 +146,7 @@ export class LanceRecallStore implements RecallStore {
     }
     const db = await (await loadLance()).connect(dir);
     const store = new LanceRecallStore(db, options);
+    store.#indexMeta = await readIndexMeta(join(dir, INDEX_META));
     const names = new Set(await db.tableNames());
     for (const m of SENSOR_MODALITIES) {
       if (!names.has(m)) continue;
@@ -164,9 +181,10 @@ export class LanceRecallStore implements RecallStore {
         list.push(mo);
       }
     }
-    // One commit per modality; modalities commit one after another, so a crash between them leaves a
-    // moment with fewer modalities than it had (search treats the rest as absent), never a torn row.
-    for (const [m, list] of byModality) await (await this.#table(m)).add(this.#batch(m, list, masks));
+    // One commit per modality, the modalities' commits concurrent (an append takes the slowest commit, not
+    // the sum of four): a crash between them leaves a moment with fewer modalities than it had (search
+    // treats the rest as absent), never a torn row.
+    await Promise.all([...byModality].map(async ([m, list]) => (await this.#table(m)).add(this.#batch(m, list, masks))));
     this.#stats.appends++;
   }
 
@@ -196,13 +214,19 @@ export class LanceRecallStore implements RecallStore {
     return new arrow.Table(this.#schema, [new arrow.RecordBatch(this.#schema, struct)]);
   }
 
-  async nearest(modality: SensorModality, vector: Float32Array, k: number, range: TimeRange = {}): Promise<RecallHit[]> {
+  async nearest(modality: SensorModality, vector: Float32Array, k: number, range: TimeRange = {}, options: NearestOptions = {}): Promise<RecallHit[]> {
     const t = this.#tables.get(modality);
     if (t === undefined || k <= 0) return [];
     let q = t.vectorSearch(Array.from(vector)).distanceType('cosine').limit(k).select(['stamp', '_distance']);
+    // A time range filters before the vector search (LanceDB's default prefilter; the stamp column has a
+    // B-tree index once the table is indexed), so a narrow range still returns k rows from inside it.
     const where = rangeWhere(range);
     if (where !== undefined) q = q.where(where);
-    if (this.#indexed.has(modality)) q = q.nprobes(this.#o.nprobes).refineFactor(this.#o.refineFactor);
+    if (options.exact === true) q = q.bypassVectorIndex();
+    else if (this.#indexed.has(modality)) {
+      q = q.nprobes(this.#o.nprobes);
+      if (this.#o.refineFactor > 0) q = q.refineFactor(this.#o.refineFactor);
+    }
     const rows = (await q.toArray()) as { stamp: bigint; _distance: number }[];
     return rows.map((r) => ({ stamp: BigInt(r.stamp), modality, cosine: 1 - r._distance }));
   }
@@ -210,13 +234,16 @@ export class LanceRecallStore implements RecallStore {
   async moments(stamps: readonly StampNs[]): Promise<StoredMoment[]> {
     const byStamp = new Map<StampNs, StoredMoment>();
     const unique = [...new Set(stamps)];
-    for (const [m, t] of this.#tables) {
+    // The modalities' lookups run concurrently in LanceDB's threads; results are merged in one order.
+    const reads = [...this.#tables].flatMap(([m, t]) => {
+      const out: Promise<[SensorModality, arrowTypes.Table]>[] = [];
       for (let i = 0; i < unique.length; i += LOOKUP_CHUNK) {
         const list = unique.slice(i, i + LOOKUP_CHUNK).join(', ');
-        const table = await t.query().where(`stamp IN (${list})`).select(['stamp', 'present', 'clip', 'vector']).toArrow();
-        this.#collect(m, table as unknown as arrowTypes.Table, byStamp);
+        out.push(t.query().where(`stamp IN (${list})`).select(['stamp', 'present', 'clip', 'vector']).toArrow().then((table) => [m, table as unknown as arrowTypes.Table]));
       }
-    }
+      return out;
+    });
+    for (const [m, table] of await Promise.all(reads)) this.#collect(m, table, byStamp);
     return [...byStamp.values()].sort((a, b) => (a.stamp < b.stamp ? -1 : a.stamp > b.stamp ? 1 : 0));
   }
 
@@ -265,7 +292,7 @@ export class LanceRecallStore implements RecallStore {
 
   async maintain(limits: RetentionLimits): Promise<RetentionResult> {
     const span = await this.#span();
-    if (span === undefined) return { droppedRows: 0, reason: 'none' };
+    if (span === undefined) return { droppedRows: 0, reason: 'none', indexBuilds: [] };
     let dropped = 0;
     let reason: RetentionResult['reason'] = 'none';
     const ageCut = Number.isFinite(limits.maxAgeSeconds) ? span.newest - BigInt(Math.round(limits.maxAgeSeconds * 1e9)) : undefined;
@@ -293,8 +320,8 @@ export class LanceRecallStore implements RecallStore {
       if (n > 0) reason = 'size';
       await this.#compact(0);
     }
-    await this.#index();
-    return { droppedRows: dropped, reason };
+    const indexBuilds = await this.#index();
+    return { droppedRows: dropped, reason, indexBuilds };
   }
 
   async #deleteBefore(cut: StampNs): Promise<number> {
@@ -315,24 +342,46 @@ export class LanceRecallStore implements RecallStore {
     }
   }
 
-  /** Builds the vector index of a modality once it holds enough rows to train one. */
-  async #index(): Promise<void> {
+  /**
+   * Builds the vector index of a modality once it holds enough rows to train one, and retrains it when
+   * the table has outgrown it: rows appended after a build join the index's existing partitions at each
+   * compaction (no retraining). The first index gets at least 256 partitions (~4,700 rows each after a
+   * week at 2 Hz), so one build per modality serves the first weeks; it is retrained once 4x as many
+   * partitions of `rowsPerPartition` rows are due (~4.2 million rows, 24 days at 2 Hz). Each build
+   * trains on a sample, so its cost barely grows with the table, and each row is PQ-encoded once (at the
+   * build, or when a compaction adds it). The old index answers queries until the new one commits; a
+   * kill -9 mid-build leaves the old one.
+   */
+  async #index(): Promise<IndexBuild[]> {
+    const builds: IndexBuild[] = [];
     for (const [m, t] of this.#tables) {
       const rows = await t.countRows();
       if (rows < this.#o.indexMinRows) continue;
       const indices = await t.listIndices();
       if (!indices.some((i) => i.columns.includes('stamp'))) await t.createIndex('stamp', { config: (await loadLance()).Index.btree() });
-      if (indices.some((i) => i.columns.includes('vector'))) {
+      const want = Math.max(this.#o.minPartitions, Math.min(4096, Math.round(rows / this.#o.rowsPerPartition)));
+      const hasIndex = indices.some((i) => i.columns.includes('vector'));
+      // An index without a record (a kill between its commit and index.json, or an older store) is kept as it is.
+      const have = this.#indexMeta[m]?.partitions ?? (hasIndex ? want : 0);
+      if (hasIndex && want < 4 * have) {
         this.#indexed.add(m);
         continue;
       }
-      const numPartitions = Math.max(16, Math.min(1024, Math.round(Math.sqrt(rows))));
       const numSubVectors = this.dim % 8 === 0 ? this.dim / 8 : this.dim % 4 === 0 ? this.dim / 4 : 1;
+      const t0 = performance.now();
       // Fewer training samples and k-means rounds than LanceDB's defaults (256 per partition, 50): on a
       // robot's CPU the index is built while the agent runs, and consecutive snapshots are near-duplicates.
-      await t.createIndex('vector', { config: (await loadLance()).Index.ivfPq({ numPartitions, numSubVectors, distanceType: 'cosine', sampleRate: 64, maxIterations: 20 }) });
+      await t.createIndex('vector', {
+        config: (await loadLance()).Index.ivfPq({ numPartitions: want, numSubVectors, distanceType: 'cosine', sampleRate: 64, maxIterations: 20 }),
+        replace: true,
+      });
+      const seconds = (performance.now() - t0) / 1000;
       this.#indexed.add(m);
+      this.#indexMeta[m] = { partitions: want, rows, seconds: Math.round(seconds * 10) / 10, built: new Date().toISOString() };
+      await writeAtomically(join(this.dir, INDEX_META), `${JSON.stringify(this.#indexMeta, null, 2)}\n`);
+      builds.push({ modality: m, rows, partitions: want, seconds, rebuild: hasIndex });
     }
+    return builds;
   }
 
   async #span(): Promise<{ oldest: StampNs; newest: StampNs } | undefined> {
@@ -390,6 +439,22 @@ async function readMeta(path: string): Promise<Meta | undefined> {
     throw new SensebindError('INPUT', `recall store: ${path}: expected {"v":1,"modelId":string,"dim":number}, got ${text.trim().slice(0, 120)}`);
   }
   return meta as Meta;
+}
+
+/** Written aside and renamed: a crash leaves the old file or the new one, never half of one. */
+async function writeAtomically(path: string, text: string): Promise<void> {
+  await writeFile(`${path}.tmp`, text);
+  await rename(`${path}.tmp`, path);
+}
+
+/** index.json, or nothing when it is missing or unreadable (the indexes are then taken as they are). */
+async function readIndexMeta(path: string): Promise<IndexMeta> {
+  try {
+    const value = JSON.parse(await readFile(path, 'utf8')) as unknown;
+    return value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as IndexMeta) : {};
+  } catch {
+    return {};
+  }
 }
 
 function rangeWhere(range: TimeRange): string | undefined {

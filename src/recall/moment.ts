@@ -47,6 +47,22 @@ export interface RetentionLimits {
 export interface RetentionResult {
   droppedRows: number;
   reason: 'age' | 'size' | 'none';
+  /** Vector indexes (re)trained by this run. */
+  indexBuilds: IndexBuild[];
+}
+
+/** One vector index trained on a modality's table (first build, or a rebuild once the table outgrew it). */
+export interface IndexBuild {
+  modality: SensorModality;
+  rows: number;
+  partitions: number;
+  seconds: number;
+  rebuild: boolean;
+}
+
+export interface NearestOptions {
+  /** Every row compared (no index): the reference the index's candidates are measured against. */
+  exact?: boolean;
 }
 
 export interface RecallStoreStats {
@@ -69,7 +85,7 @@ export interface RecallStore {
   /** Appends moments in one commit per modality; a crash leaves either all rows of a call for a modality or none. */
   append(moments: readonly RecallMoment[]): Promise<void>;
   /** The `k` stored rows of `modality` nearest to `vector` (cosine), within `range`. */
-  nearest(modality: SensorModality, vector: Float32Array, k: number, range?: TimeRange): Promise<RecallHit[]>;
+  nearest(modality: SensorModality, vector: Float32Array, k: number, range?: TimeRange, options?: NearestOptions): Promise<RecallHit[]>;
   /** Reads the moments at `stamps` (every stored modality). Stamps without rows are left out. */
   moments(stamps: readonly StampNs[]): Promise<StoredMoment[]>;
   /** The stored moment nearest to `stamp` within `toleranceNs`, if any. */

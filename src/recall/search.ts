@@ -14,8 +14,10 @@ export interface SearchOptions extends QueryScorerOptions {
   range?: TimeRange;
   /** Ranges returned. @default 10 */
   top?: number;
-  /** Candidate rows fetched per modality from the index. @default max(400, 40 * top) */
+  /** Candidate rows fetched per modality from the index. @default max(100, 10 * top) */
   candidates?: number;
+  /** Candidates from every row (no index): the reference for what the index finds. */
+  exact?: boolean;
   /** Largest gap inside one range, seconds. @default 1.5 */
   gapSeconds?: number;
 }
@@ -34,10 +36,10 @@ export async function searchStore(
   options: SearchOptions = {},
 ): Promise<SearchResult> {
   const top = options.top ?? 10;
-  const k = options.candidates ?? Math.max(400, 40 * top);
+  const k = options.candidates ?? Math.max(100, 10 * top);
   const scorer = new QueryScorer(state, query, options);
   const t0 = performance.now();
-  const hits = await Promise.all(scorer.modalities().map((m) => store.nearest(m, query[m] as Float32Array, k, options.range)));
+  const hits = await Promise.all(scorer.modalities().map((m) => store.nearest(m, query[m] as Float32Array, k, options.range, { exact: options.exact === true })));
   const stamps = [...new Set(hits.flat().map((h) => h.stamp))];
   const t1 = performance.now();
   const moments = await store.moments(stamps);
