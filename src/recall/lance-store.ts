@@ -149,7 +149,7 @@ export class LanceRecallStore implements RecallStore {
     store.#indexMeta = await readIndexMeta(join(dir, INDEX_META));
     const names = new Set(await db.tableNames());
     for (const m of SENSOR_MODALITIES) {
-      if (!names.has(m)) continue;
+      if (!names.has(m) || !(await committed(join(dir, `${m}.lance`)))) continue;
       const t = await db.openTable(m);
       store.#tables.set(m, t);
       if ((await t.listIndices()).some((i) => i.columns.includes('vector'))) store.#indexed.add(m);
@@ -439,6 +439,20 @@ async function readMeta(path: string): Promise<Meta | undefined> {
     throw new SensebindError('INPUT', `recall store: ${path}: expected {"v":1,"modelId":string,"dim":number}, got ${text.trim().slice(0, 120)}`);
   }
   return meta as Meta;
+}
+
+/**
+ * Whether a table folder holds a committed version. A kill -9 while LanceDB creates a table (the first
+ * append of a new store) can leave its folder without one; LanceDB lists such a table but cannot open it,
+ * and the store would never open again. It holds no rows, so it is treated as absent, and the next
+ * append creates it over the remains.
+ */
+async function committed(tableDir: string): Promise<boolean> {
+  try {
+    return (await readdir(join(tableDir, '_versions'))).some((f) => f.endsWith('.manifest'));
+  } catch {
+    return false;
+  }
 }
 
 /** Written aside and renamed: a crash leaves the old file or the new one, never half of one. */
