@@ -52,7 +52,15 @@ export function recallSink(writer: RecallWriter): EventSink {
         dropped: s.dropped,
         pending: s.queued,
         errors: s.failed + s.maintenanceErrors,
-        detail: { observed: s.observed, appends: s.appends, meanAppendMs: Math.round(s.meanAppendMs * 10) / 10, retentionDropped: s.retentionDropped },
+        detail: {
+          observed: s.observed,
+          appends: s.appends,
+          meanAppendMs: Math.round(s.meanAppendMs * 10) / 10,
+          retentionDropped: s.retentionDropped,
+          indexBuilds: s.indexBuilds,
+          indexBuildSeconds: Math.round(s.indexBuildSeconds),
+          maxMaintenanceSeconds: Math.round(s.maxMaintenanceSeconds * 10) / 10,
+        },
       };
     },
   };
