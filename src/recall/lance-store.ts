@@ -64,6 +64,13 @@ export interface LanceRecallStoreOptions {
   refineFactor?: number;
   /** Versions younger than this are kept by cleanup (other processes may still read them). @default 60 */
   keepVersionsSeconds?: number;
+  /**
+   * LanceDB's in-memory caches, MiB: the index cache (IVF centroids and PQ codes: ~30 MiB per modality
+   * per week at 2 Hz, dim 128) and the file metadata cache. LanceDB's defaults (6 GiB and 1 GiB) let the
+   * agent's memory grow with every compaction, about as much as the data it rewrote.
+   * @default { index: 256, metadata: 64 }
+   */
+  cacheMiB?: { index: number; metadata: number };
 }
 
 interface Meta {
@@ -104,7 +111,7 @@ export class LanceRecallStore implements RecallStore {
   readonly modelId: string;
   readonly dim: number;
   readonly #db: lancedb.Connection;
-  readonly #o: Required<Omit<LanceRecallStoreOptions, 'dir' | 'modelId' | 'dim' | 'create'>>;
+  readonly #o: Required<Omit<LanceRecallStoreOptions, 'dir' | 'modelId' | 'dim' | 'create' | 'cacheMiB'>>;
   readonly #tables = new Map<SensorModality, lancedb.Table>();
   readonly #schema: arrowTypes.Schema;
   /** Modalities whose table has a vector index (queried with nprobes/refine; exact search otherwise). */
@@ -144,7 +151,9 @@ export class LanceRecallStore implements RecallStore {
         `recall store ${dir}: written by model "${meta.modelId}" (dim ${meta.dim}), but the model loaded is "${options.modelId}" (dim ${options.dim}); use that model or another store folder`,
       );
     }
-    const db = await (await loadLance()).connect(dir);
+    const lance = await loadLance();
+    const cache = options.cacheMiB ?? { index: 256, metadata: 64 };
+    const db = await lance.connect(dir, {}, new lance.Session(BigInt(cache.index * 2 ** 20), BigInt(cache.metadata * 2 ** 20)));
     const store = new LanceRecallStore(db, options);
     store.#indexMeta = await readIndexMeta(join(dir, INDEX_META));
     const names = new Set(await db.tableNames());
@@ -217,7 +226,11 @@ export class LanceRecallStore implements RecallStore {
   async nearest(modality: SensorModality, vector: Float32Array, k: number, range: TimeRange = {}, options: NearestOptions = {}): Promise<RecallHit[]> {
     const t = this.#tables.get(modality);
     if (t === undefined || k <= 0) return [];
-    let q = t.vectorSearch(Array.from(vector)).distanceType('cosine').limit(k).select(['stamp', '_distance']);
+    let q = t
+      .vectorSearch(Array.from(vector))
+      .distanceType('cosine')
+      .limit(k)
+      .select(options.withVectors === true ? ['stamp', 'vector', '_distance'] : ['stamp', '_distance']);
     // A time range filters before the vector search (LanceDB's default prefilter; the stamp column has a
     // B-tree index once the table is indexed), so a narrow range still returns k rows from inside it.
     const where = rangeWhere(range);
@@ -227,8 +240,19 @@ export class LanceRecallStore implements RecallStore {
       q = q.nprobes(this.#o.nprobes);
       if (this.#o.refineFactor > 0) q = q.refineFactor(this.#o.refineFactor);
     }
-    const rows = (await q.toArray()) as { stamp: bigint; _distance: number }[];
-    return rows.map((r) => ({ stamp: BigInt(r.stamp), modality, cosine: 1 - r._distance }));
+    const table = (await q.toArrow()) as unknown as arrowTypes.Table;
+    const hits: RecallHit[] = [];
+    for (const batch of table.batches) {
+      const stamps = batch.getChild('stamp');
+      const distances = batch.getChild('_distance');
+      if (stamps === null || distances === null) continue;
+      for (let r = 0; r < batch.numRows; r++) hits.push({ stamp: BigInt(stamps.get(r) as bigint), modality, cosine: 1 - (distances.get(r) as number) });
+      const vec = batch.getChild('vector');
+      if (vec === null) continue;
+      const first = hits.length - batch.numRows;
+      eachVector(vec.data, this.dim, (r, v) => ((hits[first + r] as RecallHit).vector = v));
+    }
+    return hits;
   }
 
   async moments(stamps: readonly StampNs[]): Promise<StoredMoment[]> {
@@ -271,22 +295,16 @@ export class LanceRecallStore implements RecallStore {
       const clip = batch.getChild('clip');
       const vec = batch.getChild('vector');
       if (stamps === null || present === null || clip === null || vec === null) continue;
-      for (const data of vec.data) {
-        // FixedSizeList<Float16>: the child holds the raw half bits of every row, dim per row.
-        const child = data.children[0] as arrowTypes.Data<arrowTypes.Float16>;
-        const bits = child.values as Uint16Array;
-        for (let r = 0; r < data.length; r++) {
-          const stamp = BigInt(stamps.get(r) as bigint);
-          let mo = byStamp.get(stamp);
-          if (mo === undefined) {
-            const mask = present.get(r) as number;
-            mo = { stamp, present: maskModalities(mask), vectors: {}, clip: (clip.get(r) as string | null) ?? null };
-            byStamp.set(stamp, mo);
-          }
-          const start = (child.offset + (data.offset + r) * dim);
-          mo.vectors[m] = halfToFloat32(bits.subarray(start, start + dim));
+      eachVector(vec.data, dim, (r, v) => {
+        const stamp = BigInt(stamps.get(r) as bigint);
+        let mo = byStamp.get(stamp);
+        if (mo === undefined) {
+          const mask = present.get(r) as number;
+          mo = { stamp, present: maskModalities(mask), vectors: {}, clip: (clip.get(r) as string | null) ?? null };
+          byStamp.set(stamp, mo);
         }
-      }
+        mo.vectors[m] = v;
+      });
     }
   }
 
@@ -476,6 +494,19 @@ function rangeWhere(range: TimeRange): string | undefined {
   if (range.since !== undefined) parts.push(`stamp >= ${range.since}`);
   if (range.until !== undefined) parts.push(`stamp <= ${range.until}`);
   return parts.length > 0 ? parts.join(' AND ') : undefined;
+}
+
+/** Each row's vector of a FixedSizeList<Float16> column (the child holds the raw half bits, dim per row). */
+function eachVector(chunks: readonly arrowTypes.Data[], dim: number, onRow: (row: number, vector: Float32Array) => void): void {
+  let row = 0;
+  for (const data of chunks) {
+    const child = data.children[0] as arrowTypes.Data<arrowTypes.Float16>;
+    const bits = child.values as Uint16Array;
+    for (let r = 0; r < data.length; r++, row++) {
+      const start = child.offset + (data.offset + r) * dim;
+      onRow(row, halfToFloat32(bits.subarray(start, start + dim)));
+    }
+  }
 }
 
 function abs(x: bigint): bigint {

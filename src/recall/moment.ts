@@ -21,6 +21,8 @@ export interface RecallHit {
   modality: SensorModality;
   /** Cosine similarity to the query vector (as stored, i.e. after fp16 rounding). */
   cosine: number;
+  /** The row's stored vector, when asked for (`withVectors`). */
+  vector?: Float32Array;
 }
 
 /** A moment read back: its stored vectors, present modalities and clip link. */
@@ -63,6 +65,8 @@ export interface IndexBuild {
 export interface NearestOptions {
   /** Every row compared (no index): the reference the index's candidates are measured against. */
   exact?: boolean;
+  /** Return each row's stored vector too (read in the same query as the search). */
+  withVectors?: boolean;
 }
 
 export interface RecallStoreStats {

@@ -40,7 +40,7 @@ export interface Ros2SearchStats {
 }
 
 /** Parses one request message into the body the search handler takes, and its correlation id. */
-export function decodeSearchMessage(text: string): { correlationId: string | null; body: unknown } | { correlationId: string | null; error: string } {
+function decodeSearchMessage(text: string): { correlationId: string | null; body: unknown } | { correlationId: string | null; error: string } {
   let value: unknown;
   try {
     value = JSON.parse(text);
