@@ -238,6 +238,8 @@ export async function week(o: WeekOptions): Promise<unknown> {
       meanScored: Math.round(scored / lat.length),
     };
   }
+  // What the agent's memory holds after its searches (exact searches below are a bench's, not the agent's).
+  const rssAfterSearches = mib(process.memoryUsage().rss);
   // The index against an exact search of the same store.
   const rowRecall10: number[] = [];
   const candidateRecall: number[] = [];
@@ -286,7 +288,7 @@ export async function week(o: WeekOptions): Promise<unknown> {
     index: indexMeta,
     diskMiB: mib(stats.bytes),
     diskMiBPerDay: mib(stats.bytes / days),
-    rssMiB: { beforeQueries: rssBeforeQueries, afterOpen: rssAfterOpen, afterQueries: mib(process.memoryUsage().rss) },
+    rssMiB: { beforeQueries: rssBeforeQueries, afterOpen: rssAfterOpen, afterSearches: rssAfterSearches, afterExactComparison: mib(process.memoryUsage().rss) },
     queryMs: latency,
     vsExact: {
       queries: Math.min(o.exactQueries, queries.length),
