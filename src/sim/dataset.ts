@@ -12,6 +12,7 @@
  */
 import { closeSync, mkdirSync, openSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
+import { cannotWrite } from '../core/errors.js';
 import { MessageConverter } from '../decode/converter.js';
 import { taggedWindows, type SensorModality, type Snapshot } from '../core/types.js';
 import { Windower } from '../window/windower.js';
@@ -122,9 +123,21 @@ export async function snapshotsOfScene(
   return sim.script;
 }
 
+function openOutput(path: string): number {
+  try {
+    return openSync(path, 'w');
+  } catch (err) {
+    throw cannotWrite('dataset file', path, err);
+  }
+}
+
 export async function exportDataset(options: ExportOptions): Promise<ExportSummary> {
   const { manifest, seeds, duration, hop = 1, warmup = 5, fps = 4, out } = options;
-  mkdirSync(out, { recursive: true });
+  try {
+    mkdirSync(out, { recursive: true });
+  } catch (err) {
+    throw cannotWrite('dataset folder', out, err);
+  }
   const modalities = DATASET_MODALITIES.filter((m) => manifest.manifest.modalities[m] !== undefined);
   const params: WindowParams = {};
   const mm = manifest.manifest.modalities;
@@ -132,7 +145,7 @@ export async function exportDataset(options: ExportOptions): Promise<ExportSumma
   if (mm.audio) params.audio = mm.audio.preprocess;
   if (mm.depth) params.depth = mm.depth.preprocess;
   if (mm.imu) params.imu = mm.imu.preprocess;
-  const fds = Object.fromEntries(modalities.map((m) => [m, openSync(join(out, `${m}.f32`), 'w')])) as Record<DatasetModality, number>;
+  const fds = Object.fromEntries(modalities.map((m) => [m, openOutput(join(out, `${m}.f32`))])) as Record<DatasetModality, number>;
   const shapes: Partial<Record<DatasetModality, number[]>> = {};
   const rows: string[] = [];
   const perLabel: Record<string, number> = {};
@@ -183,7 +196,7 @@ export async function exportDataset(options: ExportOptions): Promise<ExportSumma
 function exportCaptions(manifest: LoadedManifest, out: string): number {
   const text = manifest.manifest.modalities.text;
   if (text === undefined) return 0;
-  const fd = openSync(join(out, 'text.i64'), 'w');
+  const fd = openOutput(join(out, 'text.i64'));
   const rows: string[] = [];
   try {
     for (const kind of EVENT_KINDS) {
