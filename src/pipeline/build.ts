@@ -22,8 +22,7 @@ import { SensebindError, errorMessage } from '../core/errors.js';
 import type { Logger } from '../core/log.js';
 import { SENSOR_MODALITIES, type SensorModality } from '../core/types.js';
 import { withRecallSearch } from '../recall/mqtt-search.js';
-import { openRecallWriter, recallSearchEnv, recallSink } from '../recall/open.js';
-import { Ros2RecallSearch } from '../recall/ros2-search.js';
+import { openRecallWriter, openRos2Search, recallSearchEnv, recallSink } from '../recall/open.js';
 import { startLiveFeed, type LiveFeed } from '../live/feed.js';
 import { Ros2ScoresPublisher } from '../live/ros2-scores.js';
 import { ros2FromConfig, type Ros2Io } from '../ros2/from-config.js';
@@ -164,8 +163,7 @@ export async function buildAgent(pipeline: Pipeline, config: Config, options: Bu
       sinks.push(ros2.sink);
       opened.push(() => ros2.close());
     }
-    // Search over ROS 2 answers REFUSED without a store, as over MQTT.
-    const ros2Search = ros2 && new Ros2RecallSearch({ session: ros2.session, topic: config.ros2.searchTopic, replyTopic: config.ros2.searchReplyTopic, env: recall && recallSearchEnv(recall, pipeline, config), logger: logger.child({ stage: 'recall' }) });
+    const ros2Search = ros2 && openRos2Search(config, ros2.session, recall && recallSearchEnv(recall, pipeline, config), logger.child({ stage: 'recall' }));
     for (const s of sinks) opened.push(() => s.close());
     if (useConfig && sinks.length === 0) logger.warn('no sink configured (sinks.jsonl.path, mqtt.url, ros2): events are only counted');
 

@@ -10,7 +10,9 @@ import type { SearchEnv } from './request.js';
 import type { Logger } from '../core/log.js';
 import type { SenseEvent } from '../core/types.js';
 import type { EventSink, SinkStats } from '../sinks/sink.js';
+import type { Ros2Session } from '../ros2/session.js';
 import { LanceRecallStore } from './lance-store.js';
+import { Ros2RecallSearch } from './ros2-search.js';
 import { RecallWriter } from './writer.js';
 
 export interface RecallModel {
@@ -76,4 +78,9 @@ export function recallSearchEnv(writer: RecallWriter, pipeline: Pipeline, config
     calibration: { textScale: pipeline.runtime.scale('text'), ...config.match.calibration },
     weights: config.match.fusion.weights,
   };
+}
+
+/** Search over ROS 2 for an agent with a ROS 2 node: answers REFUSED without a store, as over MQTT. */
+export function openRos2Search(config: Config, session: Ros2Session, env: SearchEnv | undefined, logger: Logger): Ros2RecallSearch {
+  return new Ros2RecallSearch({ session, topic: config.ros2.searchTopic, replyTopic: config.ros2.searchReplyTopic, env, logger });
 }
