@@ -5,7 +5,8 @@
  *   motions or scenes is one of the simulator's events: dog barks and speech are left out), split by
  *   file into a calibration set and a held-out set (never the same recording on both sides), plus the
  *   ROS 1 IMU bags, which replay as they are. Writes <out>/calibration.txt and <out>/heldout.txt (one
- *   bag path per line) for `sensebind calibrate` and `sensebind eval`.
+ *   bag path per line) for `sensebind calibrate` and `sensebind eval`, and <out>/training.txt (the
+ *   calibration side plus a silence-and-noise bag) for bind-mini's "no event" training windows.
  * levels: simulator scenes (seeds from --seeds) whose microphone track is scaled by 0, -10, -20 and
  *   -30 dB, and the same scenes with a real background recording (--background, at -45 dBFS) mixed
  *   under them, for the audio recall table (frames are tiny: score with --drop vision,depth,imu).
@@ -183,6 +184,26 @@ function withAudio(sim: ReturnType<typeof createSimulation>, gainDb: number, bac
   };
 }
 
+/**
+ * Training-side only (bind-mini's "no event" windows, never evaluated): digital silence, then white noise
+ * at -80, -60, -40 and -20 dBFS, 10 s each, seeded.
+ */
+function silenceAndNoise(rate = 16000): { samples: Float32Array; rate: number } {
+  const levels = [-80, -60, -40, -20];
+  const out = new Float32Array(rate * 10 * (1 + levels.length));
+  let state = 0x2545f491;
+  const uniform = () => {
+    state = (Math.imul(state, 1664525) + 1013904223) >>> 0;
+    return state / 2 ** 32;
+  };
+  for (const [i, db] of levels.entries()) {
+    // uniform noise in [-a, a] has RMS a / sqrt(3)
+    const a = 10 ** (db / 20) * Math.sqrt(3);
+    for (let j = rate * 10 * (i + 1); j < rate * 10 * (i + 2); j++) out[j] = (2 * uniform() - 1) * a;
+  }
+  return { samples: out, rate };
+}
+
 export async function main(argv: string[]): Promise<void> {
   const mode = argv[0];
   const out = resolve(flag(argv, 'out'));
@@ -193,6 +214,12 @@ export async function main(argv: string[]): Promise<void> {
       result[side] = await buildSide(side, out);
       await writeFile(join(out, `${side}.txt`), `${result[side]!.join('\n')}\n`);
     }
+    // bind-mini's training recipe reads the calibration side plus silence and noise (never the held-out side)
+    await mkdir(join(out, 'training'), { recursive: true });
+    const extra = join(out, 'training', 'silence_noise.mcap');
+    await writeRecordingBag(extra, { audio: silenceAndNoise() });
+    result.training = [...result.calibration!, extra];
+    await writeFile(join(out, 'training.txt'), `${result.training.join('\n')}\n`);
     process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
     return;
   }

@@ -81,7 +81,7 @@ export interface ExportSummary {
 }
 
 /** The windower settings a manifest implies (the agent derives the same). */
-function windowerFor(manifest: LoadedManifest): Windower {
+export function windowerFor(manifest: LoadedManifest): Windower {
   const m = manifest.manifest.modalities;
   const audio = m.audio?.preprocess;
   const imu = m.imu?.preprocess;
@@ -122,16 +122,22 @@ export async function snapshotsOfScene(
   return sim.script;
 }
 
-export async function exportDataset(options: ExportOptions): Promise<ExportSummary> {
-  const { manifest, seeds, duration, hop = 1, warmup = 5, fps = 4, out } = options;
-  mkdirSync(out, { recursive: true });
-  const modalities = DATASET_MODALITIES.filter((m) => manifest.manifest.modalities[m] !== undefined);
+/** The preprocessing parameters of the manifest's sensor modalities. */
+export function windowParamsFor(manifest: LoadedManifest): WindowParams {
   const params: WindowParams = {};
   const mm = manifest.manifest.modalities;
   if (mm.vision) params.vision = mm.vision.preprocess;
   if (mm.audio) params.audio = mm.audio.preprocess;
   if (mm.depth) params.depth = mm.depth.preprocess;
   if (mm.imu) params.imu = mm.imu.preprocess;
+  return params;
+}
+
+export async function exportDataset(options: ExportOptions): Promise<ExportSummary> {
+  const { manifest, seeds, duration, hop = 1, warmup = 5, fps = 4, out } = options;
+  mkdirSync(out, { recursive: true });
+  const modalities = DATASET_MODALITIES.filter((m) => manifest.manifest.modalities[m] !== undefined);
+  const params = windowParamsFor(manifest);
   const fds = Object.fromEntries(modalities.map((m) => [m, openSync(join(out, `${m}.f32`), 'w')])) as Record<DatasetModality, number>;
   const shapes: Partial<Record<DatasetModality, number[]>> = {};
   const rows: string[] = [];
@@ -180,7 +186,7 @@ export async function exportDataset(options: ExportOptions): Promise<ExportSumma
 }
 
 /** Tokenised captions for every kind and template; returns how many. */
-function exportCaptions(manifest: LoadedManifest, out: string): number {
+export function exportCaptions(manifest: LoadedManifest, out: string): number {
   const text = manifest.manifest.modalities.text;
   if (text === undefined) return 0;
   const fd = openSync(join(out, 'text.i64'), 'w');
