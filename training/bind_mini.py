@@ -160,6 +160,16 @@ def audio_with_gain(raw, gain_db):
     return out
 
 
+def audio_mix(a, b, gain_db):
+    """The log-mel of two sounds played together (b at gain_db): power spectra add, so the un-normalised
+    log-mels combine by logaddexp (the cross term averages out over a frame's bins). Padding frames stay a's."""
+    out = a.clone()
+    la = a[..., :FBANK_FRAMES] * FBANK_STD + FBANK_MEAN
+    lb = b[..., :FBANK_FRAMES] * FBANK_STD + FBANK_MEAN + (gain_db * DB_SHIFT * FBANK_STD).view(-1, 1, 1, 1)
+    out[..., :FBANK_FRAMES] = (torch.logaddexp(la, lb) - FBANK_MEAN) / FBANK_STD
+    return out
+
+
 def load_split(folder, keep_audio_raw=False):
     meta = json.load(open(os.path.join(folder, 'meta.json')))
     rows = [json.loads(l) for l in open(os.path.join(folder, 'windows.jsonl')) if l.strip()]
@@ -289,7 +299,8 @@ def train(args):
     val_set = concat_splits([load_split(d) for d in args.val]) if args.val else None
     labels = train_set['labels']
     # Real event-free recordings (`sensebind dataset export-recordings`): "no event" windows, one modality each
-    real_set = concat_splits([load_split(d) for d in args.real]) if args.real else None
+    mixing = args.mix_real > 0 or args.sim_background > 0
+    real_set = concat_splits([load_split(d, keep_audio_raw=mixing) for d in args.real]) if args.real else None
     idle = labels.index('idle')
     real_idx = {}
     if real_set is not None:
@@ -391,12 +402,23 @@ def train(args):
         model.text.eval()
         idx = batch_indices(epoch, b)
         v = anchors[idx]
-        if args.audio_gain_db > 0:
-            # the same scene heard through a quieter or louder microphone (half the windows, up to +6 dB:
-            # louder than that the simulator's events would clip, which the tensor shift cannot model)
-            g = (torch.rand(len(idx), generator=gen) * (args.audio_gain_db + 6) - args.audio_gain_db)
-            g = torch.where(torch.rand(len(idx), generator=gen) < 0.5, g, torch.zeros_like(g))
-            audio = pool_inputs('audio', audio_with_gain(train_set['data']['audio_raw'][idx], g)).reshape(len(idx), 1, 32, 51)
+        if args.audio_gain_db > 0 or args.sim_background > 0:
+            raw = train_set['data']['audio_raw'][idx]
+            if args.audio_gain_db > 0:
+                # the same scene heard through a quieter or louder microphone (half the windows, up to +6 dB:
+                # louder than that the simulator's events would clip, which the tensor shift cannot model)
+                g = (torch.rand(len(idx), generator=gen) * (args.audio_gain_db + 6) - args.audio_gain_db)
+                g = torch.where(torch.rand(len(idx), generator=gen) < 0.5, g, torch.zeros_like(g))
+                raw = audio_with_gain(raw, g)
+            if args.sim_background > 0:
+                # a real (training-side) background under the scene, 10-30 dB below its own level: an event
+                # over a dishwasher is still the event, a quiet room with a tap running is still quiet
+                bg = real_sample('audio', len(idx))
+                if bg is not None:
+                    mixed = audio_mix(raw, real_set['data']['audio_raw'][bg], -10 - 20 * torch.rand(len(idx), generator=gen))
+                    pick = (torch.rand(len(idx), generator=gen) < args.sim_background).view(-1, 1, 1, 1)
+                    raw = torch.where(pick, mixed, raw)
+            audio = pool_inputs('audio', raw).reshape(len(idx), 1, 32, 51)
         else:
             audio = train_set['data']['audio'][idx]
         x = {'audio': audio, 'depth': mirror(train_set['data']['depth'][idx], gen), 'imu': train_set['data']['imu'][idx]}
@@ -415,6 +437,12 @@ def train(args):
                 loss = loss + info_nce(model.encode(m, x[m]), v, model.scale(m), soft)
                 continue
             xr = real_set['data'][m][real]
+            if m == 'audio' and args.mix_real > 0:
+                # two real distractors at once (the second 0-20 dB quieter) are still no event
+                other = real_sample('audio', len(real))
+                mixed = audio_mix(real_set['data']['audio_raw'][real], real_set['data']['audio_raw'][other], -20 * torch.rand(len(real), generator=gen))
+                pick = (torch.rand(len(real), generator=gen) < args.mix_real).view(-1, 1, 1, 1)
+                xr = torch.where(pick, pool_inputs('audio', mixed).reshape(len(real), 1, 32, 51), xr)
             e = model.encode(m, torch.cat([x[m], xr]))
             loss = loss + info_nce(e[:len(idx)], v, model.scale(m), soft)
             logits = model.scale(m) * e[len(idx):] @ v.t()
@@ -517,6 +545,8 @@ def main():
     t.add_argument('--real-batch-vision', type=int, default=8, help='real frames per stage-1 step')
     t.add_argument('--real-weight', type=float, default=1.0)
     t.add_argument('--audio-gain-db', type=float, default=0, help='stage 2: simulator audio at -this..+6 dB on half the windows (0 = off)')
+    t.add_argument('--mix-real', type=float, default=0, help='stage 2: share of real audio windows mixed with a second real one')
+    t.add_argument('--sim-background', type=float, default=0, help='stage 2: share of simulator audio windows with a real background mixed under')
     t.add_argument('--batch', type=int, default=128)
     t.add_argument('--lr', type=float, default=3e-3)
     t.add_argument('--seed', type=int, default=0)
