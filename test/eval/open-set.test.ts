@@ -1,9 +1,10 @@
 // Open set through the real pipeline: `sensebind replay` with the bundled bind-mini model on bags of
 // digital silence, white noise from -80 to -20 dBFS and real steady backgrounds (../shared/data/audio: a
 // running tap, rain).
-// None of them is an event, so none may fire one. The control shows what the gates remove: with the audio
-// gate off the same bags give audio evidence in every snapshot; bind-mini 0.3.0, trained on silence and
-// noise as "no event", then reads it as nothing happening too (0.2.0 fired `tipping_over` on it).
+// None of them is an event, so none may fire one. The control shows that the gate is what removes them:
+// with the audio gate off the same bags give audio evidence in every snapshot, and then what happens is
+// up to the model (0.2.0 fired `tipping_over` on most of them; 0.3.0, trained with silence and noise as
+// "no event", on a few: docs/concepts.md).
 // Open-set scoring counts every event on a bag without ground truth as a false one: a recording of real
 // speech (assets/audio) written without ground truth gives `someone_talking` events, and eval counts them.
 import { existsSync } from 'node:fs';
@@ -77,14 +78,13 @@ describe('open set: nothing happening gives no events', () => {
     for (const name of ['silence', ...LEVELS.map((db) => `noise${db}`)]) expect(await started(bags[name]!), name).toEqual({});
   }, 120_000);
 
-  it('control: the gate takes the audio out; with it off, audio is evidence in every snapshot and the model reads nothing', async () => {
+  it('control: the gate takes the audio out; with it off, audio is evidence in every snapshot', async () => {
     for (const name of ['silence', ...LEVELS.map((db) => `noise${db}`)]) {
       const on = await replayed(bags[name]!);
       expect(on.matcher.modalityEvidence.audio ?? 0, name).toBe(0);
       const off = await replayed(bags[name]!, { window: { gates: { audio: { enabled: false } } } });
       // every snapshot after the model's warm-up (4 snapshots) has audio evidence
       expect(off.matcher.modalityEvidence.audio, name).toBeGreaterThanOrEqual(off.snapshots - 5);
-      expect(off.events.started, name).toEqual({});
     }
   }, 240_000);
 
