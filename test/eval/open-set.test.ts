@@ -3,8 +3,8 @@
 // running tap, rain).
 // None of them is an event, so none may fire one. The control shows that the gate is what removes them:
 // with the audio gate off the same bags give audio evidence in every snapshot, and then what happens is
-// up to the model (0.2.0 fired `tipping_over` on most of them; 0.3.0, trained with silence and noise as
-// "no event", on a few: docs/concepts.md).
+// up to the model (0.2.0 started 11 events on these six bags; 0.3.0, trained with silence and noise as
+// "no event", 1: docs/concepts.md).
 // Open-set scoring counts every event on a bag without ground truth as a false one: a recording of real
 // speech (assets/audio) written without ground truth gives `someone_talking` events, and eval counts them.
 import { existsSync } from 'node:fs';
