@@ -153,7 +153,7 @@ FBANK_FRAMES = 1 + (2 * 16000 - 400) // 160
 
 def audio_with_gain(raw, gain_db):
     """raw [B,1,128,204] normalised log-mel; gain_db [B]. Returns the log-mel the agent would compute
-    (test/sim/dataset-recordings.test.ts checks this against the agent's own path on a real recording)."""
+    (test/eval/dataset-recordings.test.ts checks this against the agent's own path on a real recording)."""
     out = raw.clone()
     shifted = raw[..., :FBANK_FRAMES] + (gain_db * DB_SHIFT).view(-1, 1, 1, 1)
     out[..., :FBANK_FRAMES] = torch.maximum(shifted, torch.tensor(FBANK_FLOOR))

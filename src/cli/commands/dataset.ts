@@ -57,7 +57,7 @@ async function exportRecordingsCommand(bags: string[], values: { model?: string;
   if (!(hop > 0)) throw new SensebindError('USAGE', `sensebind dataset: --hop must be positive, got ${hop}`);
   const { loadManifest } = await import('../../embed/manifest.js');
   const manifest = await loadManifest(values.model ?? 'models/bind-mini', { verifyHashes: false });
-  const { exportRecordings } = await import('../../sim/dataset-recordings.js');
+  const { exportRecordings } = await import('../../eval/dataset-recordings.js');
   const started = Date.now();
   const summary = await exportRecordings({
     manifest, bags, out, hop, gainsDb: parseGains(values.gains),

@@ -19,8 +19,8 @@ import { taggedWindows, type Sample } from '../core/types.js';
 import type { LoadedManifest } from '../embed/manifest.js';
 import { preprocessWindow, tensorBytes } from '../preprocess/index.js';
 import { readBag } from '../sources/bag.js';
-import { DATASET_MODALITIES, exportCaptions, windowerFor, windowParamsFor, type DatasetModality } from './dataset.js';
-import { BACKGROUND_ID, EVENT_KINDS } from './events.js';
+import { DATASET_MODALITIES, exportCaptions, windowerFor, windowParamsFor, type DatasetModality } from '../sim/dataset.js';
+import { BACKGROUND_ID, EVENT_KINDS } from '../sim/events.js';
 
 export interface RecordingExportOptions {
   manifest: LoadedManifest;

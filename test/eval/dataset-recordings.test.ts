@@ -8,7 +8,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { loadManifest } from '../../src/embed/manifest.js';
 import { writeRecordingBag } from '../../src/eval/recording-bag.js';
 import { readWav } from '../../src/preprocess/wav.js';
-import { exportRecordings } from '../../src/sim/dataset-recordings.js';
+import { exportRecordings } from '../../src/eval/dataset-recordings.js';
 
 const DATA = join(process.cwd(), '../shared/data');
 const WAV = join(DATA, 'audio/background/running_tap.wav');
