@@ -16,7 +16,7 @@ import { FileHandleWritable } from '@mcap/nodejs';
 import { parse as parseMsg } from '@foxglove/rosmsg';
 import { MessageWriter } from '@foxglove/rosmsg2-serialization';
 import * as zstd from '@foxglove/wasm-zstd';
-import { SensebindError, errorMessage } from '../core/errors.js';
+import { SensebindError, cannotWrite, errorMessage } from '../core/errors.js';
 import { messageDefinition } from './msg-defs.js';
 import { offeredQosYaml, type QosProfile } from './qos.js';
 import { rosbag2MetadataYaml } from './rosbag2-metadata.js';
@@ -75,7 +75,7 @@ export class Ros2McapWriter {
     try {
       file = await openFile(path, 'w');
     } catch (err) {
-      throw new SensebindError('IO', `cannot create bag ${path}: ${errorMessage(err)}`, { cause: err });
+      throw cannotWrite('bag', path, err);
     }
     const writer = new McapWriter({
       writable: new FileHandleWritable(file),

@@ -37,6 +37,8 @@ function event(i: number, run: string): SenseEvent {
     missing: ['depth', 'thermal'],
     start: '1700000000000000000',
     end: null,
+    startTime: '2023-11-14T22:13:20.000000000Z',
+    endTime: null,
     emittedAt: new Date().toISOString(),
     seq: i,
   };

@@ -7,17 +7,25 @@
  *          and sensor-to-event latency (from the moment the tick that decided an event became due,
  *          i.e. the newest sample the snapshot can include arrived, to the event's write at a sink),
  *          p50/p99; skipped ticks; and whether its events equal the fast runs'.
+ *   cli:   the commands themselves in child processes, as a user runs them: the wall time of the whole
+ *          `sensebind replay <bag>` (start-up included), and the CPU share of `sensebind run --bag <bag>
+ *          --speed 1` in steady state (from /proc, all threads, after --warm-up seconds).
  * Options: --seconds <bag length, 120> --seed <7> --paced-seconds <how much of the bag to pace, all>
- *          --model <dir> --intra <threads> --workers <preprocess workers> --out <report.json>
+ *          --warm-up <s, 8> --model <dir> --intra <threads> --workers <preprocess workers> --out <report.json>
  * Prints JSON on stdout; progress on stderr. Load average is reported: compare figures of one run only.
  */
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { parseConfig } from '../config/load.js';
+import { PACKAGE_ROOT } from '../config/paths.js';
+import type { Config } from '../config/schema.js';
 import { silentLogger } from '../core/log.js';
 import type { SenseEvent } from '../core/types.js';
+import { runIndependent } from '../match/matcher.js';
 import { openPipeline } from '../pipeline/open.js';
 import { pipelineOptionsFromConfig } from '../pipeline/options.js';
 import { runBag } from '../pipeline/run-bag.js';
@@ -33,7 +41,60 @@ function quantile(sorted: readonly number[], q: number): number {
 }
 
 function comparable(events: readonly SenseEvent[]): string {
-  return JSON.stringify(events.map(({ emittedAt: _w, ...e }) => ({ ...e, id: e.id.replace(/^(.*)-[^-]+-(\d+)$/, '$1-$2') })));
+  return JSON.stringify(events.map(runIndependent));
+}
+
+/**
+ * On-CPU seconds of a process so far, all its threads, from the scheduler's own accounting
+ * (/proc/<pid>/task/<tid>/schedstat, nanoseconds). getrusage and /proc/<pid>/stat count whole timer ticks
+ * and overcharge a process that wakes on timers, as a paced replay does: measured here 10-12 % from
+ * /proc/<pid>/stat against 5-8 % from `perf stat -e task-clock` on the same run. Undefined without /proc.
+ */
+async function processCpuSeconds(pid: number): Promise<number | undefined> {
+  try {
+    const tasks = await readdir(`/proc/${pid}/task`);
+    let ns = 0;
+    for (const tid of tasks) {
+      const stat = await readFile(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').catch(() => undefined);
+      if (stat !== undefined) ns += Number(stat.split(' ')[0]);
+    }
+    return ns / 1e9;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The commands as a user runs them (child processes of the built CLI, the bench's config). */
+async function measureCli(work: string, bag: string, config: Config, warmUpSeconds: number, pacedSeconds: number, log: (msg: string) => void) {
+  const configPath = join(work, 'cli.yaml');
+  await writeFile(configPath, JSON.stringify({ log: { level: 'warn' }, robot: { id: 'bench' }, model: { dir: config.model.dir, providers: ['cpu'], cacheDir: config.model.cacheDir, intraOpThreads: config.model.intraOpThreads }, service: { limits: { preprocessWorkers: config.service.limits.preprocessWorkers } } }));
+  const cliPath = join(PACKAGE_ROOT, 'bin/sensebind.js');
+  log('cli: sensebind replay (whole command)');
+  const t0 = performance.now();
+  const replay = spawnSync(process.execPath, [cliPath, '--config', configPath, 'replay', bag, '--events', join(work, 'cli-events.jsonl')], { encoding: 'utf8' });
+  const replayWall = (performance.now() - t0) / 1000;
+  if (replay.status !== 0) throw new Error(`bench: sensebind replay failed: ${replay.stderr}`);
+  const bagSeconds = (JSON.parse(replay.stdout) as { durationSeconds: number }).durationSeconds;
+
+  log(`cli: sensebind run --bag --speed 1, CPU from ${warmUpSeconds} s to ${pacedSeconds - 1} s`);
+  const child = spawn(process.execPath, [cliPath, '--config', configPath, 'run', '--bag', bag, '--speed', '1', '--exit-at-end'], { stdio: 'ignore' });
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  let cpuShare: number | null = null;
+  try {
+    await sleep(warmUpSeconds * 1000);
+    const c0 = await processCpuSeconds(child.pid!);
+    const w0 = performance.now();
+    await sleep(Math.max(1, pacedSeconds - 1 - warmUpSeconds) * 1000);
+    const c1 = await processCpuSeconds(child.pid!);
+    if (c0 !== undefined && c1 !== undefined) cpuShare = (c1 - c0) / ((performance.now() - w0) / 1000);
+  } finally {
+    child.kill('SIGTERM');
+    await exited;
+  }
+  return {
+    replayCommand: { wallSeconds: r3(replayWall), realTimeFactor: r3(bagSeconds / replayWall) },
+    runBagSpeed1: { cpuShareOfOneCore: cpuShare === null ? null : r3(cpuShare), from: warmUpSeconds, to: pacedSeconds - 1, note: cpuShare === null ? 'no /proc: not measured' : 'steady state, all threads' },
+  };
 }
 
 export async function main(argv: string[]): Promise<void> {
@@ -46,6 +107,7 @@ export async function main(argv: string[]): Promise<void> {
       model: { type: 'string' },
       intra: { type: 'string' },
       workers: { type: 'string' },
+      'warm-up': { type: 'string', default: '8' },
       out: { type: 'string' },
     },
   });
@@ -112,6 +174,7 @@ export async function main(argv: string[]): Promise<void> {
       const abort = new AbortController();
       const timer = setTimeout(() => abort.abort(), pacedSeconds * 1000 + 2000);
       const cpu0 = process.cpuUsage();
+      const sched0 = await processCpuSeconds(process.pid);
       const t0 = performance.now();
       paced = await runBag(pipeline, config, bag, {
         speed: 1,
@@ -130,10 +193,13 @@ export async function main(argv: string[]): Promise<void> {
       });
       clearTimeout(timer);
       const cpu = process.cpuUsage(cpu0);
-      cpuShare = (cpu.user + cpu.system) / 1e3 / (performance.now() - t0);
+      const sched1 = await processCpuSeconds(process.pid);
+      const ms = performance.now() - t0;
+      cpuShare = sched0 !== undefined && sched1 !== undefined ? ((sched1 - sched0) * 1000) / ms : (cpu.user + cpu.system) / 1e3 / ms;
     } finally {
       await pipeline.close();
     }
+    const cli = await measureCli(work, bag, config, Number(values['warm-up']), Math.min(pacedSeconds, seconds), log);
     tickMs.sort((a, b) => a - b);
     eventMs.sort((a, b) => a - b);
     const [a, b] = fast;
@@ -163,6 +229,7 @@ export async function main(argv: string[]): Promise<void> {
         sensorToEventMs: { n: eventMs.length, p50: r3(quantile(eventMs, 0.5)), p99: r3(quantile(eventMs, 0.99)), max: r3(eventMs.at(-1) ?? NaN) },
         eventsEqualFast: !paced.summary.aborted && comparable(paced.summary.events) === comparable(a!.run.summary.events),
       },
+      cli,
     };
     const json = JSON.stringify(report, null, 2);
     if (values.out !== undefined) await writeFile(values.out, `${json}\n`);

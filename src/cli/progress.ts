@@ -8,6 +8,12 @@ export interface ProgressReporter {
   done(): void;
 }
 
+/** A bag replay's `onTick` that draws progress, and the `done` to call when it ends (also on failure). */
+export function bagProgress(stream: NodeJS.WritableStream, what: string): { onTick: (r: { embeddings: { stamp: bigint }; match: { events: readonly unknown[] } }) => void; done: () => void } {
+  const reporter = progressReporter(stream, what);
+  return { onTick: (r) => reporter.update(r.embeddings.stamp, r.match.events.length), done: () => reporter.done() };
+}
+
 export function progressReporter(stream: NodeJS.WritableStream, what: string): ProgressReporter {
   const tty = (stream as { isTTY?: boolean }).isTTY === true;
   let first: bigint | undefined;

@@ -57,6 +57,16 @@ export function nsToSeconds(ns: bigint): number {
   return Number(ns) / 1e9;
 }
 
+/**
+ * A stamp (ns since the Unix epoch) as ISO 8601 UTC with all nine fraction digits, so that people can read
+ * an event's time and still match it to the exact decimal stamp beside it.
+ */
+export function nsToIso(ns: bigint): string {
+  const s = ns >= 0n ? ns / NS_PER_S : (ns - NS_PER_S + 1n) / NS_PER_S; // floor, also before 1970
+  const frac = ns - s * NS_PER_S;
+  return `${new Date(Number(s) * 1000).toISOString().slice(0, 19)}.${frac.toString().padStart(9, '0')}Z`;
+}
+
 export interface SensorClockMapperOptions {
   /** Pairs kept for the fit. @default 64 */
   window?: number;

@@ -191,6 +191,9 @@ export interface SenseEvent {
   /** Agent-clock ns as decimal strings (JSON has no 64-bit integers). */
   start: string;
   end: string | null;
+  /** `start` and `end` as ISO 8601 UTC (nanosecond digits), for people reading the events. */
+  startTime: string;
+  endTime: string | null;
   /** Wall-clock ISO time of this message. */
   emittedAt: string;
   /** Sequence number of this message within the agent run (ordering aid for consumers). */

@@ -22,6 +22,7 @@ import { DEFAULT_PROVIDERS, type ProviderAttempt, type ProviderName, type Thread
 import { ModalitySession, type ModalityStats } from './session.js';
 import { TextEmbeddingCache, type TextCacheStats } from './text-cache.js';
 import type { PreprocessPool } from './preprocess-pool.js';
+import { warmUpWindows } from './warm-up.js';
 
 const DEFAULT_CACHE_DIR = '.sensebind/cache';
 /** Spare window tensors kept per modality (two default batches). */
@@ -161,6 +162,30 @@ export class EmbeddingRuntime {
       }
     }
     return out;
+  }
+
+  /**
+   * Runs a zero window of every loaded sensor modality through preprocessing (once on each worker) and
+   * its graph, so that the first real tick does not pay for compilation and first-run allocations
+   * (warm-up.ts). Not counted in the timing hooks; a failure is logged and left for the real tick to meet.
+   */
+  async warmUp(): Promise<void> {
+    const workers = Math.max(1, this.#pool?.stats().alive ?? 1);
+    const t0 = performance.now();
+    await Promise.all(
+      warmUpWindows(this.#windowParams).map(async (w) => {
+        const session = this.#sessions.get(w.modality);
+        if (session === undefined || session.error !== undefined) return;
+        try {
+          // Concurrent jobs go to the least busy worker, so each worker gets one.
+          const tensors = await Promise.all(Array.from({ length: workers }, () => this.#pool?.run(w, this.#windowParams) ?? preprocessWindow(w, this.#windowParams)));
+          await session.embed(tensors.slice(0, 1));
+        } catch (err) {
+          this.#logger.debug({ modality: w.modality, err: errorMessage(err) }, 'warm-up failed');
+        }
+      }),
+    );
+    this.#logger.debug({ ms: Math.round(performance.now() - t0) }, 'preprocessing and graphs warmed up');
   }
 
   /** The execution provider the modality's graph runs on; undefined until loaded (or if it failed). */

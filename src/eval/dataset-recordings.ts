@@ -12,14 +12,14 @@
  *
  * Rows carry `file` and `gainDb` (so a model card can list which recordings were used) and `seed: -1`.
  */
-import { closeSync, mkdirSync, openSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, mkdirSync, writeFileSync, writeSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import { SensebindError } from '../core/errors.js';
+import { SensebindError, cannotWrite } from '../core/errors.js';
 import { taggedWindows, type Sample } from '../core/types.js';
 import type { LoadedManifest } from '../embed/manifest.js';
 import { preprocessWindow, tensorBytes } from '../preprocess/index.js';
 import { readBag } from '../sources/bag.js';
-import { DATASET_MODALITIES, exportCaptions, windowerFor, windowParamsFor, type DatasetModality } from '../sim/dataset.js';
+import { DATASET_MODALITIES, exportCaptions, openOutput, windowerFor, windowParamsFor, type DatasetModality } from '../sim/dataset.js';
 import { BACKGROUND_ID, EVENT_KINDS } from '../sim/events.js';
 
 export interface RecordingExportOptions {
@@ -66,10 +66,14 @@ async function hasAudio(bag: string): Promise<boolean> {
 export async function exportRecordings(options: RecordingExportOptions): Promise<RecordingExportSummary> {
   const { manifest, bags, out, gainsDb = [0], hop = 1, warmup = 2 } = options;
   if (bags.length === 0) throw new SensebindError('USAGE', 'sensebind dataset export-recordings: no recordings given');
-  mkdirSync(out, { recursive: true });
+  try {
+    mkdirSync(out, { recursive: true });
+  } catch (err) {
+    throw cannotWrite('dataset folder', out, err);
+  }
   const modalities = DATASET_MODALITIES.filter((m) => manifest.manifest.modalities[m] !== undefined);
   const params = windowParamsFor(manifest);
-  const fds = Object.fromEntries(modalities.map((m) => [m, openSync(join(out, `${m}.f32`), 'w')])) as Record<DatasetModality, number>;
+  const fds = Object.fromEntries(modalities.map((m) => [m, openOutput(join(out, `${m}.f32`))])) as Record<DatasetModality, number>;
   const rows: string[] = [];
   const perFile: Record<string, number> = {};
   const hopNs = BigInt(Math.round(hop * 1e9));

@@ -96,11 +96,13 @@ const EVENT_SCHEMA: JsonSchema = {
     missing: { type: 'array', items: modalityName },
     start: { type: 'string' },
     end: { type: ['string', 'null'] },
+    startTime: { type: 'string' },
+    endTime: { type: ['string', 'null'] },
     emittedAt: { type: 'string' },
     seq: { type: 'integer' },
     clip: { type: 'string' },
   },
-  required: ['v', 'id', 'type', 'robot', 'concept', 'score', 'peakScore', 'modalityScores', 'present', 'missing', 'start', 'end', 'emittedAt', 'seq'],
+  required: ['v', 'id', 'type', 'robot', 'concept', 'score', 'peakScore', 'modalityScores', 'present', 'missing', 'start', 'end', 'startTime', 'endTime', 'emittedAt', 'seq'],
 };
 
 const IMU_SCHEMA: JsonSchema = {

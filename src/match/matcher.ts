@@ -17,6 +17,7 @@ import {
   type SnapshotMatcher,
   type StampNs,
 } from '../core/types.js';
+import { nsToIso } from '../core/clock.js';
 import type { ConceptDef } from '../memory/concept.js';
 import type { ConceptMemory } from '../memory/memory.js';
 import type { MemoryState } from '../memory/state.js';
@@ -88,6 +89,15 @@ export function lifecycleParams(c: ConceptDef, on: number, matcher: Pick<Matcher
     updateDelta: l.updateDelta,
     maxGapSeconds: l.maxGapSeconds,
   };
+}
+
+/**
+ * An event without what depends on the wall clock or the process (emittedAt, and the run id inside `id`,
+ * `<robot>-<run>-<n>`): two runs over the same recording give equal values. For comparing runs.
+ */
+export function runIndependent(e: SenseEvent): Omit<SenseEvent, 'emittedAt'> {
+  const { emittedAt: _wall, ...rest } = e;
+  return { ...rest, id: e.id.replace(/^(.*)-[^-]+-(\d+)$/, '$1-$2') };
 }
 
 export class ConceptMatcher implements SnapshotMatcher {
@@ -331,6 +341,8 @@ export class ConceptMatcher implements SnapshotMatcher {
       missing: [...input.missing],
       start: open.start.toString(),
       end: tr.type === 'end' ? input.stamp.toString() : null,
+      startTime: nsToIso(open.start),
+      endTime: tr.type === 'end' ? nsToIso(input.stamp) : null,
       emittedAt: this.#now().toISOString(),
       seq: ++this.#seq,
     };
@@ -352,6 +364,8 @@ export class ConceptMatcher implements SnapshotMatcher {
       missing: [...input.missing],
       start: open.start.toString(),
       end: stamp.toString(),
+      startTime: nsToIso(open.start),
+      endTime: nsToIso(stamp),
       emittedAt: this.#now().toISOString(),
       seq: ++this.#seq,
     };

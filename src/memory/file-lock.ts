@@ -12,9 +12,9 @@
  */
 import { randomBytes } from 'node:crypto';
 import { mkdir, open, readFile, stat, unlink, utimes } from 'node:fs/promises';
-import { dirname } from 'node:path';
+import { basename, dirname } from 'node:path';
 import { hostname } from 'node:os';
-import { SensebindError, errorMessage } from '../core/errors.js';
+import { SensebindError, writeFailureReason } from '../core/errors.js';
 
 export interface FileLockOptions {
   /** A lock whose mtime is older than this is stale (its holder refreshes it 4 times per period). @default 30000 */
@@ -110,7 +110,8 @@ export class FileLock {
       try {
         if (await createExclusive(path, content)) return new FileLock(path, token, Math.max(10, staleMs / 4));
       } catch (err) {
-        throw new SensebindError('IO', `${path}: cannot create the lock file: ${errorMessage(err)}`, { cause: err });
+        // Name the file the user chose; the lock beside it is ours.
+        throw new SensebindError('IO', `${target}: cannot write (${writeFailureReason(err)}; its lock file ${basename(path)} cannot be created beside it)`, { cause: err });
       }
       const seen = await readHolder(path);
       if (seen !== undefined && isStale(seen, host, staleMs, isAlive)) {

@@ -14,7 +14,7 @@ import { createHash } from 'node:crypto';
 import { link, mkdir, open, readFile, rename, stat, unlink } from 'node:fs/promises';
 import { dirname, basename, join } from 'node:path';
 import { SENSOR_MODALITIES, type SensorModality } from '../core/types.js';
-import { SensebindError, errorMessage } from '../core/errors.js';
+import { SensebindError, cannotWrite, errorMessage, writeFailureReason } from '../core/errors.js';
 import { defaultLabel, resolveConcept, type ConceptDef, type ConceptDefaults, type ConceptInput } from './concept.js';
 import type { MemoryState, ModalityVectorLists, ModalityVectors } from './state.js';
 
@@ -262,22 +262,25 @@ async function fsyncDir(dir: string): Promise<void> {
 async function writeAtomic(path: string, bytes: Uint8Array): Promise<void> {
   const dir = dirname(path);
   const tmp = join(dir, `.${basename(path)}.${process.pid}.${Date.now()}.tmp`);
-  await mkdir(dir, { recursive: true });
-  const fh = await open(tmp, 'w', 0o644);
   try {
-    await fh.writeFile(bytes);
-    await fh.sync();
+    await mkdir(dir, { recursive: true });
+    const fh = await open(tmp, 'w', 0o644);
+    try {
+      await fh.writeFile(bytes);
+      await fh.sync();
+    } finally {
+      await fh.close().catch(() => undefined);
+    }
+    // Keep the current good file as .prev before replacing it (a hard link costs no copy).
+    const prev = `${path}.prev`;
+    await unlink(prev).catch(() => undefined);
+    await link(path, prev).catch(() => undefined);
+    await rename(tmp, path);
   } catch (err) {
-    await fh.close().catch(() => undefined);
     await unlink(tmp).catch(() => undefined);
-    throw new SensebindError('IO', `concept memory ${path}: write failed: ${errorMessage(err)}`, { cause: err });
+    // Name the user's file: the temp file beside it means nothing to them.
+    throw cannotWrite('concept memory', path, err);
   }
-  await fh.close();
-  // Keep the current good file as .prev before replacing it (a hard link costs no copy).
-  const prev = `${path}.prev`;
-  await unlink(prev).catch(() => undefined);
-  await link(path, prev).catch(() => undefined);
-  await rename(tmp, path);
   await fsyncDir(dir);
 }
 
@@ -304,7 +307,9 @@ export async function loadState(path: string): Promise<LoadResult | undefined> {
     try {
       buf = await readFile(candidate);
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') continue;
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code === 'ENOENT') continue;
+      if (code === 'EISDIR') throw new SensebindError('IO', `concept memory ${candidate}: is a directory, not a state file`);
       problems.push(`${candidate}: ${errorMessage(err)}`);
       continue;
     }
@@ -331,6 +336,6 @@ export async function fileStamp(path: string): Promise<string | undefined> {
     return `${st.ino}:${st.size}:${st.mtimeNs}`;
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw new SensebindError('IO', `concept memory ${path}: ${errorMessage(err)}`, { cause: err });
+    throw new SensebindError('IO', `concept memory ${path}: ${writeFailureReason(err)}`, { cause: err });
   }
 }

@@ -107,11 +107,12 @@ export async function buildAgent(pipeline: Pipeline, config: Config, options: Bu
     const { runtime, memory, matcher, control } = pipeline;
     const stopFollowing = memory.followFile(); // edits saved by other processes (CLI, a second agent) reach this matcher
     opened.push(stopFollowing);
-    runtime.setTimingHooks(metrics);
     const failures = await runtime.load();
     for (const [m, why] of Object.entries(failures)) logger.error({ modality: m, err: why }, 'modality unavailable; it will be treated as missing');
     const usable = runtime.modalities().filter((m): m is SensorModality => m !== 'text');
     if (usable.length === 0) throw new SensebindError('MODEL', `model ${runtime.modelId}: no sensor modality could be loaded`);
+    await runtime.warmUp();
+    runtime.setTimingHooks(metrics);
 
     const clips =
       svc.clips.dir !== ''

@@ -12,6 +12,7 @@
  */
 import { closeSync, mkdirSync, openSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
+import { cannotWrite } from '../core/errors.js';
 import { MessageConverter } from '../decode/converter.js';
 import { taggedWindows, type SensorModality, type Snapshot } from '../core/types.js';
 import { Windower } from '../window/windower.js';
@@ -133,12 +134,24 @@ export function windowParamsFor(manifest: LoadedManifest): WindowParams {
   return params;
 }
 
+export function openOutput(path: string): number {
+  try {
+    return openSync(path, 'w');
+  } catch (err) {
+    throw cannotWrite('dataset file', path, err);
+  }
+}
+
 export async function exportDataset(options: ExportOptions): Promise<ExportSummary> {
   const { manifest, seeds, duration, hop = 1, warmup = 5, fps = 4, out } = options;
-  mkdirSync(out, { recursive: true });
+  try {
+    mkdirSync(out, { recursive: true });
+  } catch (err) {
+    throw cannotWrite('dataset folder', out, err);
+  }
   const modalities = DATASET_MODALITIES.filter((m) => manifest.manifest.modalities[m] !== undefined);
   const params = windowParamsFor(manifest);
-  const fds = Object.fromEntries(modalities.map((m) => [m, openSync(join(out, `${m}.f32`), 'w')])) as Record<DatasetModality, number>;
+  const fds = Object.fromEntries(modalities.map((m) => [m, openOutput(join(out, `${m}.f32`))])) as Record<DatasetModality, number>;
   const shapes: Partial<Record<DatasetModality, number[]>> = {};
   const rows: string[] = [];
   const perLabel: Record<string, number> = {};
@@ -189,7 +202,7 @@ export async function exportDataset(options: ExportOptions): Promise<ExportSumma
 export function exportCaptions(manifest: LoadedManifest, out: string): number {
   const text = manifest.manifest.modalities.text;
   if (text === undefined) return 0;
-  const fd = openSync(join(out, 'text.i64'), 'w');
+  const fd = openOutput(join(out, 'text.i64'));
   const rows: string[] = [];
   try {
     for (const kind of EVENT_KINDS) {

@@ -5,7 +5,7 @@
  */
 import { mkdir, open, type FileHandle } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { SensebindError, errorMessage } from '../core/errors.js';
+import { SensebindError, writeFailureReason } from '../core/errors.js';
 import type { SenseEvent } from '../core/types.js';
 import type { EventSink, SinkStats } from './sink.js';
 
@@ -42,9 +42,7 @@ export class JsonlSink implements EventSink {
       await this.#handle();
     } catch (err) {
       this.#file = undefined;
-      const code = (err as NodeJS.ErrnoException).code;
-      const why = code === 'EISDIR' ? 'is a directory' : code === 'EACCES' || code === 'EPERM' ? 'permission denied' : code === 'ENOENT' ? 'its folder cannot be created' : errorMessage(err);
-      throw new SensebindError('IO', `events file ${this.#path}: cannot open for writing (${why})`, { cause: err });
+      throw new SensebindError('IO', `events file ${this.#path}: cannot open for writing (${writeFailureReason(err)})`, { cause: err });
     }
   }
 

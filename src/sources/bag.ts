@@ -21,6 +21,9 @@ import { shortTypeName } from '../decode/ros-type.js';
 import { TopicClocks, type TopicClockOptions, type TopicClockReport } from '../core/topic-clocks.js';
 import { emptySourceStats, type SampleSink, type SampleSource, type SourceStats } from './source.js';
 
+/** Paced replay wakes at most this often (ms); see #run. */
+const PACE_GRAIN_MS = 20;
+
 export type BagItem =
   | { kind: 'sample'; topic: string; sample: Sample }
   | { kind: 'truth'; topic: string; stamp: bigint; text: string }
@@ -228,9 +231,12 @@ export class BagSource implements SampleSource {
           }
           const due = wallStart + Number(stamp - bagStart) / 1e6 / speed;
           const wait = due - performance.now();
-          if (wait > 1) {
+          if (wait > 0) {
             try {
-              await sleep(wait, undefined, { signal });
+              // Wake at most once per PACE_GRAIN_MS and hand over everything due by then: a 200 Hz IMU
+              // would otherwise wake the process 200 times a second. Samples arrive up to one grain late,
+              // like any sensor's transport; ticks follow the samples' stamps, so the events do not change.
+              await sleep(Math.max(wait, PACE_GRAIN_MS), undefined, { signal });
             } catch {
               break; // aborted
             }

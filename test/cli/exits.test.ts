@@ -14,6 +14,8 @@ const ROOT = resolve(import.meta.dirname, '../..');
 const CLI = join(ROOT, 'bin/sensebind.js');
 let dir: string;
 let bag: string;
+const hasScript = spawnSync('script', ['--version']).status === 0;
+if (!hasScript) console.warn('test/cli/exits: util-linux `script` not found, skipping the terminal progress test');
 
 function cli(args: string[]) {
   const r = spawnSync(process.execPath, [CLI, ...args], { cwd: dir, encoding: 'utf8', timeout: 120_000 });
@@ -62,6 +64,49 @@ describe('CLI exits', () => {
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/--events notes\.txt: line 1 is not JSON/);
   }, 60_000);
+
+  it('concepts --state that cannot be written fails with one line naming the user\'s path (not a temp or lock file)', async () => {
+    await writeFile(join(dir, 'plain-file'), 'not a folder\n');
+    for (const [state, why] of [['outdir', /concept memory outdir: is a directory/], ['plain-file/concepts.sbm', /plain-file\/concepts\.sbm: .*a part of the path is a file, not a folder/]] as const) {
+      const r = cli(['concepts', 'add', 'kettle', '--prompt', 'a kettle whistling', '--state', state]);
+      expect(r.code, r.stderr).toBe(1);
+      expect(r.stderr).toMatch(why);
+      expect(r.stderr.trim().split('\n')).toHaveLength(1);
+      expect(r.stderr).not.toMatch(/unexpected error|\.tmp|\.lock:|\n\s+at /);
+    }
+  }, 60_000);
+
+  it('dataset export --out and dataset eval --out that cannot be written fail at once with one line', async () => {
+    const model = join(ROOT, 'models/bind-mini');
+    const exp = cli(['dataset', 'export', '--model', model, '--seeds', '1', '--duration', '7', '--out', 'plain-file']);
+    expect(exp.code).toBe(1);
+    expect(exp.stderr).toMatch(/dataset folder plain-file: cannot write \(exists and is not a folder\)/);
+    const ev = cli(['dataset', 'eval', '--model', model, '--seeds', '1', '--duration', '7', '--out', 'outdir']);
+    expect(ev.code).toBe(1);
+    expect(ev.stderr).toMatch(/--out outdir: cannot write \(is a directory\)/);
+    for (const r of [exp, ev]) expect(r.stderr).not.toMatch(/unexpected error|\n\s+at /);
+  }, 60_000);
+
+  it.skipIf(!hasScript)('long jobs (replay, concepts teach, eval) show progress on a terminal and not in a pipe', async () => {
+    // util-linux `script` gives the command a real pseudo-terminal, as a user's shell would.
+    const onTty = (args: string[]) => {
+      const line = [process.execPath, CLI, ...args].map((a) => `'${a}'`).join(' ');
+      const r = spawnSync('script', ['-qec', line, '/dev/null'], { cwd: dir, encoding: 'utf8', timeout: 120_000 });
+      return { code: r.status, out: r.stdout };
+    };
+    const replay = onTty(['replay', bag]);
+    expect(replay.code).toBe(0);
+    expect(replay.out).toMatch(/\rreplay: \d+\.\d s of recording in \d+\.\d s, \d+ event messages/);
+    const teach = onTty(['concepts', 'teach', 'glass_breaking', '--bag', bag, '--from', '1', '--to', '4', '--state', 'teach.sbm']);
+    expect(teach.code).toBe(0);
+    expect(teach.out).toMatch(/\rteach .*sim\.mcap: \d+\.\d s of recording/);
+    const evaluated = onTty(['eval', bag]);
+    expect(evaluated.out).toMatch(/\reval 1\/1 .*sim\.mcap: \d+\.\d s of recording/);
+    // In a pipe (logs, CI) the same command prints no progress line.
+    const piped = cli(['concepts', 'teach', 'glass_breaking', '--bag', bag, '--from', '1', '--to', '4', '--state', 'teach.sbm']);
+    expect(piped.code).toBe(0);
+    expect(piped.stderr).not.toMatch(/s of recording/);
+  }, 180_000);
 
   it('global options are honoured after the command too (an invalid config is not silently replaced by defaults)', async () => {
     await writeFile(join(dir, 'invalid.yaml'), 'window: { hopSeconds: fast }\n');

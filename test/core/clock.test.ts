@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ManualClock, MonotonicClock, SensorClockMapper, nsToSeconds, secondsToNs } from '../../src/core/clock.js';
+import { ManualClock, MonotonicClock, SensorClockMapper, nsToIso, nsToSeconds, secondsToNs } from '../../src/core/clock.js';
 
 describe('agent clocks', () => {
   it('MonotonicClock starts at the wall epoch and never goes backwards', () => {
@@ -20,6 +20,15 @@ describe('agent clocks', () => {
   it('converts seconds and nanoseconds', () => {
     expect(secondsToNs(1.5)).toBe(1_500_000_000n);
     expect(nsToSeconds(250_000_000n)).toBe(0.25);
+  });
+});
+
+describe('nsToIso', () => {
+  it('gives UTC with all nine fraction digits, also for the first second and before 1970', () => {
+    expect(nsToIso(1_732_761_600_123_456_789n)).toBe('2024-11-28T02:40:00.123456789Z');
+    expect(nsToIso(1n)).toBe('1970-01-01T00:00:00.000000001Z');
+    expect(nsToIso(-1n)).toBe('1969-12-31T23:59:59.999999999Z');
+    expect(new Date(nsToIso(1_700_000_000_250_000_000n)).getTime()).toBe(1_700_000_000_250);
   });
 });
 

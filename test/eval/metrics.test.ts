@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { evaluate, eventIntervals, type Interval } from '../../src/eval/metrics.js';
 import type { SenseEvent } from '../../src/core/types.js';
+import { nsToIso } from '../../src/core/clock.js';
 
 const S = 1_000_000_000n;
 const iv = (label: string, a: number, b: number): Interval => ({ label, start: BigInt(a) * S, end: BigInt(b) * S });
@@ -35,7 +36,8 @@ describe('event-level metrics', () => {
   it('folds start/update/end messages into intervals by event id', () => {
     const ev = (id: string, type: SenseEvent['type'], start: bigint, end: bigint | null): SenseEvent => ({
       v: 1, id, type, robot: 'r', concept: { id: 'glass', label: 'glass' }, score: 0.9, peakScore: 0.9, modalityScores: {}, present: [], missing: [],
-      start: start.toString(), end: end === null ? null : end.toString(), emittedAt: '', seq: 0,
+      start: start.toString(), end: end === null ? null : end.toString(),
+      startTime: nsToIso(start), endTime: end === null ? null : nsToIso(end), emittedAt: '', seq: 0,
     });
     const out = eventIntervals([ev('e1', 'start', 5n, null), ev('e2', 'start', 9n, null), ev('e1', 'update', 5n, null), ev('e1', 'end', 5n, 8n)], 20n);
     expect(out).toEqual([{ label: 'glass', start: 5n, end: 8n }, { label: 'glass', start: 9n, end: 20n }]);

@@ -90,7 +90,13 @@ describe('ConceptMatcher on real embeddings', () => {
     const after = feed(matcher, 'nothing happening', ALL, 8);
     expect(summary(after)).toEqual(['end:glass_breaking']);
     expect(after.find((e) => e.type === 'end')!.id).toBe(start.id);
-    expect(BigInt(after.find((e) => e.type === 'end')!.end!)).toBeGreaterThan(BigInt(start.start));
+    const end = after.find((e) => e.type === 'end')!;
+    expect(BigInt(end.end!)).toBeGreaterThan(BigInt(start.start));
+    // people read the ISO times; they name the same instants as the decimal stamps
+    expect(start.endTime).toBeNull();
+    expect(end.startTime).toBe(start.startTime);
+    expect(Date.parse(end.endTime!) * 1e6).toBeCloseTo(Number(BigInt(end.end!)), -6);
+    expect(end.startTime.slice(20, 29)).toBe(end.start.slice(-9));
   });
 
   it('trace(): every non-background concept with thresholds; smoothed reaches on at the start; stale after the next snapshot', async () => {

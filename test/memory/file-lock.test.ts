@@ -94,9 +94,9 @@ describe('FileLock', () => {
     expect(result).toMatch(/held by process/);
   }, 15_000);
 
-  it('names the lock file when it cannot be created', async () => {
+  it('names the user\'s file, with the reason, when its lock cannot be created beside it', async () => {
     const file = join(dir, 'a-file');
     await writeFile(file, '');
-    await expect(FileLock.acquire(join(file, 'x'), { timeoutMs: 100 })).rejects.toThrow(/a-file\/x\.lock: cannot create the lock file: ENOTDIR/);
+    await expect(FileLock.acquire(join(file, 'x'), { timeoutMs: 100 })).rejects.toThrow(/a-file\/x: cannot write \(a part of the path is a file, not a folder; its lock file x\.lock cannot be created beside it\)/);
   });
 });

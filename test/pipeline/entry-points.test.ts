@@ -9,6 +9,7 @@ import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { runIndependent } from '../../src/match/matcher.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/config/load.js';
 import type { SenseEvent } from '../../src/core/types.js';
@@ -30,11 +31,7 @@ async function events(path: string): Promise<SenseEvent[]> {
   return (await readFile(path, 'utf8')).split('\n').filter((l) => l.trim() !== '').map((l) => JSON.parse(l) as SenseEvent);
 }
 
-/** An event without what depends on the wall clock or the process: emittedAt and the run id in `id`. */
-function comparable(e: SenseEvent): Omit<SenseEvent, 'emittedAt'> {
-  const { emittedAt: _wall, ...rest } = e;
-  return { ...rest, id: e.id.replace(/^(.*)-[^-]+-(\d+)$/, '$1-$2') };
-}
+const comparable = runIndependent;
 
 beforeAll(async () => {
   if (!existsSync(join(ROOT, 'dist/cli/main.js'))) throw new Error('run `npm run build` first (npm test does)');

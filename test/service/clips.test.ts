@@ -12,6 +12,7 @@ import type { Sample, SenseEvent } from '../../src/core/types.js';
 import { ClipRecorder } from '../../src/service/clips.js';
 import { PreRollBuffer } from '../../src/service/preroll.js';
 import { applyRetention } from '../../src/service/retention.js';
+import { nsToIso } from '../../src/core/clock.js';
 
 const T0 = 1_700_000_000_000_000_000n;
 const ms = (n: number) => T0 + BigInt(n) * 1_000_000n;
@@ -30,7 +31,8 @@ function event(type: SenseEvent['type'], startMs: number, endMs: number | null, 
   return {
     v: 1, id: 'ev-1', type, robot: 'r1', concept: { id: 'glass_breaking', label: 'glass breaking' }, score: 0.9,
     peakScore: 0.9, modalityScores: { audio: 0.9 }, present: ['audio'], missing: [], start: String(ms(startMs)),
-    end: endMs === null ? null : String(ms(endMs)), emittedAt: new Date(0).toISOString(), seq,
+    end: endMs === null ? null : String(ms(endMs)),
+    startTime: nsToIso(ms(startMs)), endTime: endMs === null ? null : nsToIso(ms(endMs)), emittedAt: new Date(0).toISOString(), seq,
   };
 }
 

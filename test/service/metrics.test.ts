@@ -7,7 +7,7 @@ import { emptySourceStats } from '../../src/sources/source.js';
 function event(concept: string, type: SenseEvent['type']): SenseEvent {
   return {
     v: 1, id: 'e1', type, robot: 'r', concept: { id: concept, label: concept }, score: 0.9, peakScore: 0.9,
-    modalityScores: {}, present: ['audio'], missing: [], start: '1', end: null, emittedAt: new Date(0).toISOString(), seq: 1,
+    modalityScores: {}, present: ['audio'], missing: [], start: '1', end: null, startTime: '1970-01-01T00:00:00.000000001Z', endTime: null, emittedAt: new Date(0).toISOString(), seq: 1,
   };
 }
 

@@ -9,7 +9,8 @@ function event(seq: number, type: SenseEvent['type'] = 'start'): SenseEvent {
   return {
     v: 1, id: `robot-${seq}`, type, robot: 'robot', concept: { id: 'glass', label: 'glass breaking' },
     score: 0.9, peakScore: 0.9, modalityScores: { audio: 0.95 }, present: ['audio'], missing: ['vision'],
-    start: '1700000000000000000', end: null, emittedAt: new Date(0).toISOString(), seq,
+    start: '1700000000000000000', end: null,
+    startTime: '2023-11-14T22:13:20.000000000Z', endTime: null, emittedAt: new Date(0).toISOString(), seq,
   };
 }
 

@@ -54,6 +54,8 @@ function event(type: SenseEvent['type'], id: string, label: string, seq: number)
     missing: ['vision', 'depth', 'thermal', 'imu'],
     start: '1000',
     end: type === 'end' ? '2000' : null,
+    startTime: '1970-01-01T00:00:00.000001000Z',
+    endTime: type === 'end' ? '1970-01-01T00:00:00.000002000Z' : null,
     emittedAt: new Date().toISOString(),
     seq,
   };

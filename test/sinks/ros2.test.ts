@@ -21,6 +21,8 @@ const event = (type: SenseEvent['type'], score: number): SenseEvent => ({
   missing: ['vision'],
   start: '1700000000500000000',
   end: type === 'end' ? '1700000002000000000' : null,
+  startTime: '2023-11-14T22:13:20.500000000Z',
+  endTime: type === 'end' ? '2023-11-14T22:13:22.000000000Z' : null,
   emittedAt: '2026-01-01T00:00:00.000Z',
   seq: 1,
 });

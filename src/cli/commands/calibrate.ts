@@ -5,6 +5,7 @@ import { hopFlag, numberFlag, parseCommandArgs, type Command } from '../command.
 import { PIPELINE_FLAGS, PIPELINE_HELP, pipelineOptions } from '../pipeline-flags.js';
 import { openPipeline } from '../../pipeline/open.js';
 import { runBag } from '../../pipeline/run-bag.js';
+import { bagProgress } from '../progress.js';
 import { calibrateThresholds, formatCalibrationTable, parseRate, traceScores } from '../../eval/calibrate.js';
 import { loadConceptFile } from '../../memory/concept-file.js';
 import type { SnapshotEmbeddings } from '../../core/types.js';
@@ -63,8 +64,9 @@ export const command: Command = {
     const pipeline = await openPipeline(options, { logger: ctx.logger });
     try {
       const recordings: { bag: string; snapshots: SnapshotEmbeddings[]; durationSeconds: number }[] = [];
-      for (const bag of positionals) {
-        const r = await runBag(pipeline, config, bag, { collect: true, hopSeconds, logger: ctx.logger });
+      for (const [i, bag] of positionals.entries()) {
+        const progress = bagProgress(ctx.stderr, `calibrate ${i + 1}/${positionals.length} ${bag}`);
+        const r = await runBag(pipeline, config, bag, { collect: true, hopSeconds, logger: ctx.logger, onTick: progress.onTick }).finally(progress.done);
         recordings.push({ bag, snapshots: r.snapshots, durationSeconds: r.summary.durationSeconds });
         ctx.logger.info({ bag, seconds: Math.round(r.summary.durationSeconds), snapshots: r.snapshots.length }, 'recording embedded');
       }

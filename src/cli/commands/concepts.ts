@@ -6,6 +6,7 @@ import { PIPELINE_FLAGS, parseModalityList, pipelineOptions } from '../pipeline-
 import type { Config } from '../../config/schema.js';
 import { openPipeline } from '../../pipeline/open.js';
 import { runBag } from '../../pipeline/run-bag.js';
+import { bagProgress } from '../progress.js';
 import { exemplarsFromSnapshots } from '../../memory/exemplar.js';
 import { ConceptMemory } from '../../memory/memory.js';
 import { applyConceptCommand, type ConceptCommand, type ConceptCommandReply } from '../../memory/commands.js';
@@ -135,7 +136,8 @@ async function bagRangeEmbeddings(
   // A throwaway pipeline without the state file: replaying must not touch the memory being edited.
   const pipeline = await openPipeline({ ...options, stateFile: undefined }, { logger: ctx.logger });
   try {
-    const run = await runBag(pipeline, config, bag, { collect: true, logger: ctx.logger });
+    const progress = bagProgress(ctx.stderr, `teach ${bag}`);
+    const run = await runBag(pipeline, config, bag, { collect: true, logger: ctx.logger, onTick: progress.onTick }).finally(progress.done);
     const first = run.summary.first ?? 0n;
     const lo = first + BigInt(Math.round(from * 1e9));
     const hi = first + BigInt(Math.round(to * 1e9));

@@ -1,6 +1,6 @@
 // `sensebind dataset export|eval`: bind-mini's training tensors from simulated scenes, and its window-level
 // zero-shot evaluation on held-out seeds.
-import { SensebindError } from '../../core/errors.js';
+import { SensebindError, cannotWrite } from '../../core/errors.js';
 import { numberFlag, parseCommandArgs, requireFlag, type Command } from '../command.js';
 import { parseEventList } from './simulate.js';
 
@@ -114,14 +114,31 @@ export const command: Command = {
       ctx.stdout.write(`${JSON.stringify({ ...summary, wallSeconds: Math.round((Date.now() - started) / 1000) })}\n`);
       return 0;
     }
+    // An output that cannot be written fails now, not after the whole evaluation. 'a' leaves an
+    // existing report as it is until the new one replaces it.
+    const { closeSync, openSync, writeFileSync } = await import('node:fs');
+    for (const [flag, path] of [['out', values.out], ['markdown', values.markdown]] as const) {
+      if (path === undefined) continue;
+      try {
+        closeSync(openSync(path, 'a'));
+      } catch (err) {
+        throw cannotWrite(`--${flag}`, path, err);
+      }
+    }
     const { evaluateWindows, reportMarkdown } = await import('../../sim/window-eval.js');
     const report = await evaluateWindows({
       manifest, seeds, duration, hop, fps, ...(events !== undefined ? { events } : {}),
       onSeed: (seed, n) => ctx.logger.info({ seed, windows: n }, 'evaluated seed'),
     });
-    const { writeFileSync } = await import('node:fs');
-    if (values.out !== undefined) writeFileSync(values.out, `${JSON.stringify(report, null, 2)}\n`);
-    if (values.markdown !== undefined) writeFileSync(values.markdown, reportMarkdown(report));
+    const write = (flag: string, path: string, text: string) => {
+      try {
+        writeFileSync(path, text);
+      } catch (err) {
+        throw cannotWrite(`--${flag}`, path, err);
+      }
+    };
+    if (values.out !== undefined) write('out', values.out, `${JSON.stringify(report, null, 2)}\n`);
+    if (values.markdown !== undefined) write('markdown', values.markdown, reportMarkdown(report));
     ctx.stdout.write(`${JSON.stringify(report.summary)}\n`);
     return 0;
   },

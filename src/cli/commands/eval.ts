@@ -5,6 +5,7 @@ import { hopFlag, numberFlag, parseCommandArgs, type Command } from '../command.
 import { PIPELINE_FLAGS, PIPELINE_HELP, parseModalityList, pipelineOptions } from '../pipeline-flags.js';
 import { openPipeline } from '../../pipeline/open.js';
 import { runBag } from '../../pipeline/run-bag.js';
+import { bagProgress } from '../progress.js';
 import { scoreRuns, type ScoredRun } from '../../eval/score-run.js';
 import { readBag } from '../../sources/bag.js';
 import { parseJsonlEvents } from '../../sinks/jsonl.js';
@@ -101,11 +102,12 @@ export const command: Command = {
       const config = await ctx.loadConfig();
       const hopSeconds = hopFlag('eval', values.hop, config.window.hopSeconds);
       const options = await pipelineOptions(ctx, values);
-      for (const bag of positionals) {
+      for (const [i, bag] of positionals.entries()) {
         // A fresh pipeline per bag: running statistics and lifecycles start clean, as on a robot's boot.
         const pipeline = await openPipeline(options, { logger: ctx.logger });
+        const progress = bagProgress(ctx.stderr, `eval ${i + 1}/${positionals.length} ${bag}`);
         try {
-          const r = await runBag(pipeline, config, bag, { drop, hopSeconds, logger: ctx.logger });
+          const r = await runBag(pipeline, config, bag, { drop, hopSeconds, logger: ctx.logger, onTick: progress.onTick }).finally(progress.done);
           const run: ScoredRun & { bag: string } = { bag, events: r.summary.events, truth: r.truth, durationSeconds: r.summary.durationSeconds };
           if (r.summary.last !== undefined) run.end = r.summary.last;
           runs.push(run);

@@ -4,7 +4,7 @@
  * preprocessing against other implementations and to feed graphs outside sensebind.
  */
 import { writeFile } from 'node:fs/promises';
-import { SensebindError, errorMessage } from '../../core/errors.js';
+import { SensebindError, cannotWrite } from '../../core/errors.js';
 import { MODALITIES, type Modality } from '../../core/types.js';
 import { loadManifest } from '../../embed/manifest.js';
 import { preprocessFile, preprocessText, tensorBytes, type PreprocessParams, type Tensor } from '../../preprocess/index.js';
@@ -77,7 +77,7 @@ export const command: Command = {
     try {
       await writeFile(out, tensorBytes(tensor));
     } catch (err) {
-      throw new SensebindError('IO', `cannot write ${out}: ${errorMessage(err)}`);
+      throw cannotWrite('--out', out, err);
     }
     ctx.stdout.write(`${JSON.stringify({ shape: tensor.dims, dtype: tensor.dtype })}\n`);
     return 0;

@@ -23,6 +23,8 @@ export const eventPayloadSchema = z.strictObject({
   missing: z.array(modality),
   start: z.string().regex(/^\d+$/),
   end: z.string().regex(/^\d+$/).nullable(),
+  startTime: isoTime,
+  endTime: isoTime.nullable(),
   emittedAt: isoTime,
   seq: z.number().int().min(0),
   clip: z.string().optional(),

@@ -1,6 +1,7 @@
 // Events and subscribers for the MQTT integration tests.
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
 import type { SenseEvent } from '../../../src/core/types.js';
+import { nsToIso } from '../../../src/core/clock.js';
 
 const PHASES = ['start', 'update', 'end'] as const;
 
@@ -21,6 +22,8 @@ export function makeEvent(i: number, run = 'run1'): SenseEvent {
     missing: ['depth', 'thermal', 'imu'],
     start: String(1_000_000_000n * BigInt(i)),
     end: type === 'end' ? String(1_000_000_000n * BigInt(i) + 500n) : null,
+    startTime: nsToIso(1_000_000_000n * BigInt(i)),
+    endTime: type === 'end' ? nsToIso(1_000_000_000n * BigInt(i) + 500n) : null,
     emittedAt: new Date(1_700_000_000_000 + i).toISOString(),
     seq: i,
   };
