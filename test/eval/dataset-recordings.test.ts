@@ -9,6 +9,9 @@ import { loadManifest } from '../../src/embed/manifest.js';
 import { writeRecordingBag } from '../../src/eval/recording-bag.js';
 import { readWav } from '../../src/preprocess/wav.js';
 import { exportRecordings } from '../../src/eval/dataset-recordings.js';
+import { command as dataset } from '../../src/cli/commands/dataset.js';
+import { parseConfig } from '../../src/config/load.js';
+import { runCommandCaptured } from '../helpers/run-command.js';
 
 const DATA = join(process.cwd(), '../shared/data');
 const WAV = join(DATA, 'audio/background/running_tap.wav');
@@ -79,5 +82,15 @@ describe.runIf(haveData)('sensebind dataset export-recordings', () => {
   it('refuses an empty list of recordings', async () => {
     const manifest = await loadManifest('models/bind-mini', { verifyHashes: false });
     await expect(exportRecordings({ manifest, bags: [], out: join(dir, 'none') })).rejects.toThrow(/no recordings given/);
+  });
+
+  it('the CLI names a bad --gains value and a missing recording list', async () => {
+    const config = async () => parseConfig({}, 'test');
+    const bad = await runCommandCaptured(dataset, ['export-recordings', WAV, '--out', join(dir, 'x'), '--gains', '0,loud'], config);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/--gains expects dB values .* got "0,loud"/);
+    const none = await runCommandCaptured(dataset, ['export-recordings', '--out', join(dir, 'x')], config);
+    expect(none.code).toBe(2);
+    expect(none.stderr).toMatch(/give at least one recording/);
   });
 });
