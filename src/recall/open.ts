@@ -10,7 +10,6 @@ import type { SearchEnv } from './request.js';
 import type { Logger } from '../core/log.js';
 import type { SenseEvent } from '../core/types.js';
 import type { EventSink, SinkStats } from '../sinks/sink.js';
-import { LanceRecallStore } from './lance-store.js';
 import { RecallWriter } from './writer.js';
 
 export interface RecallModel {
@@ -25,6 +24,8 @@ export async function openRecallWriter(
   clipOf?: (stamp: bigint) => string | undefined,
 ): Promise<RecallWriter | undefined> {
   if (config.dir === '') return undefined;
+  // LanceDB and Arrow (about 150 files) load only when recall is on: every other start skips them.
+  const { LanceRecallStore } = await import('./lance-store.js');
   const store = await LanceRecallStore.open({ dir: config.dir, modelId: model.modelId, dim: model.embeddingDim });
   logger.info({ dir: config.dir, maxGiB: config.maxGiB, maxDays: config.maxDays }, 'recall: remembering every snapshot');
   return new RecallWriter({
