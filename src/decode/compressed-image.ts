@@ -6,7 +6,8 @@
  * millimetres (16UC1) or quantised inverse depth (32FC1: metres = A / (v - B), v = 0 invalid); or, with
  * `... compressedDepth rvl`, the header, uint32 width, uint32 height and RVL-coded values (rvl.ts).
  */
-import sharp from 'sharp';
+import type { Sharp } from 'sharp';
+import { loadSharp } from '../core/sharp.js';
 import type { DepthSample, VisionSample } from '../core/types.js';
 import { errorMessage } from '../core/errors.js';
 import { bad, bytes, str, type Fields } from './fields.js';
@@ -25,7 +26,7 @@ function isPng(data: Uint8Array, at: number): boolean {
 
 async function decodeRaw(data: Uint8Array, what: string, depth: 'uchar' | 'ushort'): Promise<{ pixels: Uint8Array; width: number; height: number; channels: number }> {
   try {
-    let img = sharp(data, { failOn: 'error' });
+    let img: Sharp = (await loadSharp())(data, { failOn: 'error' });
     img = depth === 'uchar' ? img.toColourspace('srgb').removeAlpha() : img.toColourspace('grey16');
     const { data: out, info } = await img.raw({ depth }).toBuffer({ resolveWithObject: true });
     return { pixels: new Uint8Array(out.buffer, out.byteOffset, out.byteLength), width: info.width, height: info.height, channels: info.channels };

@@ -8,7 +8,7 @@ import type { LiveConfig } from '../config/live.js';
 import { errorMessage } from '../core/errors.js';
 import { silentLogger, type Logger } from '../core/log.js';
 import type { StampNs } from '../core/types.js';
-import { LiveServer, type LiveStats } from './live-server.js';
+import type { LiveStats } from './live-server.js';
 import { scoresMessage, type ScoresMessage } from './messages.js';
 
 /** Keeps or forwards each tick's score message (ClipRecorder, Ros2ScoresPublisher). */
@@ -36,7 +36,9 @@ export interface LiveFeed {
 export async function startLiveFeed(config: LiveConfig, options: LiveFeedOptions = {}): Promise<LiveFeed | undefined> {
   const { hopSeconds = 0.5, maxConcepts = 256, logger = silentLogger() } = options;
   const recorders = (options.recorders ?? []).filter((r): r is ScoreRecorder => r !== undefined);
-  const server = config.port > 0 ? new LiveServer({ port: config.port, host: config.host, maxViewers: config.maxViewers, hopSeconds, logger: logger.child({ stage: 'live' }) }) : undefined;
+  // Loaded only when the live view is on: the WebSocket server and sharp's JPEG encoder cost a few hundred
+  // ms of start-up that every other command (replay, eval, a robot without a viewer) would pay.
+  const server = config.port > 0 ? new (await import('./live-server.js')).LiveServer({ port: config.port, host: config.host, maxViewers: config.maxViewers, hopSeconds, logger: logger.child({ stage: 'live' }) }) : undefined;
   if (server === undefined && recorders.length === 0) return undefined;
   await server?.start();
   let errors = 0;

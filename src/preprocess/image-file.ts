@@ -3,7 +3,8 @@
  * (PIL does not apply it either); alpha is dropped, not composited (PIL's RGBA -> RGB); grey is replicated.
  */
 import { readFile } from 'node:fs/promises';
-import sharp, { type Metadata } from 'sharp';
+import type { Metadata } from 'sharp';
+import { loadSharp } from '../core/sharp.js';
 import { SensebindError, errorMessage } from '../core/errors.js';
 import type { RgbImage } from './vision.js';
 
@@ -18,7 +19,7 @@ async function readInput(path: string): Promise<Buffer> {
 
 async function metadata(path: string, bytes: Buffer): Promise<Metadata> {
   try {
-    const meta = await sharp(bytes).metadata();
+    const meta = await (await loadSharp())(bytes).metadata();
     if (!meta.width || !meta.height) throw new Error(`image has ${meta.width ?? 0}x${meta.height ?? 0} pixels`);
     return meta;
   } catch (err) {
@@ -39,7 +40,7 @@ export async function readRgbImage(path: string): Promise<RgbImage> {
     );
   }
   try {
-    const { data, info } = await sharp(bytes, { failOn: 'error' })
+    const { data, info } = await (await loadSharp())(bytes, { failOn: 'error' })
       .removeAlpha()
       .toColourspace('srgb')
       .raw({ depth: 'uchar' })
@@ -70,7 +71,7 @@ export async function readGreyImage(path: string): Promise<GreyImage & { bits: 8
   }
   const sixteen = meta.depth === 'ushort';
   try {
-    const { data, info } = await sharp(bytes, { failOn: 'error' })
+    const { data, info } = await (await loadSharp())(bytes, { failOn: 'error' })
       .removeAlpha()
       // Without an explicit 16-bit colourspace libvips would reduce to 8 bits on the way out.
       .toColourspace(sixteen ? 'grey16' : 'b-w')

@@ -3,7 +3,7 @@
  * ToTensor + Normalize on a PIL image). The default resizer is the Pillow port (resize-pil.ts), which is
  * bit-exact; 'sharp' hands the resize to libvips for comparison and very large frames.
  */
-import sharp from 'sharp';
+import { loadSharp } from '../core/sharp.js';
 import type { VisionPreprocess } from './params.js';
 import { resizeCropGeometry } from './geometry.js';
 import { resizeRgbPlanar, resizeU8 } from './resize-pil.js';
@@ -99,7 +99,7 @@ export async function visionCropSharp(img: RgbImage, params: VisionPreprocess, w
   checkImage(img, what);
   const g = resizeCropGeometry(img.width, img.height, params.size, params.crop);
   const kernel = params.interpolation === 'bicubic' ? 'cubic' : 'linear';
-  const crop = await sharp(img.rgb, { raw: { width: img.width, height: img.height, channels: 3 } })
+  const crop = await (await loadSharp())(img.rgb, { raw: { width: img.width, height: img.height, channels: 3 } })
     .resize(g.width, g.height, { kernel, fit: 'fill', fastShrinkOnLoad: false })
     .extract({ left: g.left, top: g.top, width: g.crop, height: g.crop })
     .raw()

@@ -11,7 +11,6 @@ import type { Logger } from '../core/log.js';
 import type { SenseEvent } from '../core/types.js';
 import type { EventSink, SinkStats } from '../sinks/sink.js';
 import type { Ros2Session } from '../ros2/session.js';
-import { LanceRecallStore } from './lance-store.js';
 import { Ros2RecallSearch } from './ros2-search.js';
 import { RecallWriter } from './writer.js';
 
@@ -27,6 +26,8 @@ export async function openRecallWriter(
   clipOf?: (stamp: bigint) => string | undefined,
 ): Promise<RecallWriter | undefined> {
   if (config.dir === '') return undefined;
+  // LanceDB and Arrow (about 150 files) load only when recall is on: every other start skips them.
+  const { LanceRecallStore } = await import('./lance-store.js');
   const store = await LanceRecallStore.open({ dir: config.dir, modelId: model.modelId, dim: model.embeddingDim });
   logger.info({ dir: config.dir, maxGiB: config.maxGiB, maxDays: config.maxDays }, 'recall: remembering every snapshot');
   return new RecallWriter({
