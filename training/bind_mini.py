@@ -138,7 +138,39 @@ def pool_inputs(m, x):
 
 # ------------------------------------------------------------------------------------------------ data
 
-def load_split(folder):
+# Audio gain in the log-mel domain: the agent's fbank is log(max(E, eps)) normalised by (x - mean) / std
+# (manifest normMean/normStd, ImageBind's); a waveform gain of g dB multiplies every mel energy by 10^(g/10),
+# i.e. adds g * ln(10) / 10 / std, and the log floor stays where it is. Exact on the unpooled tensor.
+FBANK_MEAN, FBANK_STD, FLOAT32_EPS = -4.268, 9.138, 1.1920928955078125e-7
+DB_SHIFT = math.log(10) / 10 / FBANK_STD
+FBANK_FLOOR = (math.log(FLOAT32_EPS) - FBANK_MEAN) / FBANK_STD
+
+
+# A 2 s clip at 16 kHz has 198 frames (25 ms, 10 ms shift); frames 198-203 are padding (log-mel 0 before
+# normalisation), which no gain changes.
+FBANK_FRAMES = 1 + (2 * 16000 - 400) // 160
+
+
+def audio_with_gain(raw, gain_db):
+    """raw [B,1,128,204] normalised log-mel; gain_db [B]. Returns the log-mel the agent would compute
+    (test/eval/dataset-recordings.test.ts checks this against the agent's own path on a real recording)."""
+    out = raw.clone()
+    shifted = raw[..., :FBANK_FRAMES] + (gain_db * DB_SHIFT).view(-1, 1, 1, 1)
+    out[..., :FBANK_FRAMES] = torch.maximum(shifted, torch.tensor(FBANK_FLOOR))
+    return out
+
+
+def audio_mix(a, b, gain_db):
+    """The log-mel of two sounds played together (b at gain_db): power spectra add, so the un-normalised
+    log-mels combine by logaddexp (the cross term averages out over a frame's bins). Padding frames stay a's."""
+    out = a.clone()
+    la = a[..., :FBANK_FRAMES] * FBANK_STD + FBANK_MEAN
+    lb = b[..., :FBANK_FRAMES] * FBANK_STD + FBANK_MEAN + (gain_db * DB_SHIFT * FBANK_STD).view(-1, 1, 1, 1)
+    out[..., :FBANK_FRAMES] = (torch.logaddexp(la, lb) - FBANK_MEAN) / FBANK_STD
+    return out
+
+
+def load_split(folder, keep_audio_raw=False):
     meta = json.load(open(os.path.join(folder, 'meta.json')))
     rows = [json.loads(l) for l in open(os.path.join(folder, 'windows.jsonl')) if l.strip()]
     n = len(rows)
@@ -150,6 +182,8 @@ def load_split(folder):
         for i in range(0, n, 256):
             chunks.append(pool_inputs(m, torch.from_numpy(np.array(mm[i:i + 256]))))
         data[m] = torch.cat(chunks)
+        if m == 'audio' and keep_audio_raw:
+            data['audio_raw'] = torch.from_numpy(np.array(mm)).reshape(n, 1, 128, 204)
         if m == 'audio':
             data[m] = data[m].reshape(n, 1, 128 // POOL['audio'], 204 // POOL['audio'])
     texts = [json.loads(l) for l in open(os.path.join(folder, 'text.jsonl')) if l.strip()]
@@ -162,7 +196,7 @@ def concat_splits(splits):
     out = {'rows': [], 'data': {}, 'present': torch.cat([s['present'] for s in splits])}
     for s in splits:
         out['rows'] += s['rows']
-    for m in SENSORS:
+    for m in SENSORS + (['audio_raw'] if all('audio_raw' in s['data'] for s in splits) else []):
         out['data'][m] = torch.cat([s['data'][m] for s in splits])
     out['texts'] = splits[0]['texts']
     out['tokens'] = splits[0]['tokens']
@@ -254,7 +288,7 @@ def train(args):
     torch.set_num_interop_threads(1)
     torch.use_deterministic_algorithms(True)
     t0 = time.time()
-    splits = [load_split(d) for d in args.data]
+    splits = [load_split(d, keep_audio_raw=args.audio_gain_db > 0) for d in args.data]
     for d, s in zip(args.data, splits):
         if d in args.drop_kind_in:
             # data exported before a kind's look changed in the simulator: keep everything but that kind
@@ -264,6 +298,15 @@ def train(args):
     train_set = concat_splits(splits)
     val_set = concat_splits([load_split(d) for d in args.val]) if args.val else None
     labels = train_set['labels']
+    # Real event-free recordings (`sensebind dataset export-recordings`): "no event" windows, one modality each
+    mixing = args.mix_real > 0 or args.sim_background > 0
+    real_set = concat_splits([load_split(d, keep_audio_raw=mixing) for d in args.real]) if args.real else None
+    idle = labels.index('idle')
+    real_idx = {}
+    if real_set is not None:
+        for k, m in enumerate(SENSORS):
+            real_idx[m] = real_set['present'][:, k].nonzero().flatten()
+        print('real "no event" windows per modality: ' + json.dumps({m: len(v) for m, v in real_idx.items()}), flush=True)
     print(f'loaded {len(train_set["rows"])} training windows in {time.time() - t0:.0f}s', flush=True)
     clean = torch.tensor([i for i, r in enumerate(train_set['rows']) if r['clean']])
     y_all = torch.tensor([labels.index(r['label']) for r in train_set['rows']])
@@ -280,13 +323,37 @@ def train(args):
             perm['p'] = clean[torch.randperm(len(clean), generator=gen)]
         return perm['p'][b * args.batch:(b + 1) * args.batch]
 
+    def real_sample(m, n):
+        pool = real_idx.get(m)
+        if pool is None or len(pool) == 0 or n == 0:
+            return None
+        return pool[torch.randint(len(pool), (n,), generator=gen)]
+
+    @torch.no_grad()
+    def real_idle_share():
+        """Share of the real (training-side) windows each modality reads as idle: a fit monitor, not a held-out figure."""
+        if real_set is None:
+            return {}
+        model.eval()
+        protos = prototypes(model, train_set['tokens'], train_set['texts'], labels)
+        out = {}
+        for m in SENSORS:
+            idx = real_idx[m]
+            if len(idx) == 0:
+                continue
+            e = torch.cat([model.encode(m, real_set['data'][m][idx[i:i + 256]]) for i in range(0, len(idx), 256)])
+            out['real_idle_' + m] = float(((e @ protos.t()).argmax(1) == idle).float().mean())
+        model.train()
+        return out
+
     def val_report(which):
         def report(epoch):
             if val_set is None or not ((epoch + 1) % args.eval_every == 0 or epoch + 1 == args.epochs_stage1 + args.epochs_stage2):
                 return ''
             r = evaluate(model, val_set, labels)
+            r.update(real_idle_share())
             model.train()
-            return 'val ' + json.dumps({k: round(v, 3) for k, v in r.items() if k in which})
+            return 'val ' + json.dumps({k: round(v, 3) for k, v in r.items() if k in which or k.startswith('real_idle_')})
         return report
 
     # Stage 1: the anchor. Vision and text, CLIP-style (ImageBind starts from a trained CLIP and freezes it;
@@ -298,7 +365,13 @@ def train(args):
         model.train()
         idx = batch_indices(epoch, b)
         y = y_all[idx]
-        x = shift(mirror(jitter_colors(train_set['data']['vision'][idx], gen), gen), gen)
+        x = train_set['data']['vision'][idx]
+        real = real_sample('vision', args.real_batch_vision)
+        if real is not None:
+            # real camera frames are "nothing happening": they share the idle captions
+            x = torch.cat([x, real_set['data']['vision'][real]])
+            y = torch.cat([y, torch.full((len(real),), idle, dtype=y.dtype)])
+        x = shift(mirror(jitter_colors(x, gen), gen), gen)
         pick = torch.stack([by_label[int(k)][torch.randint(len(by_label[int(k)]), (1,), generator=gen)][0] for k in y])
         v = model.encode('vision', x)
         t = model.encode('text', train_set['tokens'][pick])
@@ -329,12 +402,52 @@ def train(args):
         model.text.eval()
         idx = batch_indices(epoch, b)
         v = anchors[idx]
-        x = {'audio': train_set['data']['audio'][idx], 'depth': mirror(train_set['data']['depth'][idx], gen), 'imu': train_set['data']['imu'][idx]}
+        if args.audio_gain_db > 0 or args.sim_background > 0:
+            raw = train_set['data']['audio_raw'][idx]
+            if args.audio_gain_db > 0:
+                # the same scene heard through a quieter or louder microphone (half the windows, up to +6 dB:
+                # louder than that the simulator's events would clip, which the tensor shift cannot model)
+                g = (torch.rand(len(idx), generator=gen) * (args.audio_gain_db + 6) - args.audio_gain_db)
+                g = torch.where(torch.rand(len(idx), generator=gen) < 0.5, g, torch.zeros_like(g))
+                raw = audio_with_gain(raw, g)
+            if args.sim_background > 0:
+                # a real (training-side) background under the scene, 10-30 dB below its own level: an event
+                # over a dishwasher is still the event, a quiet room with a tap running is still quiet
+                bg = real_sample('audio', len(idx))
+                if bg is not None:
+                    mixed = audio_mix(raw, real_set['data']['audio_raw'][bg], -10 - 20 * torch.rand(len(idx), generator=gen))
+                    pick = (torch.rand(len(idx), generator=gen) < args.sim_background).view(-1, 1, 1, 1)
+                    raw = torch.where(pick, mixed, raw)
+            audio = pool_inputs('audio', raw).reshape(len(idx), 1, 32, 51)
+        else:
+            audio = train_set['data']['audio'][idx]
+        x = {'audio': audio, 'depth': mirror(train_set['data']['depth'][idx], gen), 'imu': train_set['data']['imu'][idx]}
         # Many windows look alike (an empty room is an empty room): a sensor window may match every window
         # whose vision anchor is near-identical to its own, so the targets are the anchors' own similarity
         # distribution (sharp, temperature 0.05) rather than the identity. Still no labels involved.
         soft = F.softmax(v @ v.t() / args.anchor_temperature, dim=1)
-        return sum(info_nce(model.encode(m, x[m]), v, model.scale(m), soft) for m in ['audio', 'depth', 'imu'])
+        # Real "no event" windows have no vision of their own: their target is where the idle windows of
+        # this batch point (the mean of their soft rows), so real distractors land on "nothing happening".
+        is_idle = y_all[idx] == idle
+        idle_target = soft[is_idle].mean(0, keepdim=True) if bool(is_idle.any()) else None
+        loss = 0.0
+        for m in ['audio', 'depth', 'imu']:
+            real = real_sample(m, args.real_batch) if idle_target is not None else None
+            if real is None:
+                loss = loss + info_nce(model.encode(m, x[m]), v, model.scale(m), soft)
+                continue
+            xr = real_set['data'][m][real]
+            if m == 'audio' and args.mix_real > 0:
+                # two real distractors at once (the second 0-20 dB quieter) are still no event
+                other = real_sample('audio', len(real))
+                mixed = audio_mix(real_set['data']['audio_raw'][real], real_set['data']['audio_raw'][other], -20 * torch.rand(len(real), generator=gen))
+                pick = (torch.rand(len(real), generator=gen) < args.mix_real).view(-1, 1, 1, 1)
+                xr = torch.where(pick, pool_inputs('audio', mixed).reshape(len(real), 1, 32, 51), xr)
+            e = model.encode(m, torch.cat([x[m], xr]))
+            loss = loss + info_nce(e[:len(idx)], v, model.scale(m), soft)
+            logits = model.scale(m) * e[len(idx):] @ v.t()
+            loss = loss + args.real_weight * -(idle_target * F.log_softmax(logits, dim=1)).sum(1).mean()
+        return loss
 
     run_epochs('stage2 sensors->vision', args.epochs_stage2, steps, opt2, stage2_step, val_report(['vision', 'audio', 'depth', 'imu', 'fused']))
     torch.save({'state': model.state_dict(), 'seen_ids': train_set['tokens'].flatten().tolist(), 'labels': labels, 'args': vars(args)}, args.out)
@@ -427,6 +540,13 @@ def main():
     t.add_argument('--drop-kind-in', nargs='*', default=[], help='data folders whose windows of --drop-kinds are left out')
     t.add_argument('--drop-kinds', nargs='*', default=[])
     t.add_argument('--stage1-from', default='', help='checkpoint of a finished stage 1 to start stage 2 from')
+    t.add_argument('--real', nargs='*', default=[], help='"no event" windows from real recordings (dataset export-recordings)')
+    t.add_argument('--real-batch', type=int, default=32, help='real windows per modality per stage-2 step')
+    t.add_argument('--real-batch-vision', type=int, default=8, help='real frames per stage-1 step')
+    t.add_argument('--real-weight', type=float, default=1.0)
+    t.add_argument('--audio-gain-db', type=float, default=0, help='stage 2: simulator audio at -this..+6 dB on half the windows (0 = off)')
+    t.add_argument('--mix-real', type=float, default=0, help='stage 2: share of real audio windows mixed with a second real one')
+    t.add_argument('--sim-background', type=float, default=0, help='stage 2: share of simulator audio windows with a real background mixed under')
     t.add_argument('--batch', type=int, default=128)
     t.add_argument('--lr', type=float, default=3e-3)
     t.add_argument('--seed', type=int, default=0)

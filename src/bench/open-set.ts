@@ -5,7 +5,9 @@
  *   motions or scenes is one of the simulator's events: dog barks and speech are left out), split by
  *   file into a calibration set and a held-out set (never the same recording on both sides), plus the
  *   ROS 1 IMU bags, which replay as they are. Writes <out>/calibration.txt and <out>/heldout.txt (one
- *   bag path per line) for `sensebind calibrate` and `sensebind eval`.
+ *   bag path per line) for `sensebind calibrate` and `sensebind eval`, and <out>/training.txt (the
+ *   calibration side plus a silence-and-noise bag) for bind-mini's "no event" training windows, and
+ *   <out>/heldout-gains.txt (the held-out sounds at -20, -10 and +10 dB).
  * levels: simulator scenes (seeds from --seeds) whose microphone track is scaled by 0, -10, -20 and
  *   -30 dB, and the same scenes with a real background recording (--background, at -45 dBFS) mixed
  *   under them, for the audio recall table (frames are tiny: score with --drop vision,depth,imu).
@@ -21,6 +23,9 @@ import { createSimulation, type SimItem } from '../sim/simulator.js';
 const DATA = resolve('../shared/data');
 const G = 9.80665;
 const RAD = Math.PI / 180;
+
+/** Gains at which the held-out sounds are also written (heldout-gains.txt). */
+const HELDOUT_GAINS_DB = [-20, -10, 10] as const;
 
 /** Calibration / held-out by file; kinds of life (vehicle, hand-held, walk, room sound) on both sides. */
 export const SPLIT = {
@@ -44,6 +49,8 @@ export const SPLIT = {
     ros1: ['robot_localization_test2.bag', 'imu_tools_sparkfun_razor.bag'],
     xio: ['short_walk.csv'],
     assist: true,
+    /** EuRoC V1_01's ADIS16448 (200 Hz, 146 s of a MAV flight; mounted with gravity on +x). */
+    eurocImu: true,
     audio: ['background/dude_miaowing.wav', 'background/exercise_bike.wav', 'freesound/crowd_cheering.wav', 'freesound/snoring.wav', 'freesound/train.wav', 'freesound/typing.wav'],
     escSequence: ['baby_cry__1-211527-A', 'chainsaw__1-47250-A', 'clock_tick__1-42139-A', 'fire_crackling__1-17808-B', 'helicopter__1-172649-B', 'person_sneeze__1-59324-A', 'rain__1-21189-A', 'rooster__1-34119-A', 'sea_waves__2-133863-A'],
     frames: ['euroc', 'tum'],
@@ -81,6 +88,19 @@ async function assistStairs(): Promise<ImuReading[]> {
     out.push({ t, acc: [Number(f[4]) * G, Number(f[5]) * G, Number(f[6]) * G], gyro: [0, 0, 0] });
   }
   return out;
+}
+
+/** EuRoC's imu0/data.csv: ns stamps, rates in rad/s, specific force in m/s^2. */
+async function eurocImu(): Promise<ImuReading[]> {
+  const lines = (await readFile(join(DATA, 'camera_imu/euroc_v1_01_micro/mav0/imu0/data.csv'), 'utf8')).trim().split('\n').slice(1);
+  let t0: bigint | undefined;
+  return lines.map((l) => {
+    const f = l.split(',');
+    const ns = BigInt(f[0] as string);
+    t0 ??= ns;
+    const v = f.slice(1).map(Number);
+    return { t: Number(ns - t0) / 1e9, gyro: [v[0]!, v[1]!, v[2]!], acc: [v[3]!, v[4]!, v[5]!] };
+  });
 }
 
 async function mono(path: string): Promise<{ samples: Float32Array; rate: number }> {
@@ -145,6 +165,7 @@ async function buildSide(side: 'calibration' | 'heldout', out: string): Promise<
   };
   for (const f of s.xio) await write(`xio_${basename(f, '.csv')}`, { imu: await xioWalk(f) });
   if ('assist' in s) await write('assist_stairs_05', { imu: await assistStairs() });
+  if ('eurocImu' in s) await write('euroc_v1_01_imu', { imu: await eurocImu() });
   for (const f of s.audio) await write(`audio_${basename(f, '.wav')}`, { audio: await mono(join(DATA, 'audio', f)) });
   await write('audio_esc10_sequence', { audio: await escSequence(s.escSequence) });
   for (const f of s.frames) await write(`frames_${f}`, { frames: await frameSets(f) });
@@ -183,6 +204,26 @@ function withAudio(sim: ReturnType<typeof createSimulation>, gainDb: number, bac
   };
 }
 
+/**
+ * Training-side only (bind-mini's "no event" windows, never evaluated): digital silence, then white noise
+ * at -80, -60, -40 and -20 dBFS, 10 s each, seeded.
+ */
+function silenceAndNoise(rate = 16000): { samples: Float32Array; rate: number } {
+  const levels = [-80, -60, -40, -20];
+  const out = new Float32Array(rate * 10 * (1 + levels.length));
+  let state = 0x2545f491;
+  const uniform = () => {
+    state = (Math.imul(state, 1664525) + 1013904223) >>> 0;
+    return state / 2 ** 32;
+  };
+  for (const [i, db] of levels.entries()) {
+    // uniform noise in [-a, a] has RMS a / sqrt(3)
+    const a = 10 ** (db / 20) * Math.sqrt(3);
+    for (let j = rate * 10 * (i + 1); j < rate * 10 * (i + 2); j++) out[j] = (2 * uniform() - 1) * a;
+  }
+  return { samples: out, rate };
+}
+
 export async function main(argv: string[]): Promise<void> {
   const mode = argv[0];
   const out = resolve(flag(argv, 'out'));
@@ -193,6 +234,31 @@ export async function main(argv: string[]): Promise<void> {
       result[side] = await buildSide(side, out);
       await writeFile(join(out, `${side}.txt`), `${result[side]!.join('\n')}\n`);
     }
+    // The held-out sounds again through a quieter and a louder microphone: more held-out hours of other
+    // levels, the same recordings (reported apart from the held-out total).
+    await mkdir(join(out, 'heldout-gains'), { recursive: true });
+    const gained: string[] = [];
+    const h = SPLIT.heldout;
+    const sounds: [string, { samples: Float32Array; rate: number }][] = [
+      ...(await Promise.all(h.audio.map(async (f) => [basename(f, '.wav'), await mono(join(DATA, 'audio', f))] as [string, { samples: Float32Array; rate: number }]))),
+      ['esc10_sequence', await escSequence(h.escSequence)],
+    ];
+    for (const gainDb of HELDOUT_GAINS_DB) {
+      for (const [name, sound] of sounds) {
+        const k = 10 ** (gainDb / 20);
+        const path = join(out, 'heldout-gains', `audio_${name}_${gainDb > 0 ? '+' : ''}${gainDb}dB.mcap`);
+        await writeRecordingBag(path, { audio: { rate: sound.rate, samples: sound.samples.map((v) => Math.max(-1, Math.min(1, v * k))) } });
+        gained.push(path);
+      }
+    }
+    result['heldout-gains'] = gained;
+    await writeFile(join(out, 'heldout-gains.txt'), `${gained.join('\n')}\n`);
+    // bind-mini's training recipe reads the calibration side plus silence and noise (never the held-out side)
+    await mkdir(join(out, 'training'), { recursive: true });
+    const extra = join(out, 'training', 'silence_noise.mcap');
+    await writeRecordingBag(extra, { audio: silenceAndNoise() });
+    result.training = [...result.calibration!, extra];
+    await writeFile(join(out, 'training.txt'), `${result.training.join('\n')}\n`);
     process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
     return;
   }

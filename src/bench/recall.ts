@@ -16,13 +16,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { createLogger, silentLogger } from '../core/log.js';
-import type { SensorModality, SnapshotEmbeddings, StampNs } from '../core/types.js';
+import type { SensorModality, StampNs } from '../core/types.js';
 import { parseConfig } from '../config/load.js';
 import { openPipeline } from '../pipeline/open.js';
 import { pipelineOptionsFromConfig } from '../pipeline/options.js';
 import { runBag } from '../pipeline/run-bag.js';
-import { BUILTIN_DEFAULTS, resolveConcept } from '../memory/concept.js';
-import type { MemoryState } from '../memory/state.js';
 import { LanceRecallStore } from '../recall/lance-store.js';
 import type { RecallMoment } from '../recall/moment.js';
 import { textQuery } from '../recall/query.js';
@@ -31,75 +29,14 @@ import { QueryScorer } from '../recall/score.js';
 import { searchStore } from '../recall/search.js';
 import { RecallWriter } from '../recall/writer.js';
 import { eventKind } from '../sim/events.js';
+import { DAY_MOMENTS, HOP_NS, MODS, SyntheticLife, mib, pct, r2, rng, syntheticState, tickOf, unit } from './recall-synthetic.js';
+import { week } from './recall-week.js';
 
-const MODS: SensorModality[] = ['vision', 'audio', 'depth', 'imu'];
-const HOP_NS = 500_000_000n;
-const DAY_MOMENTS = 172_800;
 
 function flag(argv: string[], name: string): string | undefined {
   const i = argv.indexOf(`--${name}`);
   return i >= 0 ? argv[i + 1] : undefined;
 }
-
-/** Deterministic xorshift, so every run builds the same store. */
-function rng(seed: number): () => number {
-  let s = seed >>> 0 || 1;
-  return () => {
-    s ^= s << 13;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    return (s >>> 0) / 2 ** 32;
-  };
-}
-
-function unit(v: Float32Array): Float32Array {
-  let n = 0;
-  for (const x of v) n += x * x;
-  const k = 1 / Math.sqrt(n || 1);
-  for (let i = 0; i < v.length; i++) v[i] = (v[i] as number) * k;
-  return v;
-}
-
-/**
- * A robot's day as vectors: the scene moves between `scenes` cluster centres every minute or so, each
- * snapshot is its scene's centre plus noise (consecutive snapshots alike, as on a robot).
- */
-class SyntheticLife {
-  readonly dim: number;
-  readonly #centres: Float32Array[];
-  readonly #r: () => number;
-  #scene = 0;
-  constructor(dim: number, scenes: number, seed: number) {
-    this.dim = dim;
-    this.#r = rng(seed);
-    this.#centres = Array.from({ length: scenes * MODS.length }, () => unit(Float32Array.from({ length: dim }, () => this.#r() - 0.5)));
-  }
-  centre(i: number): Float32Array {
-    return this.#centres[i % this.#centres.length] as Float32Array;
-  }
-  moment(i: number): RecallMoment {
-    if (this.#r() < 1 / 120) this.#scene = Math.floor(this.#r() * (this.#centres.length / MODS.length));
-    const vectors: Partial<Record<SensorModality, Float32Array>> = {};
-    MODS.forEach((m, k) => {
-      const c = this.#centres[this.#scene * MODS.length + k] as Float32Array;
-      vectors[m] = unit(Float32Array.from(c, (x) => x + (this.#r() - 0.5) * 0.15));
-    });
-    return { stamp: BigInt(i) * HOP_NS, vectors };
-  }
-}
-
-function tickOf(m: RecallMoment, seq: number): SnapshotEmbeddings {
-  const embeddings: SnapshotEmbeddings['embeddings'] = {};
-  for (const mod of MODS) embeddings[mod] = { modality: mod, vector: m.vectors[mod] as Float32Array, scale: 1, stamp: m.stamp, modelId: 'bench' };
-  return { seq, stamp: m.stamp, present: MODS, missing: ['thermal'], embeddings };
-}
-
-function pct(values: number[], p: number): number {
-  const s = [...values].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))] ?? NaN;
-}
-const r2 = (x: number) => Math.round(x * 100) / 100;
-const mib = (b: number) => r2(b / 2 ** 20);
 
 async function ingest(dir: string, seconds: number): Promise<unknown> {
   const life = new SyntheticLife(128, 64, 1);
@@ -153,12 +90,6 @@ async function ingest(dir: string, seconds: number): Promise<unknown> {
     loopAt50xLive: { withoutWriter: without, withWriter, dropped: s.dropped, failed: s.failed },
     rssMiBDuringThroughput: rss,
   };
-}
-
-function syntheticState(life: SyntheticLife, concepts: number): MemoryState {
-  const defs = Array.from({ length: concepts }, (_, i) => resolveConcept({ id: `c${i}` }, BUILTIN_DEFAULTS));
-  const byConcept = new Map(defs.map((c, i) => [c.id, Object.fromEntries(MODS.map((m, k) => [m, life.centre(i * 7 + k)]))]));
-  return { defaults: BUILTIN_DEFAULTS, concepts: defs, exemplars: new Map(), prototypes: { modelId: 'bench', dim: life.dim, byConcept } };
 }
 
 async function scale(dir: string, moments: number, queries: number, existing: string | undefined): Promise<unknown> {
@@ -246,11 +177,16 @@ function rankQuality(ranges: readonly MomentRange[], truth: readonly Interval[],
   return { recall10: truth.length > 0 ? recall10 / truth.length : NaN, ap: truth.length > 0 ? sumPrec / truth.length : NaN };
 }
 
-async function quality(dir: string, bags: string[], cacheDir: string): Promise<unknown> {
+/**
+ * `index`: the quality store gets an IVF-PQ index although it is small (8 partitions), so the figures
+ * include what the index's candidates cost; `candidates`: rows proposed per modality (the search's default
+ * is max(100, 10 x top)).
+ */
+async function quality(dir: string, bags: string[], cacheDir: string, index: boolean, candidates: number | undefined): Promise<unknown> {
   const config = parseConfig({ model: { cacheDir, providers: ['cpu'] } }, 'bench recall');
   const pipeline = await openPipeline(pipelineOptionsFromConfig(config));
   const storeDir = join(dir, 'quality');
-  const store = await LanceRecallStore.open({ dir: storeDir, modelId: pipeline.runtime.modelId, dim: pipeline.runtime.manifest.embeddingDim });
+  const store = await LanceRecallStore.open({ dir: storeDir, modelId: pipeline.runtime.modelId, dim: pipeline.runtime.manifest.embeddingDim, ...(index ? { indexMinRows: 1, minPartitions: 8 } : {}) });
   const writer = new RecallWriter({ store, logger: silentLogger(), maintainSeconds: 0 });
   const truth: Interval[] = [];
   const exact: { stamp: StampNs; vectors: Partial<Record<SensorModality, Float32Array>>; present: SensorModality[] }[] = [];
@@ -277,17 +213,21 @@ async function quality(dir: string, bags: string[], cacheDir: string): Promise<u
   const kinds = [...new Set(truth.map((t) => t.label))].sort();
   const calibration = { textScale: pipeline.runtime.scale('text') };
   const slack = 1_000_000_000n;
-  const table: Record<string, Record<string, { recall10: number; ap: number; exactRecall10: number; exactAp: number }>> = {};
+  const table: Record<string, Record<string, { recall10: number; ap: number; flatRecall10: number; flatAp: number; exactRecall10: number; exactAp: number }>> = {};
+  const indexed = (await store.stats()).indexed;
   const queryMs: number[] = [];
   for (const c of conditions) {
     table[c.name] = {};
     for (const kind of kinds) {
       const query = await textQuery(pipeline.runtime, state, eventKind(kind as Parameters<typeof eventKind>[0]).label);
       const t = performance.now();
-      const res = await searchStore(store, state, query, { top: 50, modalities: c.modalities, calibration });
+      const opts = { top: 50, modalities: c.modalities, calibration, ...(candidates !== undefined ? { candidates } : {}) };
+      const res = await searchStore(store, state, query, opts);
       queryMs.push(performance.now() - t);
       const gt = truth.filter((x) => x.label === kind);
       const viaStore = rankQuality(res.ranges, gt, slack);
+      // The same search with candidates from every stored row (no index): what the index's candidates cost.
+      const flat = rankQuality((await searchStore(store, state, query, { ...opts, exact: true })).ranges, gt, slack);
       // The same scoring over every moment at fp32, no index: what fp16 storage and the index cost.
       const scorer = new QueryScorer(state, query, { modalities: c.modalities, calibration });
       const scored: ScoredMoment[] = [];
@@ -296,14 +236,14 @@ async function quality(dir: string, bags: string[], cacheDir: string): Promise<u
         if (s !== undefined) scored.push({ stamp: mo.stamp, score: s.score, modalityScores: s.modalityScores, present: mo.present, clip: null });
       }
       const ex = rankQuality(mergeRanges(scored, { top: 50 }), gt, slack);
-      (table[c.name] as Record<string, unknown>)[kind] = { recall10: r2(viaStore.recall10), ap: r2(viaStore.ap), exactRecall10: r2(ex.recall10), exactAp: r2(ex.ap), intervals: gt.length };
+      (table[c.name] as Record<string, unknown>)[kind] = { recall10: r2(viaStore.recall10), ap: r2(viaStore.ap), flatRecall10: r2(flat.recall10), flatAp: r2(flat.ap), exactRecall10: r2(ex.recall10), exactAp: r2(ex.ap), intervals: gt.length };
     }
   }
   const macro = Object.fromEntries(
     Object.entries(table).map(([c, byKind]) => {
       const rows = Object.values(byKind);
       const mean = (f: (x: (typeof rows)[number]) => number) => r2(rows.reduce((a, x) => a + f(x), 0) / rows.length);
-      return [c, { recall10: mean((x) => x.recall10), mAP: mean((x) => x.ap), exactRecall10: mean((x) => x.exactRecall10), exactMAP: mean((x) => x.exactAp) }];
+      return [c, { recall10: mean((x) => x.recall10), mAP: mean((x) => x.ap), flatRecall10: mean((x) => x.flatRecall10), flatMAP: mean((x) => x.flatAp), exactRecall10: mean((x) => x.exactRecall10), exactMAP: mean((x) => x.exactAp) }];
     }),
   );
   const ws = writer.stats();
@@ -318,6 +258,8 @@ async function quality(dir: string, bags: string[], cacheDir: string): Promise<u
     written: ws.written,
     dropped: ws.dropped,
     slackSeconds: 1,
+    indexed,
+    candidatesPerModality: candidates ?? 'max(100, 10 x top)',
     queryMs: { p50: r2(pct(queryMs, 50)), p99: r2(pct(queryMs, 99)) },
     macro,
     perKind: table,
@@ -325,16 +267,30 @@ async function quality(dir: string, bags: string[], cacheDir: string): Promise<u
 }
 
 export async function main(argv: string[]): Promise<unknown> {
-  const parts = (flag(argv, 'part') ?? 'ingest,scale,quality').split(',');
+  const parts = (flag(argv, 'part') ?? (flag(argv, 'days') !== undefined ? 'week' : 'ingest,scale,quality')).split(',');
   const dir = flag(argv, 'dir') ?? (await mkdtemp(join(tmpdir(), 'sensebind-bench-recall-')));
   const out: unknown[] = [];
   try {
     if (parts.includes('ingest')) out.push(await ingest(dir, Number(flag(argv, 'seconds') ?? 20)));
+    if (parts.includes('week') || flag(argv, 'days') !== undefined) {
+      out.push(
+        await week({
+          dir,
+          days: Number(flag(argv, 'days') ?? 7),
+          speed: Number(flag(argv, 'speed') ?? 2000),
+          queries: Number(flag(argv, 'queries') ?? 100),
+          exactQueries: Number(flag(argv, 'exact-queries') ?? 20),
+          maintainSeconds: Number(flag(argv, 'maintain-seconds') ?? 30),
+          store: flag(argv, 'store'),
+        }),
+      );
+    }
     if (parts.includes('scale')) out.push(await scale(dir, Number(flag(argv, 'moments') ?? DAY_MOMENTS), Number(flag(argv, 'queries') ?? 100), flag(argv, 'store')));
     if (parts.includes('quality')) {
       const bags = (flag(argv, 'bags') ?? '').split(',').filter(Boolean);
       if (bags.length === 0) throw new Error('--part quality needs --bags a.mcap,b.mcap (sensebind simulate --seed 3001 --duration 60 --out a.mcap ...)');
-      out.push(await quality(dir, bags, flag(argv, 'cache') ?? '.sensebind/cache'));
+      const candidates = flag(argv, 'candidates');
+      out.push(await quality(dir, bags, flag(argv, 'cache') ?? '.sensebind/cache', argv.includes('--index'), candidates !== undefined ? Number(candidates) : undefined));
     }
   } finally {
     if (flag(argv, 'dir') === undefined) await rm(dir, { recursive: true, force: true });

@@ -80,6 +80,10 @@ export const ros2Schema = z
     scoresTopic: z.string().default('~/scores'),
     /** Concept commands in (std_msgs/String with a JSON command, see docs/ros2.md); empty = off. */
     conceptsTopic: z.string().default('~/concepts'),
+    /** Recall search requests in (std_msgs/String JSON, docs/recall.md); empty = off. */
+    searchTopic: z.string().default('~/search'),
+    /** Recall search replies out (std_msgs/String JSON). */
+    searchReplyTopic: z.string().default('~/search/reply'),
     /**
      * Node time from /clock (as `ros2 bag play --clock` or a simulator publishes it) instead of the wall
      * clock; the ROS parameter `--ros-args -p use_sim_time:=true` turns it on too.

@@ -22,7 +22,7 @@ import { SensebindError, errorMessage } from '../core/errors.js';
 import type { Logger } from '../core/log.js';
 import { SENSOR_MODALITIES, type SensorModality } from '../core/types.js';
 import { withRecallSearch } from '../recall/mqtt-search.js';
-import { openRecallWriter, recallSearchEnv, recallSink } from '../recall/open.js';
+import { openRecallWriter, openRos2Search, recallSearchEnv, recallSink } from '../recall/open.js';
 import { startLiveFeed, type LiveFeed } from '../live/feed.js';
 import { Ros2ScoresPublisher } from '../live/ros2-scores.js';
 import { ros2FromConfig, type Ros2Io } from '../ros2/from-config.js';
@@ -163,6 +163,7 @@ export async function buildAgent(pipeline: Pipeline, config: Config, options: Bu
       sinks.push(ros2.sink);
       opened.push(() => ros2.close());
     }
+    const ros2Search = ros2 && openRos2Search(config, ros2.session, recall && recallSearchEnv(recall, pipeline, config), logger.child({ stage: 'recall' }));
     for (const s of sinks) opened.push(() => s.close());
     if (useConfig && sinks.length === 0) logger.warn('no sink configured (sinks.jsonl.path, mqtt.url, ros2): events are only counted');
 
@@ -276,6 +277,7 @@ export async function buildAgent(pipeline: Pipeline, config: Config, options: Bu
         try {
           await service.start();
           await ros2?.startCommands();
+          await ros2Search?.start();
         } catch (err) {
           await service.stop('start failed');
           throw err;
@@ -293,6 +295,7 @@ export async function buildAgent(pipeline: Pipeline, config: Config, options: Bu
         stopFollowing();
         metrics?.close();
         await live?.close();
+        await ros2Search?.close();
         await ros2?.close();
       },
     };

@@ -26,6 +26,8 @@ import { float32ToHalf, halfToFloat32 } from '../embed/float16.js';
 import {
   maskModalities,
   modalityMask,
+  type IndexBuild,
+  type NearestOptions,
   type RecallHit,
   type RecallMoment,
   type RecallStore,
@@ -46,12 +48,29 @@ export interface LanceRecallStoreOptions {
   create?: boolean;
   /** Rows of a modality before it gets an IVF-PQ vector index (below, search is exact). @default 100000 */
   indexMinRows?: number;
-  /** IVF partitions probed per query. @default 32 */
+  /**
+   * Rows per IVF partition the index is sized for (at least 256 partitions); the index is retrained (in
+   * the background, by `maintain`) once its table holds 4x the rows its partitions were sized for. @default 4096
+   */
+  rowsPerPartition?: number;
+  /** Partitions of an index at least (small stores in tests and benches use fewer). @default 256 */
+  minPartitions?: number;
+  /** IVF partitions probed per query. @default 16 */
   nprobes?: number;
-  /** Candidates re-ranked with the full vectors per requested hit. @default 4 */
+  /**
+   * Candidates re-ranked with the full vectors per requested hit; 0 = none: the search re-scores every
+   * candidate from its stored vectors anyway, so only the candidate set matters. @default 0
+   */
   refineFactor?: number;
   /** Versions younger than this are kept by cleanup (other processes may still read them). @default 60 */
   keepVersionsSeconds?: number;
+  /**
+   * LanceDB's in-memory caches, MiB: the index cache (IVF centroids and PQ codes: ~30 MiB per modality
+   * per week at 2 Hz, dim 128) and the file metadata cache. LanceDB's defaults (6 GiB and 1 GiB) let the
+   * agent's memory grow with every compaction, about as much as the data it rewrote.
+   * @default { index: 256, metadata: 64 }
+   */
+  cacheMiB?: { index: number; metadata: number };
 }
 
 interface Meta {
@@ -61,7 +80,11 @@ interface Meta {
   created: string;
 }
 
+/** What each modality's vector index was trained for (index.json; rewritten after every build). */
+type IndexMeta = Partial<Record<SensorModality, { partitions: number; rows: number; seconds: number; built: string }>>;
+
 const META = 'recall.json';
+const INDEX_META = 'index.json';
 
 /**
  * apache-arrow through require: LanceDB's CommonJS build checks `instanceof` against the CommonJS copy of
@@ -88,11 +111,12 @@ export class LanceRecallStore implements RecallStore {
   readonly modelId: string;
   readonly dim: number;
   readonly #db: lancedb.Connection;
-  readonly #o: Required<Omit<LanceRecallStoreOptions, 'dir' | 'modelId' | 'dim' | 'create'>>;
+  readonly #o: Required<Omit<LanceRecallStoreOptions, 'dir' | 'modelId' | 'dim' | 'create' | 'cacheMiB'>>;
   readonly #tables = new Map<SensorModality, lancedb.Table>();
   readonly #schema: arrowTypes.Schema;
   /** Modalities whose table has a vector index (queried with nprobes/refine; exact search otherwise). */
   readonly #indexed = new Set<SensorModality>();
+  #indexMeta: IndexMeta = {};
   #stats = { droppedByAge: 0, droppedBySize: 0, appends: 0 };
 
   private constructor(db: lancedb.Connection, options: LanceRecallStoreOptions) {
@@ -100,8 +124,8 @@ export class LanceRecallStore implements RecallStore {
     this.dir = options.dir;
     this.modelId = options.modelId;
     this.dim = options.dim;
-    const { indexMinRows = 100_000, nprobes = 32, refineFactor = 4, keepVersionsSeconds = 60 } = options;
-    this.#o = { indexMinRows, nprobes, refineFactor, keepVersionsSeconds };
+    const { indexMinRows = 100_000, rowsPerPartition = 4096, minPartitions = 256, nprobes = 16, refineFactor = 0, keepVersionsSeconds = 60 } = options;
+    this.#o = { indexMinRows, rowsPerPartition, minPartitions, nprobes, refineFactor, keepVersionsSeconds };
     this.#schema = new arrow.Schema([
       new arrow.Field('stamp', new arrow.Int64(), false),
       new arrow.Field('present', new arrow.Int32(), false),
@@ -120,19 +144,21 @@ export class LanceRecallStore implements RecallStore {
       await mkdir(dir, { recursive: true });
       const fresh: Meta = { v: 1, modelId: options.modelId, dim: options.dim, created: new Date().toISOString() };
       // Written aside and renamed: a crash leaves either no meta or a whole one.
-      await writeFile(`${metaPath}.tmp`, `${JSON.stringify(fresh, null, 2)}\n`);
-      await rename(`${metaPath}.tmp`, metaPath);
+      await writeAtomically(metaPath, `${JSON.stringify(fresh, null, 2)}\n`);
     } else if (meta.modelId !== options.modelId || meta.dim !== options.dim) {
       throw new SensebindError(
         'INPUT',
         `recall store ${dir}: written by model "${meta.modelId}" (dim ${meta.dim}), but the model loaded is "${options.modelId}" (dim ${options.dim}); use that model or another store folder`,
       );
     }
-    const db = await (await loadLance()).connect(dir);
+    const lance = await loadLance();
+    const cache = options.cacheMiB ?? { index: 256, metadata: 64 };
+    const db = await lance.connect(dir, {}, new lance.Session(BigInt(cache.index * 2 ** 20), BigInt(cache.metadata * 2 ** 20)));
     const store = new LanceRecallStore(db, options);
+    store.#indexMeta = await readIndexMeta(join(dir, INDEX_META));
     const names = new Set(await db.tableNames());
     for (const m of SENSOR_MODALITIES) {
-      if (!names.has(m)) continue;
+      if (!names.has(m) || !(await committed(join(dir, `${m}.lance`)))) continue;
       const t = await db.openTable(m);
       store.#tables.set(m, t);
       if ((await t.listIndices()).some((i) => i.columns.includes('vector'))) store.#indexed.add(m);
@@ -164,9 +190,10 @@ export class LanceRecallStore implements RecallStore {
         list.push(mo);
       }
     }
-    // One commit per modality; modalities commit one after another, so a crash between them leaves a
-    // moment with fewer modalities than it had (search treats the rest as absent), never a torn row.
-    for (const [m, list] of byModality) await (await this.#table(m)).add(this.#batch(m, list, masks));
+    // One commit per modality, the modalities' commits concurrent (an append takes the slowest commit, not
+    // the sum of four): a crash between them leaves a moment with fewer modalities than it had (search
+    // treats the rest as absent), never a torn row.
+    await Promise.all([...byModality].map(async ([m, list]) => (await this.#table(m)).add(this.#batch(m, list, masks))));
     this.#stats.appends++;
   }
 
@@ -196,27 +223,51 @@ export class LanceRecallStore implements RecallStore {
     return new arrow.Table(this.#schema, [new arrow.RecordBatch(this.#schema, struct)]);
   }
 
-  async nearest(modality: SensorModality, vector: Float32Array, k: number, range: TimeRange = {}): Promise<RecallHit[]> {
+  async nearest(modality: SensorModality, vector: Float32Array, k: number, range: TimeRange = {}, options: NearestOptions = {}): Promise<RecallHit[]> {
     const t = this.#tables.get(modality);
     if (t === undefined || k <= 0) return [];
-    let q = t.vectorSearch(Array.from(vector)).distanceType('cosine').limit(k).select(['stamp', '_distance']);
+    let q = t
+      .vectorSearch(Array.from(vector))
+      .distanceType('cosine')
+      .limit(k)
+      .select(options.withVectors === true ? ['stamp', 'vector', '_distance'] : ['stamp', '_distance']);
+    // A time range filters before the vector search (LanceDB's default prefilter; the stamp column has a
+    // B-tree index once the table is indexed), so a narrow range still returns k rows from inside it.
     const where = rangeWhere(range);
     if (where !== undefined) q = q.where(where);
-    if (this.#indexed.has(modality)) q = q.nprobes(this.#o.nprobes).refineFactor(this.#o.refineFactor);
-    const rows = (await q.toArray()) as { stamp: bigint; _distance: number }[];
-    return rows.map((r) => ({ stamp: BigInt(r.stamp), modality, cosine: 1 - r._distance }));
+    if (options.exact === true) q = q.bypassVectorIndex();
+    else if (this.#indexed.has(modality)) {
+      q = q.nprobes(this.#o.nprobes);
+      if (this.#o.refineFactor > 0) q = q.refineFactor(this.#o.refineFactor);
+    }
+    const table = (await q.toArrow()) as unknown as arrowTypes.Table;
+    const hits: RecallHit[] = [];
+    for (const batch of table.batches) {
+      const stamps = batch.getChild('stamp');
+      const distances = batch.getChild('_distance');
+      if (stamps === null || distances === null) continue;
+      for (let r = 0; r < batch.numRows; r++) hits.push({ stamp: BigInt(stamps.get(r) as bigint), modality, cosine: 1 - (distances.get(r) as number) });
+      const vec = batch.getChild('vector');
+      if (vec === null) continue;
+      const first = hits.length - batch.numRows;
+      eachVector(vec.data, this.dim, (r, v) => ((hits[first + r] as RecallHit).vector = v));
+    }
+    return hits;
   }
 
   async moments(stamps: readonly StampNs[]): Promise<StoredMoment[]> {
     const byStamp = new Map<StampNs, StoredMoment>();
     const unique = [...new Set(stamps)];
-    for (const [m, t] of this.#tables) {
+    // The modalities' lookups run concurrently in LanceDB's threads; results are merged in one order.
+    const reads = [...this.#tables].flatMap(([m, t]) => {
+      const out: Promise<[SensorModality, arrowTypes.Table]>[] = [];
       for (let i = 0; i < unique.length; i += LOOKUP_CHUNK) {
         const list = unique.slice(i, i + LOOKUP_CHUNK).join(', ');
-        const table = await t.query().where(`stamp IN (${list})`).select(['stamp', 'present', 'clip', 'vector']).toArrow();
-        this.#collect(m, table as unknown as arrowTypes.Table, byStamp);
+        out.push(t.query().where(`stamp IN (${list})`).select(['stamp', 'present', 'clip', 'vector']).toArrow().then((table) => [m, table as unknown as arrowTypes.Table]));
       }
-    }
+      return out;
+    });
+    for (const [m, table] of await Promise.all(reads)) this.#collect(m, table, byStamp);
     return [...byStamp.values()].sort((a, b) => (a.stamp < b.stamp ? -1 : a.stamp > b.stamp ? 1 : 0));
   }
 
@@ -244,28 +295,22 @@ export class LanceRecallStore implements RecallStore {
       const clip = batch.getChild('clip');
       const vec = batch.getChild('vector');
       if (stamps === null || present === null || clip === null || vec === null) continue;
-      for (const data of vec.data) {
-        // FixedSizeList<Float16>: the child holds the raw half bits of every row, dim per row.
-        const child = data.children[0] as arrowTypes.Data<arrowTypes.Float16>;
-        const bits = child.values as Uint16Array;
-        for (let r = 0; r < data.length; r++) {
-          const stamp = BigInt(stamps.get(r) as bigint);
-          let mo = byStamp.get(stamp);
-          if (mo === undefined) {
-            const mask = present.get(r) as number;
-            mo = { stamp, present: maskModalities(mask), vectors: {}, clip: (clip.get(r) as string | null) ?? null };
-            byStamp.set(stamp, mo);
-          }
-          const start = (child.offset + (data.offset + r) * dim);
-          mo.vectors[m] = halfToFloat32(bits.subarray(start, start + dim));
+      eachVector(vec.data, dim, (r, v) => {
+        const stamp = BigInt(stamps.get(r) as bigint);
+        let mo = byStamp.get(stamp);
+        if (mo === undefined) {
+          const mask = present.get(r) as number;
+          mo = { stamp, present: maskModalities(mask), vectors: {}, clip: (clip.get(r) as string | null) ?? null };
+          byStamp.set(stamp, mo);
         }
-      }
+        mo.vectors[m] = v;
+      });
     }
   }
 
   async maintain(limits: RetentionLimits): Promise<RetentionResult> {
     const span = await this.#span();
-    if (span === undefined) return { droppedRows: 0, reason: 'none' };
+    if (span === undefined) return { droppedRows: 0, reason: 'none', indexBuilds: [] };
     let dropped = 0;
     let reason: RetentionResult['reason'] = 'none';
     const ageCut = Number.isFinite(limits.maxAgeSeconds) ? span.newest - BigInt(Math.round(limits.maxAgeSeconds * 1e9)) : undefined;
@@ -293,8 +338,8 @@ export class LanceRecallStore implements RecallStore {
       if (n > 0) reason = 'size';
       await this.#compact(0);
     }
-    await this.#index();
-    return { droppedRows: dropped, reason };
+    const indexBuilds = await this.#index();
+    return { droppedRows: dropped, reason, indexBuilds };
   }
 
   async #deleteBefore(cut: StampNs): Promise<number> {
@@ -315,24 +360,46 @@ export class LanceRecallStore implements RecallStore {
     }
   }
 
-  /** Builds the vector index of a modality once it holds enough rows to train one. */
-  async #index(): Promise<void> {
+  /**
+   * Builds the vector index of a modality once it holds enough rows to train one, and retrains it when
+   * the table has outgrown it: rows appended after a build join the index's existing partitions at each
+   * compaction (no retraining). The first index gets at least 256 partitions (~4,700 rows each after a
+   * week at 2 Hz), so one build per modality serves the first weeks; it is retrained once 4x as many
+   * partitions of `rowsPerPartition` rows are due (~4.2 million rows, 24 days at 2 Hz). Each build
+   * trains on a sample, so its cost barely grows with the table, and each row is PQ-encoded once (at the
+   * build, or when a compaction adds it). The old index answers queries until the new one commits; a
+   * kill -9 mid-build leaves the old one.
+   */
+  async #index(): Promise<IndexBuild[]> {
+    const builds: IndexBuild[] = [];
     for (const [m, t] of this.#tables) {
       const rows = await t.countRows();
       if (rows < this.#o.indexMinRows) continue;
       const indices = await t.listIndices();
       if (!indices.some((i) => i.columns.includes('stamp'))) await t.createIndex('stamp', { config: (await loadLance()).Index.btree() });
-      if (indices.some((i) => i.columns.includes('vector'))) {
+      const want = Math.max(this.#o.minPartitions, Math.min(4096, Math.round(rows / this.#o.rowsPerPartition)));
+      const hasIndex = indices.some((i) => i.columns.includes('vector'));
+      // An index without a record (a kill between its commit and index.json, or an older store) is kept as it is.
+      const have = this.#indexMeta[m]?.partitions ?? (hasIndex ? want : 0);
+      if (hasIndex && want < 4 * have) {
         this.#indexed.add(m);
         continue;
       }
-      const numPartitions = Math.max(16, Math.min(1024, Math.round(Math.sqrt(rows))));
       const numSubVectors = this.dim % 8 === 0 ? this.dim / 8 : this.dim % 4 === 0 ? this.dim / 4 : 1;
+      const t0 = performance.now();
       // Fewer training samples and k-means rounds than LanceDB's defaults (256 per partition, 50): on a
       // robot's CPU the index is built while the agent runs, and consecutive snapshots are near-duplicates.
-      await t.createIndex('vector', { config: (await loadLance()).Index.ivfPq({ numPartitions, numSubVectors, distanceType: 'cosine', sampleRate: 64, maxIterations: 20 }) });
+      await t.createIndex('vector', {
+        config: (await loadLance()).Index.ivfPq({ numPartitions: want, numSubVectors, distanceType: 'cosine', sampleRate: 64, maxIterations: 20 }),
+        replace: true,
+      });
+      const seconds = (performance.now() - t0) / 1000;
       this.#indexed.add(m);
+      this.#indexMeta[m] = { partitions: want, rows, seconds: Math.round(seconds * 10) / 10, built: new Date().toISOString() };
+      await writeAtomically(join(this.dir, INDEX_META), `${JSON.stringify(this.#indexMeta, null, 2)}\n`);
+      builds.push({ modality: m, rows, partitions: want, seconds, rebuild: hasIndex });
     }
+    return builds;
   }
 
   async #span(): Promise<{ oldest: StampNs; newest: StampNs } | undefined> {
@@ -392,11 +459,54 @@ async function readMeta(path: string): Promise<Meta | undefined> {
   return meta as Meta;
 }
 
+/**
+ * Whether a table folder holds a committed version. A kill -9 while LanceDB creates a table (the first
+ * append of a new store) can leave its folder without one; LanceDB lists such a table but cannot open it,
+ * and the store would never open again. It holds no rows, so it is treated as absent, and the next
+ * append creates it over the remains.
+ */
+async function committed(tableDir: string): Promise<boolean> {
+  try {
+    return (await readdir(join(tableDir, '_versions'))).some((f) => f.endsWith('.manifest'));
+  } catch {
+    return false;
+  }
+}
+
+/** Written aside and renamed: a crash leaves the old file or the new one, never half of one. */
+async function writeAtomically(path: string, text: string): Promise<void> {
+  await writeFile(`${path}.tmp`, text);
+  await rename(`${path}.tmp`, path);
+}
+
+/** index.json, or nothing when it is missing or unreadable (the indexes are then taken as they are). */
+async function readIndexMeta(path: string): Promise<IndexMeta> {
+  try {
+    const value = JSON.parse(await readFile(path, 'utf8')) as unknown;
+    return value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as IndexMeta) : {};
+  } catch {
+    return {};
+  }
+}
+
 function rangeWhere(range: TimeRange): string | undefined {
   const parts: string[] = [];
   if (range.since !== undefined) parts.push(`stamp >= ${range.since}`);
   if (range.until !== undefined) parts.push(`stamp <= ${range.until}`);
   return parts.length > 0 ? parts.join(' AND ') : undefined;
+}
+
+/** Each row's vector of a FixedSizeList<Float16> column (the child holds the raw half bits, dim per row). */
+function eachVector(chunks: readonly arrowTypes.Data[], dim: number, onRow: (row: number, vector: Float32Array) => void): void {
+  let row = 0;
+  for (const data of chunks) {
+    const child = data.children[0] as arrowTypes.Data<arrowTypes.Float16>;
+    const bits = child.values as Uint16Array;
+    for (let r = 0; r < data.length; r++, row++) {
+      const start = child.offset + (data.offset + r) * dim;
+      onRow(row, halfToFloat32(bits.subarray(start, start + dim)));
+    }
+  }
 }
 
 function abs(x: bigint): bigint {

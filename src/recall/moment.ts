@@ -21,6 +21,8 @@ export interface RecallHit {
   modality: SensorModality;
   /** Cosine similarity to the query vector (as stored, i.e. after fp16 rounding). */
   cosine: number;
+  /** The row's stored vector, when asked for (`withVectors`). */
+  vector?: Float32Array;
 }
 
 /** A moment read back: its stored vectors, present modalities and clip link. */
@@ -47,6 +49,24 @@ export interface RetentionLimits {
 export interface RetentionResult {
   droppedRows: number;
   reason: 'age' | 'size' | 'none';
+  /** Vector indexes (re)trained by this run. */
+  indexBuilds: IndexBuild[];
+}
+
+/** One vector index trained on a modality's table (first build, or a rebuild once the table outgrew it). */
+export interface IndexBuild {
+  modality: SensorModality;
+  rows: number;
+  partitions: number;
+  seconds: number;
+  rebuild: boolean;
+}
+
+export interface NearestOptions {
+  /** Every row compared (no index): the reference the index's candidates are measured against. */
+  exact?: boolean;
+  /** Return each row's stored vector too (read in the same query as the search). */
+  withVectors?: boolean;
 }
 
 export interface RecallStoreStats {
@@ -69,7 +89,7 @@ export interface RecallStore {
   /** Appends moments in one commit per modality; a crash leaves either all rows of a call for a modality or none. */
   append(moments: readonly RecallMoment[]): Promise<void>;
   /** The `k` stored rows of `modality` nearest to `vector` (cosine), within `range`. */
-  nearest(modality: SensorModality, vector: Float32Array, k: number, range?: TimeRange): Promise<RecallHit[]>;
+  nearest(modality: SensorModality, vector: Float32Array, k: number, range?: TimeRange, options?: NearestOptions): Promise<RecallHit[]>;
   /** Reads the moments at `stamps` (every stored modality). Stamps without rows are left out. */
   moments(stamps: readonly StampNs[]): Promise<StoredMoment[]>;
   /** The stored moment nearest to `stamp` within `toleranceNs`, if any. */

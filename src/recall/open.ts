@@ -10,6 +10,8 @@ import type { SearchEnv } from './request.js';
 import type { Logger } from '../core/log.js';
 import type { SenseEvent } from '../core/types.js';
 import type { EventSink, SinkStats } from '../sinks/sink.js';
+import type { Ros2Session } from '../ros2/session.js';
+import { Ros2RecallSearch } from './ros2-search.js';
 import { RecallWriter } from './writer.js';
 
 export interface RecallModel {
@@ -53,7 +55,15 @@ export function recallSink(writer: RecallWriter): EventSink {
         dropped: s.dropped,
         pending: s.queued,
         errors: s.failed + s.maintenanceErrors,
-        detail: { observed: s.observed, appends: s.appends, meanAppendMs: Math.round(s.meanAppendMs * 10) / 10, retentionDropped: s.retentionDropped },
+        detail: {
+          observed: s.observed,
+          appends: s.appends,
+          meanAppendMs: Math.round(s.meanAppendMs * 10) / 10,
+          retentionDropped: s.retentionDropped,
+          indexBuilds: s.indexBuilds,
+          indexBuildSeconds: Math.round(s.indexBuildSeconds),
+          maxMaintenanceSeconds: Math.round(s.maxMaintenanceSeconds * 10) / 10,
+        },
       };
     },
   };
@@ -69,4 +79,9 @@ export function recallSearchEnv(writer: RecallWriter, pipeline: Pipeline, config
     calibration: { textScale: pipeline.runtime.scale('text'), ...config.match.calibration },
     weights: config.match.fusion.weights,
   };
+}
+
+/** Search over ROS 2 for an agent with a ROS 2 node: answers REFUSED without a store, as over MQTT. */
+export function openRos2Search(config: Config, session: Ros2Session, env: SearchEnv | undefined, logger: Logger): Ros2RecallSearch {
+  return new Ros2RecallSearch({ session, topic: config.ros2.searchTopic, replyTopic: config.ros2.searchReplyTopic, env, logger });
 }

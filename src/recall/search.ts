@@ -6,7 +6,8 @@
  */
 import type { SensorModality } from '../core/types.js';
 import type { MemoryState } from '../memory/state.js';
-import type { RecallStore, TimeRange } from './moment.js';
+import type { StampNs } from '../core/types.js';
+import type { RecallHit, RecallStore, TimeRange } from './moment.js';
 import { mergeRanges, type MomentRange, type ScoredMoment } from './ranges.js';
 import { QueryScorer, type QueryScorerOptions } from './score.js';
 
@@ -14,8 +15,12 @@ export interface SearchOptions extends QueryScorerOptions {
   range?: TimeRange;
   /** Ranges returned. @default 10 */
   top?: number;
-  /** Candidate rows fetched per modality from the index. @default max(400, 40 * top) */
+  /** Candidate rows fetched per modality from the index. @default max(100, 10 * top) */
   candidates?: number;
+  /** Candidates from every row (no index): the reference for what the index finds. */
+  exact?: boolean;
+  /** Candidate moments read back whole and scored. @default max(40, 4 * top) */
+  readBack?: number;
   /** Largest gap inside one range, seconds. @default 1.5 */
   gapSeconds?: number;
 }
@@ -34,11 +39,11 @@ export async function searchStore(
   options: SearchOptions = {},
 ): Promise<SearchResult> {
   const top = options.top ?? 10;
-  const k = options.candidates ?? Math.max(400, 40 * top);
+  const k = options.candidates ?? Math.max(100, 10 * top);
   const scorer = new QueryScorer(state, query, options);
   const t0 = performance.now();
-  const hits = await Promise.all(scorer.modalities().map((m) => store.nearest(m, query[m] as Float32Array, k, options.range)));
-  const stamps = [...new Set(hits.flat().map((h) => h.stamp))];
+  const hits = await Promise.all(scorer.modalities().map((m) => store.nearest(m, query[m] as Float32Array, k, options.range, { exact: options.exact === true, withVectors: true })));
+  const stamps = preselect(hits.flat(), state, query, options, options.readBack ?? Math.max(40, 4 * top));
   const t1 = performance.now();
   const moments = await store.moments(stamps);
   const t2 = performance.now();
@@ -49,4 +54,29 @@ export async function searchStore(
   }
   const ranges = mergeRanges(scored, { top, ...(options.gapSeconds !== undefined ? { gapSeconds: options.gapSeconds } : {}) });
   return { ranges, scored: scored.length, timings: { nearestMs: t1 - t0, readMs: t2 - t1, scoreMs: performance.now() - t2 } };
+}
+
+/**
+ * The candidates worth reading back whole: reading a moment's rows costs ~0.1 ms per row on a week's
+ * store (a random lookup per modality table), most of a search's time. Each candidate is first scored from
+ * the vectors the index search already returned (its own modality's, plus any other modality that
+ * proposed it too), with the same calibration; the best `keep` are read back and scored on everything.
+ * A separate scorer keeps the final scoring's running statistics untouched.
+ */
+function preselect(hits: readonly RecallHit[], state: MemoryState, query: Partial<Record<SensorModality, Float32Array>>, options: QueryScorerOptions, keep: number): StampNs[] {
+  const partial = new Map<StampNs, Partial<Record<SensorModality, Float32Array>>>();
+  for (const h of hits) {
+    let v = partial.get(h.stamp);
+    if (v === undefined) partial.set(h.stamp, (v = {}));
+    if (h.vector !== undefined) v[h.modality] = h.vector;
+  }
+  if (partial.size <= keep) return [...partial.keys()];
+  const pre = new QueryScorer(state, query, options);
+  const ranked = [...partial]
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    .map(([stamp, vectors]) => ({ stamp, score: pre.score(vectors, Number(stamp) / 1e9)?.score ?? 0 }));
+  return ranked
+    .sort((a, b) => b.score - a.score)
+    .slice(0, keep)
+    .map((r) => r.stamp);
 }

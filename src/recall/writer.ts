@@ -47,6 +47,11 @@ export interface RecallWriterStats {
   maintenanceRuns: number;
   maintenanceErrors: number;
   retentionDropped: number;
+  /** Vector index builds and retrains (each logged), and their time, seconds. */
+  indexBuilds: number;
+  indexBuildSeconds: number;
+  /** The longest maintenance run (retention, compaction, index), seconds; it never holds appends back. */
+  maxMaintenanceSeconds: number;
 }
 
 export class RecallWriter {
@@ -62,9 +67,12 @@ export class RecallWriter {
   #timer: NodeJS.Timeout | undefined;
   #maintainTimer: NodeJS.Timeout | undefined;
   #writing: Promise<void> | undefined;
+  /** A flush tick came since the last append started. */
+  #due = false;
   #maintaining: Promise<void> = Promise.resolve();
+  #maintainRunning = 0;
   #closed = false;
-  #stats = { observed: 0, written: 0, failed: 0, appends: 0, meanAppendMs: 0, maintenanceRuns: 0, maintenanceErrors: 0, retentionDropped: 0 };
+  #stats = { observed: 0, written: 0, failed: 0, appends: 0, meanAppendMs: 0, maintenanceRuns: 0, maintenanceErrors: 0, retentionDropped: 0, indexBuilds: 0, indexBuildSeconds: 0, maxMaintenanceSeconds: 0 };
 
   constructor(options: RecallWriterOptions) {
     const { store, logger, flushSeconds = 0.5, batchSize = 2000, maxQueue = 20_000, maintainSeconds = 60 } = options;
@@ -76,10 +84,19 @@ export class RecallWriter {
     this.#retention = options.retention;
     this.#maintainMs = maintainSeconds * 1000;
     this.#clipOf = options.clipOf;
-    this.#timer = setInterval(() => this.#kick(), this.#flushMs);
+    // A flush tick that finds an append still running is not lost: the append's end starts the next one.
+    // Without this, an append longer than the flush period (a loaded CPU) made queued moments wait a
+    // whole extra period, and a kill -9 then lost more than `flushSeconds` plus one append.
+    this.#timer = setInterval(() => {
+      this.#due = true;
+      this.#kick();
+    }, this.#flushMs);
     this.#timer.unref();
     if (this.#maintainMs > 0 && this.#retention !== undefined) {
-      this.#maintainTimer = setInterval(() => void this.maintain(), this.#maintainMs);
+      // A run still going (an index build on a large table) is not queued behind again: the next tick retries.
+      this.#maintainTimer = setInterval(() => {
+        if (this.#maintainRunning === 0) void this.maintain();
+      }, this.#maintainMs);
       this.#maintainTimer.unref();
     }
   }
@@ -106,9 +123,10 @@ export class RecallWriter {
   /** Starts an append when none is running and moments are queued. */
   #kick(): void {
     if (this.#writing !== undefined || this.#queue.length === 0) return;
+    this.#due = false;
     this.#writing = this.#writeBatch().finally(() => {
       this.#writing = undefined;
-      if (this.#queue.length >= this.#batch) this.#kick();
+      if (this.#due || this.#queue.length >= this.#batch) this.#kick();
     });
   }
 
@@ -140,15 +158,25 @@ export class RecallWriter {
   /** Retention, compaction and indexing; errors are logged and counted, never thrown. */
   maintain(): Promise<void> {
     const retention = this.#retention ?? { maxBytes: Infinity, maxAgeSeconds: Infinity };
+    this.#maintainRunning++;
     this.#maintaining = this.#maintaining.then(async () => {
+      const t0 = performance.now();
       try {
         const r = await this.#store.maintain(retention);
         this.#stats.maintenanceRuns++;
         this.#stats.retentionDropped += r.droppedRows;
+        this.#stats.maxMaintenanceSeconds = Math.max(this.#stats.maxMaintenanceSeconds, (performance.now() - t0) / 1000);
         if (r.droppedRows > 0) this.#log.info({ rows: r.droppedRows, reason: r.reason }, 'recall retention dropped the oldest moments');
+        for (const b of r.indexBuilds) {
+          this.#stats.indexBuilds++;
+          this.#stats.indexBuildSeconds += b.seconds;
+          this.#log.info({ modality: b.modality, rows: b.rows, partitions: b.partitions, seconds: Math.round(b.seconds * 10) / 10 }, b.rebuild ? 'recall vector index retrained (the table outgrew it)' : 'recall vector index built');
+        }
       } catch (err) {
         this.#stats.maintenanceErrors++;
         this.#logOnce('recall maintenance failed; retried at the next run', err);
+      } finally {
+        this.#maintainRunning--;
       }
     });
     return this.#maintaining;

@@ -82,7 +82,7 @@ export interface ExportSummary {
 }
 
 /** The windower settings a manifest implies (the agent derives the same). */
-function windowerFor(manifest: LoadedManifest): Windower {
+export function windowerFor(manifest: LoadedManifest): Windower {
   const m = manifest.manifest.modalities;
   const audio = m.audio?.preprocess;
   const imu = m.imu?.preprocess;
@@ -123,7 +123,18 @@ export async function snapshotsOfScene(
   return sim.script;
 }
 
-function openOutput(path: string): number {
+/** The preprocessing parameters of the manifest's sensor modalities. */
+export function windowParamsFor(manifest: LoadedManifest): WindowParams {
+  const params: WindowParams = {};
+  const mm = manifest.manifest.modalities;
+  if (mm.vision) params.vision = mm.vision.preprocess;
+  if (mm.audio) params.audio = mm.audio.preprocess;
+  if (mm.depth) params.depth = mm.depth.preprocess;
+  if (mm.imu) params.imu = mm.imu.preprocess;
+  return params;
+}
+
+export function openOutput(path: string): number {
   try {
     return openSync(path, 'w');
   } catch (err) {
@@ -139,12 +150,7 @@ export async function exportDataset(options: ExportOptions): Promise<ExportSumma
     throw cannotWrite('dataset folder', out, err);
   }
   const modalities = DATASET_MODALITIES.filter((m) => manifest.manifest.modalities[m] !== undefined);
-  const params: WindowParams = {};
-  const mm = manifest.manifest.modalities;
-  if (mm.vision) params.vision = mm.vision.preprocess;
-  if (mm.audio) params.audio = mm.audio.preprocess;
-  if (mm.depth) params.depth = mm.depth.preprocess;
-  if (mm.imu) params.imu = mm.imu.preprocess;
+  const params = windowParamsFor(manifest);
   const fds = Object.fromEntries(modalities.map((m) => [m, openOutput(join(out, `${m}.f32`))])) as Record<DatasetModality, number>;
   const shapes: Partial<Record<DatasetModality, number[]>> = {};
   const rows: string[] = [];
@@ -193,7 +199,7 @@ export async function exportDataset(options: ExportOptions): Promise<ExportSumma
 }
 
 /** Tokenised captions for every kind and template; returns how many. */
-function exportCaptions(manifest: LoadedManifest, out: string): number {
+export function exportCaptions(manifest: LoadedManifest, out: string): number {
   const text = manifest.manifest.modalities.text;
   if (text === undefined) return 0;
   const fd = openOutput(join(out, 'text.i64'));

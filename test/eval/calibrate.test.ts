@@ -9,7 +9,8 @@ import { command as calibrate } from '../../src/cli/commands/calibrate.js';
 import { command as replay } from '../../src/cli/commands/replay.js';
 import { calibrateThresholds, countStarts, formatCalibrationTable, parseRate, type ScoreTrace } from '../../src/eval/calibrate.js';
 import { lifecycleParams } from '../../src/match/matcher.js';
-import { whiteNoise, writeRecordingBag } from '../../src/eval/recording-bag.js';
+import { writeRecordingBag } from '../../src/eval/recording-bag.js';
+import { readWav } from '../../src/preprocess/wav.js';
 import { resolveConcept } from '../../src/memory/concept.js';
 import { BUILTIN_DEFAULTS } from '../../src/memory/concept.js';
 import type { MemoryState } from '../../src/memory/state.js';
@@ -65,15 +66,20 @@ describe('calibration maths', () => {
 
 describe('sensebind calibrate with bind-mini', () => {
   let dir: string;
-  const rate = 16000;
-  // With the audio gate off, bind-mini reads white noise as events (test/eval/open-set.test.ts): a
-  // stand-in for a robot whose ordinary sound the model misreads.
-  const config = async (d: string) => parseConfig({ model: { providers: ['cpu'], cacheDir: join(d, 'cache') }, robot: { id: 't' }, window: { gates: { audio: { enabled: false } } } }, 'test');
+  // A robot whose ordinary life has people talking nearby, which it should not report: real speech takes
+  // (assets/audio) every few seconds, one speaker per recording. (Before bind-mini 0.3.0 learnt silence and
+  // noise as "no event", white noise with the audio gate off served as the misread ordinary sound.)
+  const config = async (d: string) => parseConfig({ model: { providers: ['cpu'], cacheDir: join(d, 'cache') }, robot: { id: 't' } }, 'test');
 
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'sensebind-calibrate-'));
-    await writeRecordingBag(join(dir, 'life-a.mcap'), { audio: { samples: whiteNoise(60, rate, -40, 11), rate } });
-    await writeRecordingBag(join(dir, 'life-b.mcap'), { audio: { samples: whiteNoise(60, rate, -40, 12), rate } });
+    for (const [name, clipFile] of [['life-a', 'speech_1'], ['life-b', 'speech_2']] as const) {
+      const wav = await readWav(`assets/audio/${clipFile}.wav`);
+      const clip = wav.channels[0]!;
+      const samples = new Float32Array(wav.rate * 60);
+      for (let at = wav.rate * 2; at + clip.length < samples.length; at += clip.length + wav.rate * 3) samples.set(clip, at);
+      await writeRecordingBag(join(dir, `${name}.mcap`), { audio: { samples, rate: wav.rate } });
+    }
   }, 60_000);
   afterAll(async () => {
     await rm(dir, { recursive: true, force: true });

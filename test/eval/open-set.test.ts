@@ -1,8 +1,12 @@
 // Open set through the real pipeline: `sensebind replay` with the bundled bind-mini model on bags of
 // digital silence, white noise from -80 to -20 dBFS and real steady backgrounds (../shared/data/audio: a
 // running tap, rain).
-// None of them is an event, so none may fire one; with the gates off the same bags do fire (the control
-// shows what the gates remove).
+// None of them is an event, so none may fire one. The control shows that the gate is what removes them:
+// with the audio gate off the same bags give audio evidence in every snapshot, and then what happens is
+// up to the model (0.2.0 started 11 events on these six bags; 0.3.0, trained with silence and noise as
+// "no event", 1: docs/concepts.md).
+// Open-set scoring counts every event on a bag without ground truth as a false one: a recording of real
+// speech (assets/audio) written without ground truth gives `someone_talking` events, and eval counts them.
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -33,6 +37,14 @@ beforeAll(async () => {
     bags[`noise${db}`] = join(dir, `noise${db}.mcap`);
     await writeRecordingBag(bags[`noise${db}`]!, { audio: { samples: whiteNoise(20, rate, db, 1000 - db), rate } });
   }
+  // three takes of real speech with 4 s of silence around each, no ground truth
+  const speech = await readWav('assets/audio/speech_1.wav');
+  const clip = speech.channels[0]!;
+  const gap = speech.rate * 4;
+  const takes = new Float32Array((clip.length + gap) * 3 + gap);
+  for (let i = 0; i < 3; i++) takes.set(clip, gap + i * (clip.length + gap));
+  bags.speech = join(dir, 'speech.mcap');
+  await writeRecordingBag(bags.speech, { audio: { samples: takes, rate: speech.rate } });
   if (haveData) {
     for (const name of ['background/running_tap', 'freesound/rain']) {
       const wav = await readWav(`${DATA}/${name}.wav`);
@@ -45,10 +57,20 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-async function started(bag: string, extra: ConfigInput = {}): Promise<Record<string, number>> {
+interface ReplaySummary {
+  events: { started: Record<string, number> };
+  snapshots: number;
+  matcher: { modalityEvidence: Record<string, number> };
+}
+
+async function replayed(bag: string, extra: ConfigInput = {}): Promise<ReplaySummary> {
   const r = await runCommandCaptured(replay, [bag], async () => parseConfig({ model: { providers: ['cpu'], cacheDir: join(dir, 'cache') }, robot: { id: 't' }, ...extra }, 'test'));
   expect(r.code, r.stderr).toBe(0);
-  return JSON.parse(r.stdout).events.started as Record<string, number>;
+  return JSON.parse(r.stdout) as ReplaySummary;
+}
+
+async function started(bag: string, extra: ConfigInput = {}): Promise<Record<string, number>> {
+  return (await replayed(bag, extra)).events.started;
 }
 
 describe('open set: nothing happening gives no events', () => {
@@ -56,20 +78,20 @@ describe('open set: nothing happening gives no events', () => {
     for (const name of ['silence', ...LEVELS.map((db) => `noise${db}`)]) expect(await started(bags[name]!), name).toEqual({});
   }, 120_000);
 
-  it('control: with the audio gate off, the same recordings fire events', async () => {
-    let total = 0;
+  it('control: the gate takes the audio out; with it off, audio is evidence in every snapshot', async () => {
     for (const name of ['silence', ...LEVELS.map((db) => `noise${db}`)]) {
-      const s = await started(bags[name]!, { window: { gates: { audio: { enabled: false } } } });
-      total += Object.values(s).reduce((a, b) => a + b, 0);
+      const on = await replayed(bags[name]!);
+      expect(on.matcher.modalityEvidence.audio ?? 0, name).toBe(0);
+      const off = await replayed(bags[name]!, { window: { gates: { audio: { enabled: false } } } });
+      // every snapshot after the model's warm-up (4 snapshots) has audio evidence
+      expect(off.matcher.modalityEvidence.audio, name).toBeGreaterThanOrEqual(off.snapshots - 5);
     }
-    expect(total).toBeGreaterThan(0);
-  }, 120_000);
+  }, 240_000);
 
   it('eval reports false events per hour by file and in total for bags without ground truth', async () => {
-    const off: ConfigInput = { window: { gates: { audio: { enabled: false } } } };
-    const names = ['noise-40', 'noise-30'];
-    const perBag = await Promise.all(names.map(async (n) => Object.values(await started(bags[n]!, off)).reduce((a, b) => a + b, 0)));
-    const r = await runCommandCaptured(evalCmd, names.map((n) => bags[n]!), async () => parseConfig({ model: { providers: ['cpu'], cacheDir: join(dir, 'cache') }, robot: { id: 't' }, ...off }, 'test'));
+    const names = ['speech', 'noise-30'];
+    const perBag = await Promise.all(names.map(async (n) => Object.values(await started(bags[n]!)).reduce((a, b) => a + b, 0)));
+    const r = await runCommandCaptured(evalCmd, names.map((n) => bags[n]!), async () => parseConfig({ model: { providers: ['cpu'], cacheDir: join(dir, 'cache') }, robot: { id: 't' } }, 'test'));
     expect(r.code, r.stderr).toBe(0);
     const open = JSON.parse(r.stdout).openSet;
     expect(open.files.map((f: { falseEvents: number }) => f.falseEvents)).toEqual(perBag);

@@ -1,6 +1,6 @@
 // The LanceDB recall store on real files: round trip at fp16, nearest rows within a time range, a store
 // of another model refused, retention by age and by size (counted), and a reopen that sees everything.
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -70,6 +70,21 @@ describe('LanceRecallStore', () => {
     expect(near?.clip).toBe('scene.mcap@5');
     expect(await store.nearest('depth', vec(1, 0), 3)).toEqual([]);
     await store.close();
+  });
+
+  it('opens a store whose table was killed before its first commit, and appends to it', async () => {
+    // What a kill -9 during the first append leaves (seen in test/recall/crash.test.ts): the table's
+    // folder and an empty version log, no committed version.
+    const store = await LanceRecallStore.open({ dir: join(dir, 'c'), modelId: 'm1', dim: DIM });
+    await store.append(moments(0, 10));
+    await store.close();
+    await mkdir(join(dir, 'c', 'depth.lance', '_versions'), { recursive: true });
+    await mkdir(join(dir, 'c', 'depth.lance', '_transactions'), { recursive: true });
+    const reopened = await LanceRecallStore.open({ dir: join(dir, 'c'), modelId: 'm1', dim: DIM, create: false });
+    expect((await reopened.stats()).rows).toEqual({ vision: 10, audio: 6 });
+    await reopened.append([{ stamp: 99n, vectors: { depth: vec(1, 2) } }]);
+    expect((await reopened.stats()).rows).toEqual({ vision: 10, audio: 6, depth: 1 });
+    await reopened.close();
   });
 
   it('refuses a store written by another model, and a missing one when not creating', async () => {

@@ -90,15 +90,19 @@ describe('mounting rotations', () => {
 });
 
 describe.skipIf(!haveBag)('upside-down Phidgets board through the pipeline', () => {
-  async function tippingScores(imuMounting: string): Promise<number[]> {
+  /** tipping_over's score and the mean vertical force (m/s^2) of every IMU window the pipeline embedded. */
+  async function run(imuMounting: string): Promise<{ scores: number[]; az: number[] }> {
     // The board is turned by hand the whole time (never at rest), so the at-rest gate stays out of this.
     const config = parseConfig({ model: { providers: ['cpu'] }, window: { imuMounting } }, 'test');
     const pipeline = await openPipeline({ ...pipelineOptionsFromConfig(config), cacheDir: null });
     const scores: number[] = [];
+    const az: number[] = [];
     try {
       await runBag(pipeline, config, PHIDGETS, {
         onTick: (t) => {
-          if (t.snapshot.windows.imu === undefined) return;
+          const w = t.snapshot.windows.imu;
+          if (w === undefined) return;
+          az.push(w.channels.subarray(2 * w.count, 3 * w.count).reduce((a, b) => a + b, 0) / w.count);
           const s = t.match.top.find((c) => c.conceptId === 'tipping_over');
           scores.push(s?.score ?? 0);
         },
@@ -106,14 +110,19 @@ describe.skipIf(!haveBag)('upside-down Phidgets board through the pipeline', () 
     } finally {
       await pipeline.close();
     }
-    return scores;
+    return { scores, az };
   }
 
-  it('as mounted, tipping_over leads at 0.1+; with "x,-y,-z" it stays far under the 0.3 threshold', async () => {
-    const raw = await tippingScores('x,y,z');
-    const fixed = await tippingScores('x,-y,-z');
-    expect(raw.length).toBeGreaterThan(50);
-    expect(Math.max(...raw)).toBeGreaterThan(0.1);
-    expect(Math.max(...fixed)).toBeLessThan(0.05);
+  // bind-mini 0.2.0 read this board as mounted as `tipping_over` (up to 0.13). 0.3.0 was trained on this very
+  // recording, as mounted, as "no event" (models/bind-mini/README.md), so its reading of the raw board no
+  // longer shows the problem; what the pipeline feeds the model does: gravity on -z as mounted, on +z with
+  // the axis map, and the fixed board stays far under the threshold.
+  it('as mounted the embedded windows have gravity on -z; with "x,-y,-z" on +z and tipping_over far under the 0.3 threshold', async () => {
+    const raw = await run('x,y,z');
+    const fixed = await run('x,-y,-z');
+    expect(raw.az.length).toBeGreaterThan(50);
+    expect(Math.max(...raw.az)).toBeLessThan(-0.8 * 9.80665);
+    expect(Math.min(...fixed.az)).toBeGreaterThan(0.8 * 9.80665);
+    expect(Math.max(...fixed.scores)).toBeLessThan(0.05);
   }, 120_000);
 });

@@ -7,10 +7,13 @@ import { parseEventList } from './simulate.js';
 const HELP = `Usage:
   sensebind dataset export --model <dir> --seeds <list> --out <dir> [--duration <s>] [--hop <s>] [--fps <n>] [--events <list>]
   sensebind dataset eval   --model <dir> --seeds <list> [--duration <s>] [--hop <s>] [--out <report.json>] [--markdown <file.md>]
+  sensebind dataset export-recordings <bag...> --model <dir> --out <dir> [--gains <dB list>] [--hop <s>]
 
 export: simulates each seed, decodes it with the project's ROS converters, windows it with the agent's
   windower and preprocesses every window with the model manifest's parameters; writes <m>.f32 tensors,
   windows.jsonl (labels from the simulator's ground truth), tokenised captions and meta.json.
+export-recordings: "no event" windows from event-free real recordings (any bag replay reads), labelled
+  idle, in the same format; audio is replayed once per gain in --gains (e.g. "0,-10,-20,-30,10").
 eval: zero-shot window classification by text prompts on the given (held-out) seeds: per modality, fused,
   audio->text (emergent), confusion matrix, embedding time per snapshot. Prints JSON.
 
@@ -21,6 +24,7 @@ Options:
   --hop <s>           seconds between windows (default 1)
   --fps <n>           simulated camera rate (default 4; only the newest frame per window is used)
   --events <list>     restrict the scripted event kinds
+  --gains <list>      export-recordings: audio gains in dB (default 0)
   --out <dir|file>    export: output folder [required]; eval: JSON report file
   --markdown <file>   eval: also write the tables as Markdown`;
 
@@ -37,6 +41,32 @@ export function parseSeeds(value: string): number[] {
   return seeds;
 }
 
+function parseGains(value: string | undefined): number[] {
+  if (value === undefined) return [0];
+  return value.split(',').map((part) => {
+    const g = Number(part.trim());
+    if (part.trim() === '' || !Number.isFinite(g) || Math.abs(g) > 60) throw new SensebindError('USAGE', `sensebind dataset: --gains expects dB values within +-60, e.g. "0,-10,-20", got "${value}"`);
+    return g;
+  });
+}
+
+async function exportRecordingsCommand(bags: string[], values: { model?: string; out?: string; hop?: string; gains?: string }, ctx: Parameters<Command['run']>[1]): Promise<number> {
+  if (bags.length === 0) throw new SensebindError('USAGE', 'sensebind dataset export-recordings: give at least one recording (bag file)');
+  const out = requireFlag('dataset', 'out', values.out);
+  const hop = numberFlag('dataset', 'hop', values.hop, 1);
+  if (!(hop > 0)) throw new SensebindError('USAGE', `sensebind dataset: --hop must be positive, got ${hop}`);
+  const { loadManifest } = await import('../../embed/manifest.js');
+  const manifest = await loadManifest(values.model ?? 'models/bind-mini', { verifyHashes: false });
+  const { exportRecordings } = await import('../../eval/dataset-recordings.js');
+  const started = Date.now();
+  const summary = await exportRecordings({
+    manifest, bags, out, hop, gainsDb: parseGains(values.gains),
+    onBag: (bag, gainDb, windows) => ctx.logger.info({ bag, gainDb, windows, elapsedSeconds: Math.round((Date.now() - started) / 1000) }, 'exported recording'),
+  });
+  ctx.stdout.write(`${JSON.stringify({ ...summary, wallSeconds: Math.round((Date.now() - started) / 1000) })}\n`);
+  return 0;
+}
+
 export const command: Command = {
   name: 'dataset',
   summary: 'export training tensors from simulated scenes; evaluate a model on held-out seeds',
@@ -51,6 +81,7 @@ export const command: Command = {
       events: { type: 'string' },
       out: { type: 'string' },
       markdown: { type: 'string' },
+      gains: { type: 'string' },
       help: { type: 'boolean' },
     });
     if (values.help === true) {
@@ -58,8 +89,9 @@ export const command: Command = {
       return 0;
     }
     const sub = positionals[0];
+    if (sub === 'export-recordings') return exportRecordingsCommand(positionals.slice(1), values, ctx);
     if (sub !== 'export' && sub !== 'eval') {
-      throw new SensebindError('USAGE', `sensebind dataset: expected a sub-command "export" or "eval", got ${sub === undefined ? 'none' : `"${sub}"`} (see sensebind dataset --help)`);
+      throw new SensebindError('USAGE', `sensebind dataset: expected a sub-command "export", "export-recordings" or "eval", got ${sub === undefined ? 'none' : `"${sub}"`} (see sensebind dataset --help)`);
     }
     const seeds = parseSeeds(requireFlag('dataset', 'seeds', values.seeds));
     const duration = numberFlag('dataset', 'duration', values.duration, 120);
