@@ -48,7 +48,7 @@ function comparable(events: readonly SenseEvent[]): string {
  * On-CPU seconds of a process so far, all its threads, from the scheduler's own accounting
  * (/proc/<pid>/task/<tid>/schedstat, nanoseconds). getrusage and /proc/<pid>/stat count whole timer ticks
  * and overcharge a process that wakes on timers, as a paced replay does: measured here 10-12 % from
- * /proc/<pid>/stat against 5-8 % from `perf stat -e task-clock` on the same run. Undefined without /proc.
+ * /proc/<pid>/stat against 5-8 % from `perf stat -e task-clock` on comparable runs. Undefined without /proc.
  */
 async function processCpuSeconds(pid: number): Promise<number | undefined> {
   try {
