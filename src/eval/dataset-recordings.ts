@@ -12,15 +12,14 @@
  *
  * Rows carry `file` and `gainDb` (so a model card can list which recordings were used) and `seed: -1`.
  */
-import { closeSync, mkdirSync, writeFileSync, writeSync } from 'node:fs';
-import { basename, join } from 'node:path';
-import { SensebindError, cannotWrite } from '../core/errors.js';
+import { basename } from 'node:path';
+import { SensebindError } from '../core/errors.js';
 import { taggedWindows, type Sample } from '../core/types.js';
 import type { LoadedManifest } from '../embed/manifest.js';
 import { preprocessWindow, tensorBytes } from '../preprocess/index.js';
 import { readBag } from '../sources/bag.js';
-import { DATASET_MODALITIES, exportCaptions, openOutput, windowerFor, windowParamsFor, type DatasetModality } from '../sim/dataset.js';
-import { BACKGROUND_ID, EVENT_KINDS } from '../sim/events.js';
+import { DatasetFolder, windowerFor, type DatasetModality } from '../sim/dataset.js';
+import { BACKGROUND_ID } from '../sim/events.js';
 
 export interface RecordingExportOptions {
   manifest: LoadedManifest;
@@ -66,18 +65,9 @@ async function hasAudio(bag: string): Promise<boolean> {
 export async function exportRecordings(options: RecordingExportOptions): Promise<RecordingExportSummary> {
   const { manifest, bags, out, gainsDb = [0], hop = 1, warmup = 2 } = options;
   if (bags.length === 0) throw new SensebindError('USAGE', 'sensebind dataset export-recordings: no recordings given');
-  try {
-    mkdirSync(out, { recursive: true });
-  } catch (err) {
-    throw cannotWrite('dataset folder', out, err);
-  }
-  const modalities = DATASET_MODALITIES.filter((m) => manifest.manifest.modalities[m] !== undefined);
-  const params = windowParamsFor(manifest);
-  const fds = Object.fromEntries(modalities.map((m) => [m, openOutput(join(out, `${m}.f32`))])) as Record<DatasetModality, number>;
-  const rows: string[] = [];
+  const folder = new DatasetFolder(manifest, out);
   const perFile: Record<string, number> = {};
   const hopNs = BigInt(Math.round(hop * 1e9));
-  let index = 0;
   try {
     for (const bag of bags) {
       const file = basename(bag);
@@ -91,17 +81,16 @@ export async function exportRecordings(options: RecordingExportOptions): Promise
           const snap = windower.snapshot(stamp);
           const tagged = taggedWindows(snap.windows);
           const present: DatasetModality[] = [];
-          const chunks: Partial<Record<DatasetModality, Uint8Array>> = {};
-          for (const m of modalities) {
+          const tensors: Partial<Record<DatasetModality, Uint8Array>> = {};
+          for (const m of folder.modalities) {
             const window = tagged.find((w) => w.modality === m);
             if (window === undefined) continue;
-            chunks[m] = tensorBytes(await preprocessWindow(window, params));
+            tensors[m] = tensorBytes(await preprocessWindow(window, folder.params));
             present.push(m);
           }
           if (present.length === 0) return;
-          for (const m of modalities) writeSync(fds[m], chunks[m] ?? absentBytes(manifest, m));
-          rows.push(JSON.stringify({ index, seed: -1, file, gainDb, t: Number((Number(stamp - first!) / 1e9).toFixed(3)), label: BACKGROUND_ID, active: [], present, clean: true }));
-          index++;
+          for (const m of folder.modalities) tensors[m] ??= absentBytes(manifest, m);
+          folder.addWindow(tensors, { index: folder.windows, seed: -1, file, gainDb, t: Number((Number(stamp - first!) / 1e9).toFixed(3)), label: BACKGROUND_ID, active: [], present, clean: true });
           n++;
         };
         for await (const item of readBag(bag)) {
@@ -120,13 +109,8 @@ export async function exportRecordings(options: RecordingExportOptions): Promise
       }
     }
   } finally {
-    for (const fd of Object.values(fds)) closeSync(fd);
+    folder.close();
   }
-  writeFileSync(join(out, 'windows.jsonl'), rows.join('\n') + '\n');
-  const texts = exportCaptions(manifest, out);
-  writeFileSync(
-    join(out, 'meta.json'),
-    JSON.stringify({ model: manifest.modelId, modalities, windows: index, perFile, bags, gainsDb, hop, warmup, texts, labels: EVENT_KINDS.map((k) => k.id), preprocess: params }, null, 2) + '\n',
-  );
-  return { out, windows: index, perFile };
+  folder.finish({ windows: folder.windows, perFile, bags, gainsDb, hop, warmup });
+  return { out, windows: folder.windows, perFile };
 }

@@ -124,7 +124,7 @@ export async function snapshotsOfScene(
 }
 
 /** The preprocessing parameters of the manifest's sensor modalities. */
-export function windowParamsFor(manifest: LoadedManifest): WindowParams {
+function windowParamsFor(manifest: LoadedManifest): WindowParams {
   const params: WindowParams = {};
   const mm = manifest.manifest.modalities;
   if (mm.vision) params.vision = mm.vision.preprocess;
@@ -134,7 +134,7 @@ export function windowParamsFor(manifest: LoadedManifest): WindowParams {
   return params;
 }
 
-export function openOutput(path: string): number {
+function openOutput(path: string): number {
   try {
     return openSync(path, 'w');
   } catch (err) {
@@ -142,64 +142,101 @@ export function openOutput(path: string): number {
   }
 }
 
+/**
+ * One dataset folder as the training recipe reads it, for every exporter (simulated scenes here, real
+ * recordings in eval/dataset-recordings.ts): a tensor file per modality the model has, one JSON row per
+ * window, the tokenised captions and meta.json. `close()` in a finally; `finish()` after a good export.
+ */
+export class DatasetFolder {
+  readonly modalities: DatasetModality[];
+  readonly params: WindowParams;
+  readonly #manifest: LoadedManifest;
+  readonly #out: string;
+  readonly #fds: Record<DatasetModality, number>;
+  readonly #rows: string[] = [];
+
+  constructor(manifest: LoadedManifest, out: string) {
+    try {
+      mkdirSync(out, { recursive: true });
+    } catch (err) {
+      throw cannotWrite('dataset folder', out, err);
+    }
+    this.#manifest = manifest;
+    this.#out = out;
+    this.modalities = DATASET_MODALITIES.filter((m) => manifest.manifest.modalities[m] !== undefined);
+    this.params = windowParamsFor(manifest);
+    this.#fds = Object.fromEntries(this.modalities.map((m) => [m, openOutput(join(out, `${m}.f32`))])) as Record<DatasetModality, number>;
+  }
+
+  /** Windows written so far (the next row's index). */
+  get windows(): number {
+    return this.#rows.length;
+  }
+
+  /** One window: its tensor bytes for every modality of the folder, and its row. */
+  addWindow(tensors: Partial<Record<DatasetModality, Uint8Array>>, row: object): void {
+    for (const m of this.modalities) writeSync(this.#fds[m], tensors[m]!);
+    this.#rows.push(JSON.stringify(row));
+  }
+
+  close(): void {
+    for (const fd of Object.values(this.#fds)) closeSync(fd);
+  }
+
+  /** windows.jsonl, the captions and meta.json (`meta` goes between the model's fields and the captions'); returns the caption count. */
+  finish(meta: Record<string, unknown>): number {
+    writeFileSync(join(this.#out, 'windows.jsonl'), this.#rows.join('\n') + '\n');
+    const texts = exportCaptions(this.#manifest, this.#out);
+    writeFileSync(
+      join(this.#out, 'meta.json'),
+      JSON.stringify({ model: this.#manifest.modelId, modalities: this.modalities, ...meta, texts, labels: EVENT_KINDS.map((k) => k.id), preprocess: this.params }, null, 2) + '\n',
+    );
+    return texts;
+  }
+}
+
 export async function exportDataset(options: ExportOptions): Promise<ExportSummary> {
   const { manifest, seeds, duration, hop = 1, warmup = 5, fps = 4, out } = options;
-  try {
-    mkdirSync(out, { recursive: true });
-  } catch (err) {
-    throw cannotWrite('dataset folder', out, err);
-  }
-  const modalities = DATASET_MODALITIES.filter((m) => manifest.manifest.modalities[m] !== undefined);
-  const params = windowParamsFor(manifest);
-  const fds = Object.fromEntries(modalities.map((m) => [m, openOutput(join(out, `${m}.f32`))])) as Record<DatasetModality, number>;
+  const folder = new DatasetFolder(manifest, out);
   const shapes: Partial<Record<DatasetModality, number[]>> = {};
-  const rows: string[] = [];
   const perLabel: Record<string, number> = {};
-  let index = 0;
   try {
     for (const seed of seeds) {
       let n = 0;
       await snapshotsOfScene({ seed, duration, fps, hop, warmup, manifest, ...(options.events !== undefined ? { events: options.events } : {}) }, async (snap, t, script) => {
         const present: DatasetModality[] = [];
         const tagged = taggedWindows(snap.windows);
-        for (const m of modalities) {
+        const tensors: Partial<Record<DatasetModality, Uint8Array>> = {};
+        for (const m of folder.modalities) {
           const window = tagged.find((w) => w.modality === m);
-          let bytes: Uint8Array | undefined;
           if (window !== undefined) {
-            const tensor = await preprocessWindow(window, params);
+            const tensor = await preprocessWindow(window, folder.params);
             shapes[m] ??= tensor.dims;
-            bytes = tensorBytes(tensor);
+            tensors[m] = tensorBytes(tensor);
             present.push(m);
           } else if (shapes[m] !== undefined) {
-            bytes = new Uint8Array(shapes[m]!.reduce((a, b) => a * b, 4));
+            tensors[m] = new Uint8Array(shapes[m]!.reduce((a, b) => a * b, 4));
           } else {
             throw new Error(`dataset export: ${m} absent in the first snapshot of seed ${seed} at t=${t}; increase --warmup`);
           }
-          writeSync(fds[m], bytes);
         }
         const { label, active, clean } = labelAt(script, t);
-        const row: WindowRow = { index, seed, t: Number(t.toFixed(3)), label, active, present, clean };
-        rows.push(JSON.stringify(row));
+        const row: WindowRow = { index: folder.windows, seed, t: Number(t.toFixed(3)), label, active, present, clean };
+        folder.addWindow(tensors, row);
         perLabel[label] = (perLabel[label] ?? 0) + 1;
-        index++;
         n++;
       });
       options.onSeed?.(seed, n);
     }
   } finally {
-    for (const fd of Object.values(fds)) closeSync(fd);
+    folder.close();
   }
-  writeFileSync(join(out, 'windows.jsonl'), rows.join('\n') + '\n');
-  const texts = exportCaptions(manifest, out);
-  writeFileSync(
-    join(out, 'meta.json'),
-    JSON.stringify({ model: manifest.modelId, modalities, shapes, windows: index, perLabel, seeds, duration, hop, warmup, fps, texts, labels: EVENT_KINDS.map((k) => k.id), preprocess: params }, null, 2) + '\n',
-  );
-  return { out, windows: index, perLabel, texts };
+  const texts = folder.finish({ shapes, windows: folder.windows, perLabel, seeds, duration, hop, warmup, fps });
+  return { out, windows: folder.windows, perLabel, texts };
 }
 
 /** Tokenised captions for every kind and template; returns how many. */
-export function exportCaptions(manifest: LoadedManifest, out: string): number {
+function exportCaptions(manifest: LoadedManifest, out: string): number {
   const text = manifest.manifest.modalities.text;
   if (text === undefined) return 0;
   const fd = openOutput(join(out, 'text.i64'));
