@@ -14,7 +14,7 @@ export function bagProgress(stream: NodeJS.WritableStream, what: string): { onTi
   return { onTick: (r) => reporter.update(r.embeddings.stamp, r.match.events.length), done: () => reporter.done() };
 }
 
-export function progressReporter(stream: NodeJS.WritableStream, what: string): ProgressReporter {
+function progressReporter(stream: NodeJS.WritableStream, what: string): ProgressReporter {
   const tty = (stream as { isTTY?: boolean }).isTTY === true;
   let first: bigint | undefined;
   let events = 0;

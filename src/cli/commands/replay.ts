@@ -5,7 +5,7 @@ import { runBag } from '../../pipeline/run-bag.js';
 import { JsonlSink } from '../../sinks/jsonl.js';
 import { hopFlag, numberFlag, parseCommandArgs, type Command } from '../command.js';
 import { PIPELINE_FLAGS, PIPELINE_HELP, parseModalityList, pipelineOptions } from '../pipeline-flags.js';
-import { progressReporter } from '../progress.js';
+import { bagProgress } from '../progress.js';
 import { optionalValue, rememberReplay } from '../../recall/remember.js';
 
 const HELP = `Usage: sensebind replay <bag> [options]
@@ -60,7 +60,7 @@ export const command: Command = {
     const abort = new AbortController();
     const onSig = () => abort.abort();
     process.once('SIGINT', onSig);
-    const progress = progressReporter(ctx.stderr, 'replay');
+    const progress = bagProgress(ctx.stderr, 'replay');
     try {
       const run = await runBag(pipeline, config, bag, {
         speed,
@@ -72,7 +72,7 @@ export const command: Command = {
         signal: abort.signal,
         onTick: (r) => {
           recall?.onTick(r);
-          progress.update(r.embeddings.stamp, r.match.events.length);
+          progress.onTick(r);
         },
       });
       progress.done();
