@@ -5,7 +5,9 @@
  * maintenance (compaction, vector index builds and retrains) on its timer as in `run`. Reported:
  *   ingest : achieved rate, the tick loop's observe() cost and event-loop delay over the whole build
  *            (index builds included), drops, maintenance runs, index builds and their time;
- *   memory : the process RSS sampled as the store grows (the agent's memory while its store grows);
+ *   memory : the process RSS (VmRSS), JS heap, external memory and LanceDB's cache bytes sampled every 5 s
+ *            as the store grows, and RSS against stored snapshots at every tenth of the build (the
+ *            agent's memory while its store grows: it should level off at the bound docs/recall.md gives);
  *   disk   : bytes after the final compaction, per day;
  *   query  : end-to-end search (candidates, read back, calibrated scoring, ranges) for text-like queries,
  *            p50/p99, without a range, with `--since -12h`, and with a one-day `--since/--until` window;
@@ -39,6 +41,10 @@ export interface WeekOptions {
   maintainSeconds: number;
   /** An existing store to extend or query (a build that was stopped resumes where it ended). */
   store?: string | undefined;
+  /** LanceDB's cache caps, MiB (run: recall.indexCacheMiB / metadataCacheMiB). */
+  cacheMiB: { index: number; metadata: number };
+  /** Rows of a modality before its vector index is built (the store's default when absent). */
+  indexMinRows?: number | undefined;
 }
 
 const DIM = 128;
@@ -64,7 +70,7 @@ function capturingLogger(lines: Record<string, unknown>[]) {
 
 async function build(path: string, o: WeekOptions, life: SyntheticLife): Promise<Record<string, unknown>> {
   const total = Math.round(o.days * DAY_MOMENTS);
-  const store = await LanceRecallStore.open({ dir: path, modelId: 'bench', dim: DIM });
+  const store = await LanceRecallStore.open({ dir: path, modelId: 'bench', dim: DIM, cacheMiB: o.cacheMiB, ...(o.indexMinRows !== undefined ? { indexMinRows: o.indexMinRows } : {}) });
   const have = (await store.stats()).rows.vision ?? 0;
   if (have >= total) {
     await store.close();
@@ -86,7 +92,7 @@ async function build(path: string, o: WeekOptions, life: SyntheticLife): Promise
   const delay = monitorEventLoopDelay({ resolution: 1 });
   delay.enable();
   const observeMicros: number[] = [];
-  const samples: { s: number; snapshots: number; rssMiB: number; heapMiB: number; queued: number; diskMiB?: number }[] = [];
+  const samples: { s: number; snapshots: number; rssMiB: number; heapMiB: number; externalMiB: number; cacheMiB: number; queued: number; diskMiB?: number }[] = [];
   let i = have;
   let stalled = 0;
   const t0 = performance.now();
@@ -99,7 +105,7 @@ async function build(path: string, o: WeekOptions, life: SyntheticLife): Promise
         lastSample = now;
         const mem = process.memoryUsage();
         const s = writer.stats();
-        samples.push({ s: r2(now), snapshots: s.written + have, rssMiB: mib(mem.rss), heapMiB: mib(mem.heapUsed), queued: s.queued });
+        samples.push({ s: r2(now), snapshots: s.written + have, rssMiB: mib(mem.rss), heapMiB: mib(mem.heapUsed), externalMiB: mib(mem.external), cacheMiB: mib(store.cacheBytes()), queued: s.queued });
         if (now - lastDisk >= 60) {
           lastDisk = now;
           const sample = samples.at(-1) as (typeof samples)[number];
@@ -156,9 +162,17 @@ async function build(path: string, o: WeekOptions, life: SyntheticLife): Promise
     finalMaintenanceSeconds: r2(closeSeconds),
     builds: logs.filter((l) => typeof l['msg'] === 'string' && (l['msg'] as string).startsWith('recall vector index')).map((l) => ({ at: l['time'], modality: l['modality'], rows: l['rows'], partitions: l['partitions'], seconds: l['seconds'] })),
     errors: logs.filter((l) => (l['level'] as number) >= 50).map((l) => l['msg']),
+    cacheCapsMiB: o.cacheMiB,
     rss: {
       atStartMiB: samples[0]?.rssMiB,
       maxMiB: Math.max(...samples.map((x) => x.rssMiB)),
+      maxHeapMiB: Math.max(...samples.map((x) => x.heapMiB)),
+      maxCacheMiB: Math.max(...samples.map((x) => x.cacheMiB)),
+      // Stored snapshots against RSS: the figure that says whether memory levels off as the store grows.
+      byTenth: Array.from({ length: 10 }, (_, k) => {
+        const x = samples.find((y) => y.snapshots >= have + ((k + 1) * fed) / 10) ?? samples.at(-1);
+        return { snapshots: x?.snapshots, rssMiB: x?.rssMiB, cacheMiB: x?.cacheMiB };
+      }),
       byDay: Array.from({ length: Math.ceil(o.days) }, (_, d) => samples.find((x) => x.snapshots >= (d + 1) * DAY_MOMENTS)?.rssMiB ?? samples.at(-1)?.rssMiB),
     },
     samples: samples.filter((_, k) => k % 6 === 0),
@@ -188,7 +202,7 @@ export async function week(o: WeekOptions): Promise<unknown> {
   const life = new SyntheticLife(DIM, 64, 3);
   const built = await build(path, o, life);
   const rssBeforeQueries = mib(process.memoryUsage().rss);
-  const store = await LanceRecallStore.open({ dir: path, modelId: 'bench', dim: DIM, create: false });
+  const store = await LanceRecallStore.open({ dir: path, modelId: 'bench', dim: DIM, create: false, cacheMiB: o.cacheMiB });
   // What the agent's next maintenance run does: versions older than 60 s go, so the disk figure is the
   // store's steady size, not the build's leftovers.
   await store.maintain({ maxBytes: Infinity, maxAgeSeconds: Infinity });
@@ -240,6 +254,7 @@ export async function week(o: WeekOptions): Promise<unknown> {
   }
   // What the agent's memory holds after its searches (exact searches below are a bench's, not the agent's).
   const rssAfterSearches = mib(process.memoryUsage().rss);
+  const cacheAfterSearches = mib(store.cacheBytes());
   // The index against an exact search of the same store.
   const rowRecall10: number[] = [];
   const candidateRecall: number[] = [];
@@ -288,7 +303,7 @@ export async function week(o: WeekOptions): Promise<unknown> {
     index: indexMeta,
     diskMiB: mib(stats.bytes),
     diskMiBPerDay: mib(stats.bytes / days),
-    rssMiB: { beforeQueries: rssBeforeQueries, afterOpen: rssAfterOpen, afterSearches: rssAfterSearches, afterExactComparison: mib(process.memoryUsage().rss) },
+    rssMiB: { beforeQueries: rssBeforeQueries, afterOpen: rssAfterOpen, afterSearches: rssAfterSearches, afterExactComparison: mib(process.memoryUsage().rss), cacheAfterSearches: cacheAfterSearches },
     queryMs: latency,
     vsExact: {
       queries: Math.min(o.exactQueries, queries.length),

@@ -65,9 +65,12 @@ export interface LanceRecallStoreOptions {
   /** Versions younger than this are kept by cleanup (other processes may still read them). @default 60 */
   keepVersionsSeconds?: number;
   /**
-   * LanceDB's in-memory caches, MiB: the index cache (IVF centroids and PQ codes: ~30 MiB per modality
-   * per week at 2 Hz, dim 128) and the file metadata cache. LanceDB's defaults (6 GiB and 1 GiB) let the
-   * agent's memory grow with every compaction, about as much as the data it rewrote.
+   * LanceDB's in-memory caches, MiB (one session for the store's four tables): the index cache (IVF
+   * centroids and PQ codes: ~30 MiB per modality per week at 2 Hz, dim 128; the stamp B-trees) and the
+   * metadata cache (file footers, and the manifest of every table version read or written: each append
+   * writes a version whose manifest lists every fragment, so between compactions it fills at a rate that
+   * grows with the fragments). With LanceDB's defaults (6 GiB and 1 GiB) the agent's memory grew with its
+   * store; these caps are most of the agent's bound (docs/recall.md, "Memory").
    * @default { index: 256, metadata: 64 }
    */
   cacheMiB?: { index: number; metadata: number };
@@ -111,6 +114,7 @@ export class LanceRecallStore implements RecallStore {
   readonly modelId: string;
   readonly dim: number;
   readonly #db: lancedb.Connection;
+  readonly #session: lancedb.Session;
   readonly #o: Required<Omit<LanceRecallStoreOptions, 'dir' | 'modelId' | 'dim' | 'create' | 'cacheMiB'>>;
   readonly #tables = new Map<SensorModality, lancedb.Table>();
   readonly #schema: arrowTypes.Schema;
@@ -119,8 +123,9 @@ export class LanceRecallStore implements RecallStore {
   #indexMeta: IndexMeta = {};
   #stats = { droppedByAge: 0, droppedBySize: 0, appends: 0 };
 
-  private constructor(db: lancedb.Connection, options: LanceRecallStoreOptions) {
+  private constructor(db: lancedb.Connection, session: lancedb.Session, options: LanceRecallStoreOptions) {
     this.#db = db;
+    this.#session = session;
     this.dir = options.dir;
     this.modelId = options.modelId;
     this.dim = options.dim;
@@ -153,8 +158,12 @@ export class LanceRecallStore implements RecallStore {
     }
     const lance = await loadLance();
     const cache = options.cacheMiB ?? { index: 256, metadata: 64 };
-    const db = await lance.connect(dir, {}, new lance.Session(BigInt(cache.index * 2 ** 20), BigInt(cache.metadata * 2 ** 20)));
-    const store = new LanceRecallStore(db, options);
+    const session = new lance.Session(BigInt(cache.index * 2 ** 20), BigInt(cache.metadata * 2 ** 20));
+    // The session goes in the options: LanceDB 0.31's connect(uri, options, session) drops a third
+    // argument that is a Session, and the tables then share a default session (6 GiB + 1 GiB caps) that
+    // grew the agent's RSS to 1.2 GiB over a week's build. test/recall/lance-store.test.ts checks the caps hold.
+    const db = await lance.connect(dir, { session });
+    const store = new LanceRecallStore(db, session, options);
     store.#indexMeta = await readIndexMeta(join(dir, INDEX_META));
     const names = new Set(await db.tableNames());
     for (const m of SENSOR_MODALITIES) {
@@ -430,6 +439,10 @@ export class LanceRecallStore implements RecallStore {
     }
     const span = await this.#span();
     return { rows, bytes: await dirBytes(this.dir), oldest: span?.oldest, newest: span?.newest, ...this.#stats, indexed };
+  }
+
+  cacheBytes(): number {
+    return Number(this.#session.sizeBytes());
   }
 
   async close(): Promise<void> {

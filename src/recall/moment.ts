@@ -97,6 +97,8 @@ export interface RecallStore {
   /** Drops the oldest moments beyond the limits, compacts, indexes new rows. */
   maintain(limits: RetentionLimits): Promise<RetentionResult>;
   stats(): Promise<RecallStoreStats>;
+  /** Bytes held by the store's in-memory caches (bounded by the store's cache caps). */
+  cacheBytes(): number;
   close(): Promise<void>;
 }
 

@@ -28,7 +28,12 @@ export async function openRecallWriter(
   if (config.dir === '') return undefined;
   // LanceDB and Arrow (about 150 files) load only when recall is on: every other start skips them.
   const { LanceRecallStore } = await import('./lance-store.js');
-  const store = await LanceRecallStore.open({ dir: config.dir, modelId: model.modelId, dim: model.embeddingDim });
+  const store = await LanceRecallStore.open({
+    dir: config.dir,
+    modelId: model.modelId,
+    dim: model.embeddingDim,
+    cacheMiB: { index: config.indexCacheMiB, metadata: config.metadataCacheMiB },
+  });
   logger.info({ dir: config.dir, maxGiB: config.maxGiB, maxDays: config.maxDays }, 'recall: remembering every snapshot');
   return new RecallWriter({
     store,
@@ -63,6 +68,7 @@ export function recallSink(writer: RecallWriter): EventSink {
           indexBuilds: s.indexBuilds,
           indexBuildSeconds: Math.round(s.indexBuildSeconds),
           maxMaintenanceSeconds: Math.round(s.maxMaintenanceSeconds * 10) / 10,
+          cacheMiB: Math.round(writer.store.cacheBytes() / 2 ** 20),
         },
       };
     },

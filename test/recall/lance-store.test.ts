@@ -87,6 +87,29 @@ describe('LanceRecallStore', () => {
     await reopened.close();
   });
 
+  it('keeps LanceDB caches within the caps it was opened with', async () => {
+    // Every append commits a version whose manifest lists every fragment, and LanceDB caches each one it
+    // writes: uncapped, the cache grows with the square of the appends since the last compaction (a week's
+    // build reached 1.2 GiB). The caps only hold if the store's own session reaches LanceDB: its connect()
+    // once dropped it silently, and this store's session then held 0 bytes.
+    const fill = async (name: string, metadataMiB: number): Promise<number> => {
+      const store = await LanceRecallStore.open({ dir: join(dir, name), modelId: 'm1', dim: DIM, cacheMiB: { index: 1, metadata: metadataMiB } });
+      let most = 0;
+      for (let i = 0; i < 300; i++) {
+        await store.append(Array.from({ length: 5 }, (_, j) => ({ stamp: BigInt(i * 5 + j), vectors: { vision: vec(i * 5 + j, 0) } })));
+        most = Math.max(most, store.cacheBytes());
+      }
+      await store.close();
+      return most / 2 ** 20;
+    };
+    const uncapped = await fill('cache-large', 256);
+    const capped = await fill('cache-small', 8);
+    expect(uncapped).toBeGreaterThan(20); // what the cap has to hold back here
+    expect(capped).toBeGreaterThan(0); // the store's session is the one in use
+    // 9 MiB of caps; LanceDB evicts lazily and weighs entries by estimate (1.3x seen at these sizes).
+    expect(capped).toBeLessThan(1.5 * 9);
+  });
+
   it('refuses a store written by another model, and a missing one when not creating', async () => {
     await expect(LanceRecallStore.open({ dir: join(dir, 'a'), modelId: 'other', dim: DIM })).rejects.toThrow(/written by model "m1" \(dim 32\), but the model loaded is "other"/);
     await expect(LanceRecallStore.open({ dir: join(dir, 'nothing'), modelId: 'm1', dim: DIM, create: false })).rejects.toThrow(/no recall.json there/);
