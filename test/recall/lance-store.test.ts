@@ -110,6 +110,18 @@ describe('LanceRecallStore', () => {
     expect(capped).toBeLessThan(1.5 * 9);
   });
 
+  it('builds a vector index per modality in one run, compacting between builds', async () => {
+    const store = await LanceRecallStore.open({ dir: join(dir, 'idx'), modelId: 'm1', dim: DIM, indexMinRows: 500, minPartitions: 2, rowsPerPartition: 256 });
+    for (let b = 0; b < 10; b++) await store.append(moments(b * 100, 100));
+    const run = await store.maintain({ maxBytes: Infinity, maxAgeSeconds: Infinity });
+    expect(run.indexBuilds.map((b) => b.modality).sort()).toEqual(['audio', 'vision']);
+    const stats = await store.stats();
+    expect(stats.indexed).toEqual({ vision: true, audio: true });
+    expect(stats.rows).toEqual({ vision: 1000, audio: 666 });
+    expect((await store.nearest('vision', vec(500, 0), 1))[0]?.stamp).toBe(1_000_000_000n + 500n * 500_000_000n);
+    await store.close();
+  });
+
   it('refuses a store written by another model, and a missing one when not creating', async () => {
     await expect(LanceRecallStore.open({ dir: join(dir, 'a'), modelId: 'other', dim: DIM })).rejects.toThrow(/written by model "m1" \(dim 32\), but the model loaded is "other"/);
     await expect(LanceRecallStore.open({ dir: join(dir, 'nothing'), modelId: 'm1', dim: DIM, create: false })).rejects.toThrow(/no recall.json there/);
