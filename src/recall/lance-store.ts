@@ -407,10 +407,6 @@ export class LanceRecallStore implements RecallStore {
       this.#indexMeta[m] = { partitions: want, rows, seconds: Math.round(seconds * 10) / 10, built: new Date().toISOString() };
       await writeAtomically(join(this.dir, INDEX_META), `${JSON.stringify(this.#indexMeta, null, 2)}\n`);
       builds.push({ modality: m, rows, partitions: want, seconds, rebuild: hasIndex });
-      // A build takes minutes, and appends go on meanwhile, one small fragment per flush and modality:
-      // compacted before the next build rather than after all four, the fragments (and the manifests
-      // and compaction that grow with them) stay those of one build.
-      await this.#compact(this.#o.keepVersionsSeconds);
     }
     return builds;
   }

@@ -110,7 +110,7 @@ describe('LanceRecallStore', () => {
     expect(capped).toBeLessThan(1.5 * 9);
   });
 
-  it('builds a vector index per modality in one run, compacting between builds', async () => {
+  it('builds a vector index per modality in one maintenance run, and searches through it', async () => {
     const store = await LanceRecallStore.open({ dir: join(dir, 'idx'), modelId: 'm1', dim: DIM, indexMinRows: 500, minPartitions: 2, rowsPerPartition: 256 });
     for (let b = 0; b < 10; b++) await store.append(moments(b * 100, 100));
     const run = await store.maintain({ maxBytes: Infinity, maxAgeSeconds: Infinity });
