@@ -6,7 +6,7 @@
 import { z } from 'zod';
 import { SENSOR_MODALITIES, type SensorModality } from '../core/types.js';
 import { errorMessage } from '../core/errors.js';
-import { conceptIdSchema, conceptInputSchema, patchConcept, resolveConcept, type ConceptDef } from './concept.js';
+import { conceptIdSchema, conceptInputSchema, conceptProblem, patchConcept, resolveConcept, type ConceptDef } from './concept.js';
 import { formatIssues } from '../config/zod-issues.js';
 import { normalized } from '../core/vector.js';
 import { exemplarsFromSnapshots } from './exemplar.js';
@@ -173,6 +173,8 @@ export async function applyConceptCommand(memory: ConceptMemory, command: unknow
         return { ...base, concepts: memory.concepts().map((c) => summarise(memory, c)) };
       case 'add': {
         const def = resolveConcept(cmd.concept, memory.defaults);
+        const problem = conceptProblem(def);
+        if (problem !== undefined) throw new CommandError(problem);
         await memory.commit((s) => {
           const i = s.concepts.findIndex((c) => c.id === def.id);
           if (i >= 0 && cmd.replace !== true) throw new CommandError(existsAdvice(def.id, options.surface ?? 'message'));
@@ -186,6 +188,8 @@ export async function applyConceptCommand(memory: ConceptMemory, command: unknow
           const i = indexOf(s, cmd.id);
           const next = patchConcept(s.concepts[i] as ConceptDef, patch);
           if (next.thresholds.off >= next.thresholds.on) throw new CommandError('thresholds.off must be below thresholds.on');
+          const problem = conceptProblem(next);
+          if (problem !== undefined) throw new CommandError(problem);
           return replaceAt(s, i, next);
         });
         break;
