@@ -52,6 +52,9 @@ export interface ConceptSummary {
   background: boolean;
   prompts: string[];
   modalities: SensorModality[] | null;
+  /** Only when set (concept.ts). */
+  needsOneOf?: SensorModality[];
+  bodyMotion?: true;
   thresholds: { on: number; off: number };
   exemplars: Partial<Record<SensorModality, number>>;
 }
@@ -83,7 +86,7 @@ function summarise(memory: ConceptMemory, c: ConceptDef): ConceptSummary {
   const ex = memory.exemplars(c.id);
   const exemplars: Partial<Record<SensorModality, number>> = {};
   for (const m of SENSOR_MODALITIES) if (ex[m] !== undefined && (ex[m] as Float32Array[]).length > 0) exemplars[m] = (ex[m] as Float32Array[]).length;
-  return {
+  const out: ConceptSummary = {
     id: c.id,
     label: c.label,
     enabled: c.enabled,
@@ -93,6 +96,9 @@ function summarise(memory: ConceptMemory, c: ConceptDef): ConceptSummary {
     thresholds: c.thresholds,
     exemplars,
   };
+  if (c.needsOneOf !== undefined) out.needsOneOf = c.needsOneOf;
+  if (c.bodyMotion === true) out.bodyMotion = true;
+  return out;
 }
 
 class CommandError extends Error {}

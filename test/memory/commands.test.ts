@@ -95,6 +95,7 @@ describe('concept commands', () => {
     r = await applyConceptCommand(memory, { op: 'update', id: 'dog_barking', patch: { needsOneOf: ['vision'], bodyMotion: true } });
     expect(r.ok).toBe(true);
     expect(memory.get('dog_barking')).toMatchObject({ needsOneOf: ['vision'], bodyMotion: true });
+    expect(r.concept).toMatchObject({ needsOneOf: ['vision'], bodyMotion: true });
     expect((await applyConceptCommand(memory, { op: 'update', id: 'dog_barking', patch: { bodyMotion: false } })).ok).toBe(true);
     expect(memory.get('dog_barking')!.bodyMotion).toBeUndefined();
     // off above the existing on: rejected, nothing changes
