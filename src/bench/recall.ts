@@ -282,7 +282,7 @@ export async function main(argv: string[]): Promise<unknown> {
           exactQueries: Number(flag(argv, 'exact-queries') ?? 20),
           maintainSeconds: Number(flag(argv, 'maintain-seconds') ?? 30),
           store: flag(argv, 'store'),
-          cacheMiB: { index: Number(flag(argv, 'index-cache-mib') ?? 256), metadata: Number(flag(argv, 'metadata-cache-mib') ?? 64) },
+          cacheMiB: { index: Number(flag(argv, 'index-cache-mib') ?? 512), metadata: Number(flag(argv, 'metadata-cache-mib') ?? 64) },
           indexMinRows: flag(argv, 'index-min-rows') !== undefined ? Number(flag(argv, 'index-min-rows')) : undefined,
         }),
       );

@@ -18,8 +18,8 @@ export const recallSchema = z
     maxQueue: z.number().int().positive().default(20000),
     /** Minutes between retention, compaction and indexing runs (each flush adds a small file per modality; reads slow down until compaction merges them). */
     maintainMinutes: z.number().positive().default(1),
-    /** LanceDB's index cache, MiB (vector and stamp indexes; a week at dim 128 needs ~120 MiB). Part of the agent's memory bound. */
-    indexCacheMiB: z.number().int().positive().default(256),
+    /** LanceDB's index cache, MiB (vector and stamp indexes; a week's searches at dim 128 filled 358 MiB). Part of the agent's memory bound. */
+    indexCacheMiB: z.number().int().positive().default(512),
     /** LanceDB's metadata cache, MiB (file footers, table manifests). Part of the agent's memory bound. */
     metadataCacheMiB: z.number().int().positive().default(64),
   })

@@ -65,13 +65,14 @@ export interface LanceRecallStoreOptions {
   /** Versions younger than this are kept by cleanup (other processes may still read them). @default 60 */
   keepVersionsSeconds?: number;
   /**
-   * LanceDB's in-memory caches, MiB (one session for the store's four tables): the index cache (IVF
-   * centroids and PQ codes: ~30 MiB per modality per week at 2 Hz, dim 128; the stamp B-trees) and the
+   * LanceDB's in-memory caches, MiB (one session for the store's four tables): the index cache (IVF-PQ
+   * indexes and stamp B-trees: searches of a week at 2 Hz, dim 128, filled 358 MiB, and at a 256 MiB cap
+   * the week's query p50 rose from ~42 to 54-93 ms) and the
    * metadata cache (file footers, and the manifest of every table version read or written: each append
    * writes a version whose manifest lists every fragment, so between compactions it fills at a rate that
    * grows with the fragments). With LanceDB's defaults (6 GiB and 1 GiB) the agent's memory grew with its
    * store; these caps are most of the agent's bound (docs/recall.md, "Memory").
-   * @default { index: 256, metadata: 64 }
+   * @default { index: 512, metadata: 64 }
    */
   cacheMiB?: { index: number; metadata: number };
 }
@@ -157,7 +158,7 @@ export class LanceRecallStore implements RecallStore {
       );
     }
     const lance = await loadLance();
-    const cache = options.cacheMiB ?? { index: 256, metadata: 64 };
+    const cache = options.cacheMiB ?? { index: 512, metadata: 64 };
     const session = new lance.Session(BigInt(cache.index * 2 ** 20), BigInt(cache.metadata * 2 ** 20));
     // The session goes in the options: LanceDB 0.31's connect(uri, options, session) drops a third
     // argument that is a Session, and the tables then share a default session (6 GiB + 1 GiB caps) that
