@@ -48,9 +48,9 @@ export interface BackgroundOptions {
 }
 
 /** Highest candidate threshold (calibrate's default ceiling). */
-export const BACKGROUND_CEILING = 0.999;
+const BACKGROUND_CEILING = 0.999;
 /** A clock step longer than this (or backwards) is a jump, not time lived. */
-export const MAX_STEP_SECONDS = 10;
+const MAX_STEP_SECONDS = 10;
 
 /** Score histograms: fixed bins in logit space (scores bunch near 0 and 1). */
 const BIN_LO = -8;

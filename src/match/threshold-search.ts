@@ -9,7 +9,7 @@
  */
 
 /** Grid step of the threshold search, in logit units (0.05 = 1.25 % of the odds). */
-export const LOGIT_STEP = 0.05;
+const LOGIT_STEP = 0.05;
 
 const logit = (p: number) => Math.log(p / (1 - p));
 

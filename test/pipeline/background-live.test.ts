@@ -48,7 +48,7 @@ afterAll(async () => {
 });
 
 const state = () => join(dir, 'memory.sbm');
-const config = (mode: 'off' | 'apply'): Promise<Config> =>
+const config = async (mode: 'off' | 'apply'): Promise<Config> =>
   parseConfig(
     {
       robot: { id: 'bg' },
