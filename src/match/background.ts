@@ -17,10 +17,12 @@
  * below the concept's own threshold and never more than `maxRaise` above it.
  *
  * Snapshots in which the concept's event is running are left out (`skipEvents`), so a real event never
- * becomes background; the price is that what happens above the threshold in force is not seen, so the
- * estimate follows the background's upper tail creeping towards the threshold rather than events that
- * fire (docs/concepts.md). With `skipEvents` off every snapshot counts, which is calibrate's assumption
- * (the learning time is event-free): learn, then freeze.
+ * becomes background; the snapshot that starts it still counts (it is the excursion that crossed the
+ * threshold), else nothing could ever be counted at or above the threshold in force and the estimate could
+ * never raise it. So a concept firing more often than the target rate has its threshold nudged up, about
+ * one step of the grid per round, until it fires no more than the rate allows (docs/concepts.md); with
+ * `skipEvents` off every snapshot counts, which is calibrate's assumption (the learning time is
+ * event-free): learn, then freeze.
  *
  * A jump of the clock (another recording, a restart) restarts the lifecycles, as calibrate replays each
  * recording from a fresh one, and forgets nothing: the time between is not time the robot lived.
@@ -80,7 +82,7 @@ interface ConceptEstimate {
   /** Snapshots taken in (not forgotten; for the metrics). */
   samples: number;
   hist: Partial<Record<Channel, Float64Array>>;
-  /** The last snapshot was left out (event running): the lifecycles restart after it. */
+  /** The concept's event runs (its snapshots are left out): the lifecycles restart after it. */
   skipped: boolean;
 }
 
@@ -182,10 +184,12 @@ export class BackgroundEstimate {
         for (const h of Object.values(e.hist)) for (let i = 0; i < h.length; i++) h[i] = (h[i] as number) * decay;
       }
       if (this.#o.skipEvents && t.active) {
+        // The snapshot that starts the event is still background's (the excursion that crossed the
+        // threshold); the ones while it runs are not.
+        const starting = !e.skipped;
         e.skipped = true;
-        continue;
-      }
-      if (e.skipped) {
+        if (!starting) continue;
+      } else if (e.skipped) {
         e.skipped = false;
         this.#restart(e, c);
       }
