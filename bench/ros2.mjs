@@ -17,8 +17,9 @@
 //   15 Hz, IMU 200 Hz, 16 kHz audio in 100 ms chunks. --keep-bag keeps that bag for the next run (--bag).
 //   --cpu-prof runs the sensebind node under `node --cpu-prof` and writes its profile to <dir>.
 //   --cli runs another build's sensebind as the node (a before/after comparison under the same conditions).
-//   --node-flags '<flags>' starts the node with these V8/Node flags (e.g. --trace-gc); its stdout then goes
-//   to <out>.node-stdout.
+//   The node is started with the Node flags of bin/sensebind.js's shebang (--initial-old-space-size), as
+//   npx, `ros2 run` and the launch file start it. --node-flags '<flags>' starts it with these V8/Node flags
+//   instead (e.g. --trace-gc; ' ' for a bare node); its stdout then goes to <out>.node-stdout.
 //   --dds-rcvbuf asks Cyclone DDS for UDP receive buffers of that size in every process (capped by the
 //   kernel's net.core.rmem_max), as one tunes DDS for large images.
 import { spawn, spawnSync } from 'node:child_process';
@@ -145,7 +146,10 @@ await writeFile(config, [
 const subLines = [];
 const sub = proc([PEER, JSON.stringify({ mode: 'sub', topics: [{ name: '/sensebind/events', type: 'std_msgs/msg/String', qos: { depth: 100 } }, { name: '/sensebind/truth', type: 'std_msgs/msg/String', qos: { depth: 10 } }] })], subLines);
 const nodeLines = [];
-const prof = [...(values['cpu-prof'] !== undefined ? ['--cpu-prof', '--cpu-prof-dir', resolve(values['cpu-prof'])] : []), ...(values['node-flags']?.split(' ').filter(Boolean) ?? [])];
+// By default the node gets the Node flags of the launcher's shebang, as `npx sensebind run`, `ros2 run` and
+// the launch file start it; --node-flags replaces them (--node-flags ' ' for a bare node).
+const launcherFlags = readFileSync(values.cli !== undefined ? resolve(values.cli) : CLI, 'utf8').split('\n', 1)[0].split(/\s+/).filter((a) => a.startsWith('--'));
+const prof = [...(values['cpu-prof'] !== undefined ? ['--cpu-prof', '--cpu-prof-dir', resolve(values['cpu-prof'])] : []), ...(values['node-flags']?.split(' ').filter(Boolean) ?? launcherFlags)];
 const node = proc([...prof, values.cli !== undefined ? resolve(values.cli) : CLI, 'run', '--config', config], nodeLines);
 await until('sensebind running', () => (node.err().includes('"msg":"sensebind running"') ? true : undefined), 120_000);
 // The real player (rosbag2, C++) keeps the recorded pace even on a loaded machine; its messages carry the
@@ -232,6 +236,7 @@ const result = {
   frameSlots: pick(/\.(vision|depth)\.(frames|replacedUnread|outOfOrder|duplicates)$/),
   ticker: pick(/ticker|tick\./i),
   node: values.cli ?? 'this checkout',
+  nodeFlags: prof,
 };
 console.log(JSON.stringify(result, null, 2));
 if (values.out) await writeFile(values.out, `${JSON.stringify(result, null, 2)}\n`);

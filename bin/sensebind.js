@@ -1,5 +1,10 @@
-#!/usr/bin/env node
+#!/usr/bin/env -S node --initial-old-space-size=256
 // Thin launcher: the CLI is compiled to dist/ by `npm ci` (the package's prepare script).
+// The V8 flag is in the shebang because Node refuses it in NODE_OPTIONS and ignores it once the heap
+// exists (v8.setFlagsFromString): a larger initial old space takes the full garbage collections that
+// received frames and buffers trigger from about two a second to a few a minute (docs/ros2.md, "CPU at
+// camera rates"). `npx sensebind`, node_modules/.bin/sensebind and `npm start` go through the shebang;
+// `node bin/sensebind.js` does not (`sensebind doctor` says which one ran).
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 

@@ -27,7 +27,7 @@ import type { Agent, TickResult } from './agent.js';
 export type BusyPolicy = 'wait' | 'skip';
 
 /** Ticks beyond this many hops without a sample are not run one by one (see the module comment). */
-export const GAP_HOPS = 8n;
+const GAP_HOPS = 8n;
 
 export interface TickerOptions {
   agent: Pick<Agent, 'tick'>;

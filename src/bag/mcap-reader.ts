@@ -2,15 +2,16 @@
  * Streams the messages of an MCAP file (rosbag2 cdr, or ros1 encoding) in log-time order.
  *
  * An intact file is read through its index (McapIndexedReader): chunk by chunk, in log-time order, never
- * the whole file in memory. A file without a usable summary (a recorder killed mid-write, a truncated
+ * the whole file in memory, with the next chunks decompressed and checked ahead in a worker thread
+ * (chunk-prefetch.ts). A file without a usable summary (a recorder killed mid-write, a truncated
  * copy) is read front to back with McapStreamReader in file order (rosbag2 writes in receive order) up to
  * the first incomplete or corrupt record, whose byte offset is reported as damage.
  */
 import { open, type FileHandle } from 'node:fs/promises';
 import { McapIndexedReader, McapStreamReader, type McapTypes } from '@mcap/core';
-import { FileHandleReadable } from '@mcap/nodejs';
 import { loadDecompressHandlers } from '@mcap/support';
 import { errorMessage } from '../core/errors.js';
+import { PrefetchingReadable } from './chunk-prefetch.js';
 import { buildDecoder, type Decode } from './message-decoder.js';
 import type { BagRecord } from './records.js';
 
@@ -67,19 +68,22 @@ class ChannelDecoders {
 export async function* readMcap(path: string, options: McapReadOptions = {}): AsyncGenerator<BagRecord> {
   const decompressHandlers = await loadDecompressHandlers();
   const handle = await open(path, 'r');
+  const readable = new PrefetchingReadable(handle, path, decompressHandlers);
   try {
     let indexed: McapIndexedReader | undefined;
     try {
-      indexed = await McapIndexedReader.Initialize({ readable: new FileHandleReadable(handle), decompressHandlers });
+      indexed = await McapIndexedReader.Initialize({ readable, decompressHandlers });
     } catch {
       indexed = undefined; // no usable summary: stream it
     }
     if (indexed !== undefined && indexed.chunkIndexes.length > 0) {
+      readable.setChunks(indexed.chunkIndexes);
       yield* readIndexed(indexed);
     } else {
       yield* readStreaming(handle, options.readSize ?? 1024 * 1024, decompressHandlers);
     }
   } finally {
+    readable.close();
     await handle.close();
   }
 }
@@ -90,7 +94,8 @@ async function* readIndexed(reader: McapIndexedReader): AsyncGenerator<BagRecord
   const chunks = [...reader.chunkIndexes].sort((a, b) => (a.messageStartTime < b.messageStartTime ? -1 : 1));
   let lastTime = -1n;
   try {
-    for await (const message of reader.readMessages({ validateCrcs: true })) {
+    // Chunk CRCs are checked as PrefetchingReadable decompresses each chunk.
+    for await (const message of reader.readMessages({ validateCrcs: false })) {
       lastTime = message.logTime;
       yield decoders.record(message);
     }

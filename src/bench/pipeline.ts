@@ -7,9 +7,11 @@
  *          and sensor-to-event latency (from the moment the tick that decided an event became due,
  *          i.e. the newest sample the snapshot can include arrived, to the event's write at a sink),
  *          p50/p99; skipped ticks; and whether its events equal the fast runs'.
- *   cli:   the commands themselves in child processes, as a user runs them: the wall time of the whole
- *          `sensebind replay <bag>` (start-up included), and the CPU share of `sensebind run --bag <bag>
- *          --speed 1` in steady state (from /proc, all threads, after --warm-up seconds).
+ *   cli:   the commands themselves in child processes, as a user runs them (bin/sensebind.js executed, so
+ *          its shebang's Node heap flag applies): the wall time of the whole `sensebind replay <bag>`
+ *          (start-up included), and the CPU share of `sensebind run --bag <bag> --speed 1` in steady
+ *          state (from /proc, all threads, after --warm-up seconds), then the same under a bare
+ *          `node bin/sensebind.js` for the flag's effect.
  * Options: --seconds <bag length, 120> --seed <7> --paced-seconds <how much of the bag to pace, all>
  *          --warm-up <s, 8> --model <dir> --intra <threads> --workers <preprocess workers> --out <report.json>
  * Prints JSON on stdout; progress on stderr. Load average is reported: compare figures of one run only.
@@ -64,36 +66,51 @@ async function processCpuSeconds(pid: number): Promise<number | undefined> {
   }
 }
 
-/** The commands as a user runs them (child processes of the built CLI, the bench's config). */
-async function measureCli(work: string, bag: string, config: Config, warmUpSeconds: number, pacedSeconds: number, log: (msg: string) => void) {
-  const configPath = join(work, 'cli.yaml');
-  await writeFile(configPath, JSON.stringify({ log: { level: 'warn' }, robot: { id: 'bench' }, model: { dir: config.model.dir, providers: ['cpu'], cacheDir: config.model.cacheDir, intraOpThreads: config.model.intraOpThreads }, service: { limits: { preprocessWorkers: config.service.limits.preprocessWorkers } } }));
-  const cliPath = join(PACKAGE_ROOT, 'bin/sensebind.js');
-  log('cli: sensebind replay (whole command)');
-  const t0 = performance.now();
-  const replay = spawnSync(process.execPath, [cliPath, '--config', configPath, 'replay', bag, '--events', join(work, 'cli-events.jsonl')], { encoding: 'utf8' });
-  const replayWall = (performance.now() - t0) / 1000;
-  if (replay.status !== 0) throw new Error(`bench: sensebind replay failed: ${replay.stderr}`);
-  const bagSeconds = (JSON.parse(replay.stdout) as { durationSeconds: number }).durationSeconds;
-
-  log(`cli: sensebind run --bag --speed 1, CPU from ${warmUpSeconds} s to ${pacedSeconds - 1} s`);
-  const child = spawn(process.execPath, [cliPath, '--config', configPath, 'run', '--bag', bag, '--speed', '1', '--exit-at-end'], { stdio: 'ignore' });
+/** CPU share of one core of a paced child process between warmUpSeconds and pacedSeconds - 1 (null without /proc). */
+async function pacedCpuShare(file: string, args: string[], warmUpSeconds: number, pacedSeconds: number): Promise<number | null> {
+  const child = spawn(file, args, { stdio: 'ignore' });
   const exited = new Promise((resolve) => child.once('exit', resolve));
-  let cpuShare: number | null = null;
   try {
     await sleep(warmUpSeconds * 1000);
     const c0 = await processCpuSeconds(child.pid!);
     const w0 = performance.now();
     await sleep(Math.max(1, pacedSeconds - 1 - warmUpSeconds) * 1000);
     const c1 = await processCpuSeconds(child.pid!);
-    if (c0 !== undefined && c1 !== undefined) cpuShare = (c1 - c0) / ((performance.now() - w0) / 1000);
+    return c0 !== undefined && c1 !== undefined ? (c1 - c0) / ((performance.now() - w0) / 1000) : null;
   } finally {
     child.kill('SIGTERM');
     await exited;
   }
+}
+
+/** The commands as a user runs them (child processes of the built CLI, the bench's config). */
+async function measureCli(work: string, bag: string, config: Config, warmUpSeconds: number, pacedSeconds: number, log: (msg: string) => void) {
+  const configPath = join(work, 'cli.yaml');
+  await writeFile(configPath, JSON.stringify({ log: { level: 'warn' }, robot: { id: 'bench' }, model: { dir: config.model.dir, providers: ['cpu'], cacheDir: config.model.cacheDir, intraOpThreads: config.model.intraOpThreads }, service: { limits: { preprocessWorkers: config.service.limits.preprocessWorkers } } }));
+  const cliPath = join(PACKAGE_ROOT, 'bin/sensebind.js');
+  // Executed as a file, as npx and node_modules/.bin run it, so its shebang's Node flags apply.
+  log('cli: sensebind replay (whole command)');
+  const t0 = performance.now();
+  const replay = spawnSync(cliPath, ['--config', configPath, 'replay', bag, '--events', join(work, 'cli-events.jsonl')], { encoding: 'utf8' });
+  const replayWall = (performance.now() - t0) / 1000;
+  if (replay.status !== 0) throw new Error(`bench: sensebind replay failed: ${replay.stderr}`);
+  const bagSeconds = (JSON.parse(replay.stdout) as { durationSeconds: number }).durationSeconds;
+
+  const runArgs = ['--config', configPath, 'run', '--bag', bag, '--speed', '1', '--exit-at-end'];
+  log(`cli: sensebind run --bag --speed 1, CPU from ${warmUpSeconds} s to ${pacedSeconds - 1} s`);
+  const launcher = await pacedCpuShare(cliPath, runArgs, warmUpSeconds, pacedSeconds);
+  // The same command under a bare `node`, which skips the shebang's heap flag: the flag's effect in one run.
+  log('cli: the same under `node bin/sensebind.js` (no heap flag)');
+  const bareNode = await pacedCpuShare(process.execPath, [cliPath, ...runArgs], warmUpSeconds, pacedSeconds);
   return {
     replayCommand: { wallSeconds: r3(replayWall), realTimeFactor: r3(bagSeconds / replayWall) },
-    runBagSpeed1: { cpuShareOfOneCore: cpuShare === null ? null : r3(cpuShare), from: warmUpSeconds, to: pacedSeconds - 1, note: cpuShare === null ? 'no /proc: not measured' : 'steady state, all threads' },
+    runBagSpeed1: {
+      cpuShareOfOneCore: launcher === null ? null : r3(launcher),
+      bareNodeCpuShareOfOneCore: bareNode === null ? null : r3(bareNode),
+      from: warmUpSeconds,
+      to: pacedSeconds - 1,
+      note: launcher === null ? 'no /proc: not measured' : 'steady state, all threads',
+    },
   };
 }
 

@@ -3,7 +3,7 @@
  * mean macro F1 over "all modalities" and every "drop one modality" condition, so parameters that only
  * work with every sensor present lose.
  */
-import { SENSOR_MODALITIES, type SensorModality } from '../core/types.js';
+import type { SensorModality } from '../core/types.js';
 import type { MemoryState } from '../memory/state.js';
 import type { MatcherOptions } from '../match/options.js';
 import { scoreCondition, type CollectedBag } from './study.js';
@@ -15,7 +15,7 @@ export interface TunedParams {
   objective: number;
 }
 
-export const GRID = {
+const GRID = {
   standardise: [false, true],
   beta: [1, 2, 3],
   center: [0, 0.25],
@@ -58,4 +58,3 @@ export function tune(bags: readonly CollectedBag[], state: MemoryState, base: Ma
   return best as TunedParams;
 }
 
-export { SENSOR_MODALITIES };

@@ -79,7 +79,7 @@ export function pipelineOptionsFromConfig(config: Config, overrides: PipelineOve
  * topic mapping (modality per topic, AudioInfo topics, fallback audio format). Topic names are used as
  * written (bags store absolute names). Applies whether or not `ros2.enabled` is set.
  */
-export function converterOptionsFromConfig(config: Config): ConverterOptions {
+function converterOptionsFromConfig(config: Config): ConverterOptions {
   const r = config.ros2;
   const topics: Record<string, TopicMapping> = {};
   const audioInfoTopics: Record<string, string> = {};

@@ -7,8 +7,6 @@
  */
 import type { Concept, SenseEvent } from '../../core/types.js';
 
-export const PAYLOAD_VERSION = 1;
-
 
 /** `<prefix>/<robot>/concepts` (retained). */
 export interface ConceptsPayload {

@@ -1,0 +1,30 @@
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { checkNodeHeap, type CheckResult } from '../../src/doctor/checks.js';
+
+const run = promisify(execFile);
+const cli = fileURLToPath(new URL('../../bin/sensebind.js', import.meta.url));
+
+async function heapCheck(file: string, args: string[]): Promise<CheckResult> {
+  const { stdout } = await run(file, [...args, 'doctor', '--json'], { encoding: 'utf8' });
+  const found = (JSON.parse(stdout) as CheckResult[]).find((c) => c.name === 'node heap');
+  if (found === undefined) throw new Error(`doctor printed no "node heap" check: ${stdout}`);
+  return found;
+}
+
+describe('doctor: node heap', () => {
+  it('names the flag when Node was started with it, warns with the remedy when not', () => {
+    expect(checkNodeHeap(['--initial-old-space-size=256'])).toEqual({ name: 'node heap', status: 'ok', detail: 'started with --initial-old-space-size=256 (fewer full garbage collections at camera rates)' });
+    const bare = checkNodeHeap([]);
+    expect(bare.status).toBe('warn');
+    expect(bare.detail).toMatch(/node_modules\/\.bin\/sensebind/);
+  });
+
+  // The launcher executed as npx and node_modules/.bin run it: the kernel reads its shebang.
+  it('the launcher starts Node with the flag; `node bin/sensebind.js` does not, and doctor says so', async () => {
+    expect((await heapCheck(cli, [])).status).toBe('ok');
+    expect((await heapCheck(process.execPath, [cli])).status).toBe('warn');
+  }, 60_000);
+});
