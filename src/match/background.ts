@@ -217,7 +217,7 @@ export class BackgroundEstimate {
   choose(c: ConceptDef): { on: number; saturated: boolean; hours: number } | undefined {
     const e = this.#byId.get(c.id);
     if (e === undefined || e.key !== this.#keyOf(c)) return undefined;
-    const bound = Math.min(BACKGROUND_CEILING, e.floor + this.#o.maxRaise);
+    const bound = Math.max(e.floor, Math.min(BACKGROUND_CEILING, e.floor + this.#o.maxRaise));
     // The grid reaches 0.999 whatever maxRaise is, so changing the bound keeps what was learnt.
     const first = e.grid.findIndex((x) => x <= bound + 1e-12);
     const grid = e.grid.slice(first);

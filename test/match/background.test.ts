@@ -58,6 +58,11 @@ describe('background estimate', () => {
     const est = new BackgroundEstimate(options({ maxRaise: 0.2 }));
     feed(est, scores());
     expect(est.choose(concept)).toMatchObject({ on: 0.5, saturated: true });
+    // A concept whose own threshold is above the grid's ceiling keeps it.
+    const high = { ...concept, thresholds: { on: 0.9995, off: 0.5 } };
+    const top = new BackgroundEstimate(options());
+    feed(top, scores(), 0, high);
+    expect(top.choose(high)).toMatchObject({ on: 0.9995, saturated: false });
   });
 
   it('forgets with the time constant: counts and hours decay together, so the rate stays', () => {
