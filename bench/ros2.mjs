@@ -6,7 +6,8 @@
 //   - publisher-to-event latency of event starts: arrival of the start event at the subscriber minus the
 //     moment the scripted event (ground truth in the bag) was published;
 //   - tick latency: an event's emittedAt minus its snapshot stamp (snapshot -> embeddings -> matching);
-//   - CPU share of the sensebind process (utime+stime over the run, % of one core);
+//   - CPU share of the sensebind process (utime+stime over the run, % of one core; and the same from the
+//     scheduler's nanosecond accounting, which tick-based utime+stime overstates for a node that wakes often);
 //   - per topic: messages decoded, dropped by design (newest-frame slot), lost before sensebind read them.
 // Usage (ROS 2 sourced, `npm ci` done):
 //   node bench/ros2.mjs [--bag sim.mcap] [--seconds 45] [--reliability reliable|best_effort] [--out result.json]
@@ -18,8 +19,9 @@
 //   --cpu-prof runs the sensebind node under `node --cpu-prof` and writes its profile to <dir>.
 //   --cli runs another build's sensebind as the node (a before/after comparison under the same conditions).
 //   The node is started with the Node flags of bin/sensebind.js's shebang (--initial-old-space-size), as
-//   npx, `ros2 run` and the launch file start it. --node-flags '<flags>' starts it with these V8/Node flags
-//   instead (e.g. --trace-gc; ' ' for a bare node); its stdout then goes to <out>.node-stdout.
+//   npx, `ros2 run` and the launch file start it. --node-flags='<flags>' (with '=', as the value starts with
+//   --) starts it with these V8/Node flags instead (e.g. --trace-gc; ' ' for a bare node); its stdout then
+//   goes to <out>.node-stdout.
 //   --dds-rcvbuf asks Cyclone DDS for UDP receive buffers of that size in every process (capped by the
 //   kernel's net.core.rmem_max), as one tunes DDS for large images.
 import { spawn, spawnSync } from 'node:child_process';
@@ -100,6 +102,23 @@ const cpuTicks = (pid) => {
   const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
   return Number(f[11]) + Number(f[12]); // utime + stime, clock ticks (100 Hz)
 };
+/**
+ * On-CPU nanoseconds of all of `pid`'s threads from the scheduler's own accounting (schedstat). utime+stime
+ * count whole 10 ms ticks and overcharge a process that wakes often for short work, as a node receiving
+ * 250+ messages a second does (bench/pipeline.mjs saw 10-12 % from stat against 5-8 % from perf's
+ * task-clock on comparable runs). Threads that ended during the run are not counted (none do here).
+ */
+const schedNs = (pid) => {
+  let ns = 0;
+  for (const tid of readdirSync(`/proc/${pid}/task`)) {
+    try {
+      ns += Number(readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').split(' ')[0]);
+    } catch {
+      // the thread ended between listing and reading
+    }
+  }
+  return ns;
+};
 /** utime+stime per thread name (comm) of `pid`: where the node's CPU goes (JS main thread, DDS, ONNX, workers). */
 const threadTicks = (pid) => {
   const out = {};
@@ -157,6 +176,7 @@ await until('sensebind running', () => (node.err().includes('"msg":"sensebind ru
 // clock differs from the host's.
 const load0 = loadavg();
 const cpu0 = cpuTicks(node.child.pid);
+const sched0 = schedNs(node.child.pid);
 const threads0 = threadTicks(node.child.pid);
 const udp0 = udpRcvbufErrors();
 const wall0 = Date.now();
@@ -164,6 +184,7 @@ const play = spawn('ros2', ['bag', 'play', bag, '--disable-keyboard-controls', '
 await new Promise((r) => play.once('exit', r));
 await new Promise((r) => setTimeout(r, 2000));
 const cpu1 = cpuTicks(node.child.pid);
+const sched1 = schedNs(node.child.pid);
 const threads1 = threadTicks(node.child.pid);
 const udp1 = udpRcvbufErrors();
 const peakRssMiB = Number(/VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${node.child.pid}/status`, 'utf8'))?.[1] ?? NaN) / 1024;
@@ -218,6 +239,8 @@ const result = {
   dds: `Cyclone DDS on loopback${values['dds-rcvbuf'] !== undefined ? `, SocketReceiveBufferSize min ${values['dds-rcvbuf']}` : ', default socket buffers'}`,
   seconds: (wall1 - wall0) / 1000,
   cpuPercentOfOneCore: Number((((cpu1 - cpu0) / 100 / ((wall1 - wall0) / 1000)) * 100).toFixed(1)),
+  // the same from the scheduler's nanosecond accounting (schedNs): what the node actually ran
+  cpuPercentOfOneCoreSchedstat: Number((((sched1 - sched0) / 1e9 / ((wall1 - wall0) / 1000)) * 100).toFixed(1)),
   // the same, per thread name (threads of one name summed; threads that ended during the run are missing)
   cpuPercentByThread: Object.fromEntries(
     Object.entries(threads1)

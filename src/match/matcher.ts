@@ -249,15 +249,21 @@ export class ConceptMatcher implements SnapshotMatcher {
     const top: number[] = [];
     const k = this.#topK;
     const pool = this.#pool;
+    const imuAtRest = input.gated?.imu === 'at-rest';
     for (let ci = 0; ci < n; ci++) {
       pool.reset();
-      for (const { stage, w, fixed } of stages) {
-        const r = stage.rowOf[ci] as number;
-        if (r >= 0) pool.add(fixed ?? (stage.probs[r] as number), w);
-      }
       const c = this.#concepts[ci] as ConceptDef;
+      const needs = c.needsOneOf;
+      let anchored = needs === undefined;
+      for (const { m, stage, w, fixed } of stages) {
+        const r = stage.rowOf[ci] as number;
+        if (r < 0) continue;
+        pool.add(fixed ?? (stage.probs[r] as number), w);
+        // A gated modality's fixed vote is evidence against, never the evidence a concept needs.
+        if (!anchored && fixed === undefined && (needs as SensorModality[]).includes(m)) anchored = true;
+      }
       if (c.background) continue;
-      const score = pool.value();
+      const score = bodyMotionVeto(c, imuAtRest) ? 0 : anchored ? pool.value() : undefined;
       fused[ci] = score ?? -1;
       if (score !== undefined && (top.length < k || score > (fused[top[top.length - 1] as number] as number))) {
         let i = top.length < k ? top.length : k - 1;
@@ -403,6 +409,16 @@ function sameMatching(a: MemoryState, b: MemoryState): boolean {
   if (a.concepts.some((c, i) => c !== b.concepts[i])) return false;
   for (const [id, v] of a.exemplars) if (b.exemplars.get(id) !== v) return false;
   return true;
+}
+
+/**
+ * An IMU that the evidence gates found at rest over its whole window (5 s for bind-mini) says the body did
+ * not move: a concept that is a motion of the body (tipping over, being picked up, a collision) is then
+ * observed not to happen, whatever a camera or a microphone makes of the scene. Without an IMU (none
+ * fitted, unplugged, stale) nothing is vetoed and the concept's other modalities decide.
+ */
+function bodyMotionVeto(c: ConceptDef, imuAtRest: boolean): boolean {
+  return imuAtRest && c.bodyMotion === true;
 }
 
 function round(x: number): number {

@@ -6,7 +6,7 @@
 import { z } from 'zod';
 import { SENSOR_MODALITIES, type SensorModality } from '../core/types.js';
 import { errorMessage } from '../core/errors.js';
-import { conceptIdSchema, conceptInputSchema, patchConcept, resolveConcept, type ConceptDef } from './concept.js';
+import { conceptIdSchema, conceptInputSchema, conceptProblem, patchConcept, resolveConcept, type ConceptDef } from './concept.js';
 import { formatIssues } from '../config/zod-issues.js';
 import { normalized } from '../core/vector.js';
 import { exemplarsFromSnapshots } from './exemplar.js';
@@ -54,6 +54,9 @@ export interface ConceptSummary {
   background: boolean;
   prompts: string[];
   modalities: SensorModality[] | null;
+  /** Only when set (concept.ts). */
+  needsOneOf?: SensorModality[];
+  bodyMotion?: true;
   thresholds: { on: number; off: number };
   exemplars: Partial<Record<SensorModality, number>>;
 }
@@ -87,7 +90,7 @@ function summarise(memory: ConceptMemory, c: ConceptDef): ConceptSummary {
   const ex = memory.exemplars(c.id);
   const exemplars: Partial<Record<SensorModality, number>> = {};
   for (const m of SENSOR_MODALITIES) if (ex[m] !== undefined && (ex[m] as Float32Array[]).length > 0) exemplars[m] = (ex[m] as Float32Array[]).length;
-  return {
+  const out: ConceptSummary = {
     id: c.id,
     label: c.label,
     enabled: c.enabled,
@@ -97,6 +100,9 @@ function summarise(memory: ConceptMemory, c: ConceptDef): ConceptSummary {
     thresholds: c.thresholds,
     exemplars,
   };
+  if (c.needsOneOf !== undefined) out.needsOneOf = c.needsOneOf;
+  if (c.bodyMotion === true) out.bodyMotion = true;
+  return out;
 }
 
 class CommandError extends Error {}
@@ -189,6 +195,8 @@ export async function applyConceptCommand(memory: ConceptMemory, command: unknow
       }
       case 'add': {
         const def = resolveConcept(cmd.concept, memory.defaults);
+        const problem = conceptProblem(def);
+        if (problem !== undefined) throw new CommandError(problem);
         await memory.commit((s) => {
           const i = s.concepts.findIndex((c) => c.id === def.id);
           if (i >= 0 && cmd.replace !== true) throw new CommandError(existsAdvice(def.id, options.surface ?? 'message'));
@@ -202,6 +210,8 @@ export async function applyConceptCommand(memory: ConceptMemory, command: unknow
           const i = indexOf(s, cmd.id);
           const next = patchConcept(s.concepts[i] as ConceptDef, patch);
           if (next.thresholds.off >= next.thresholds.on) throw new CommandError('thresholds.off must be below thresholds.on');
+          const problem = conceptProblem(next);
+          if (problem !== undefined) throw new CommandError(problem);
           return replaceAt(s, i, next);
         });
         break;

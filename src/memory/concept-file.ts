@@ -10,6 +10,7 @@ import { formatIssues } from '../config/zod-issues.js';
 import {
   BUILTIN_DEFAULTS,
   conceptInputSchema,
+  conceptProblem,
   resolveConcept,
   templatesSchema,
   thresholdsSchema,
@@ -59,7 +60,10 @@ export function parseConceptFile(text: string, where: string): ConceptFile {
   parsed.data.concepts.forEach((input, i) => {
     if (seen.has(input.id)) throw new SensebindError('CONFIG', `${where}: concepts[${i}].id: duplicate concept id "${input.id}"`);
     seen.add(input.id);
-    concepts.push(resolveConcept(input, defaults));
+    const def = resolveConcept(input, defaults);
+    const problem = conceptProblem(def);
+    if (problem !== undefined) throw new SensebindError('CONFIG', `${where}: concepts[${i}].${problem}`);
+    concepts.push(def);
   });
   return { defaults, concepts };
 }

@@ -41,6 +41,14 @@ export const conceptInputSchema = z.strictObject({
   templates: templatesSchema.optional(),
   /** Modalities allowed to give evidence for this concept; all when absent. */
   modalities: z.array(modalitySchema).min(1).optional(),
+  /**
+   * The concept has a score only while at least one of these modalities gives evidence from its own
+   * embedding; the other allowed modalities support it but never fire it alone (the sound of a fall is
+   * not a fall). Absent: any allowed modality may.
+   */
+  needsOneOf: z.array(modalitySchema).min(1).optional(),
+  /** A motion of the robot's own body: an IMU that the evidence gates find at rest rules it out (score 0). */
+  bodyMotion: z.boolean().optional(),
   thresholds: thresholdsSchema.optional(),
   cooldownSeconds: z.number().min(0).optional(),
   minDurationSeconds: z.number().min(0).optional(),
@@ -54,6 +62,10 @@ export type ConceptInput = z.infer<typeof conceptInputSchema>;
 /** A fully resolved concept (no optional lifecycle fields). */
 export interface ConceptDef extends Concept {
   prompts: string[];
+  /** See conceptInputSchema; absent = any allowed modality may fire the concept. */
+  needsOneOf?: SensorModality[];
+  /** See conceptInputSchema; absent = false. */
+  bodyMotion?: boolean;
   templates: Partial<Record<SensorModality, string[]>>;
   thresholds: { on: number; off: number };
   cooldownSeconds: number;
@@ -100,7 +112,17 @@ export function resolveConcept(input: ConceptInput, defaults: ConceptDefaults): 
     background: input.background ?? false,
   };
   if (input.modalities !== undefined) def.modalities = [...new Set(input.modalities)];
+  if (input.needsOneOf !== undefined) def.needsOneOf = [...new Set(input.needsOneOf)];
+  if (input.bodyMotion === true) def.bodyMotion = true;
   return def;
+}
+
+/** What makes a resolved concept unusable (a message naming the key), or undefined. */
+export function conceptProblem(def: ConceptDef): string | undefined {
+  const allowed = def.modalities;
+  const outside = allowed === undefined ? [] : (def.needsOneOf ?? []).filter((m) => !allowed.includes(m));
+  if (outside.length > 0) return `needsOneOf: ${outside.join(', ')} not in modalities [${(allowed ?? []).join(', ')}] (such a modality never gives the concept evidence)`;
+  return undefined;
 }
 
 /** Applies a partial update to a resolved concept (fields present in `patch` replace; id never changes). */
@@ -110,6 +132,9 @@ export function patchConcept(def: ConceptDef, patch: Omit<ConceptInput, 'id'>): 
   if (patch.prompts !== undefined) next.prompts = [...patch.prompts];
   if (patch.templates !== undefined) next.templates = { ...next.templates, ...patch.templates };
   if (patch.modalities !== undefined) next.modalities = [...new Set(patch.modalities)];
+  if (patch.needsOneOf !== undefined) next.needsOneOf = [...new Set(patch.needsOneOf)];
+  if (patch.bodyMotion === true) next.bodyMotion = true;
+  else if (patch.bodyMotion === false) delete next.bodyMotion;
   if (patch.thresholds !== undefined) next.thresholds = { ...patch.thresholds };
   if (patch.cooldownSeconds !== undefined) next.cooldownSeconds = patch.cooldownSeconds;
   if (patch.minDurationSeconds !== undefined) next.minDurationSeconds = patch.minDurationSeconds;

@@ -219,6 +219,8 @@ function compactConcept(c: ConceptDef, defaults: ConceptDefaults): CompactConcep
   if (c.maxDurationSeconds !== defaults.maxDurationSeconds) set('maxDurationSeconds', c.maxDurationSeconds);
   if (!c.enabled) set('enabled', false);
   if (c.background) set('background', true);
+  if (c.needsOneOf !== undefined) set('needsOneOf', c.needsOneOf);
+  if (c.bodyMotion === true) set('bodyMotion', true);
   return [
     c.id,
     c.label !== defaultLabel(c.id) ? c.label : null,

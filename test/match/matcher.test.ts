@@ -37,8 +37,8 @@ afterAll(async () => {
   await runtime.close();
 });
 
-async function memory(): Promise<ConceptMemory> {
-  const file = parseConceptFile(CONCEPTS, 'test');
+async function memory(concepts = CONCEPTS): Promise<ConceptMemory> {
+  const file = parseConceptFile(concepts, 'test');
   const m = new ConceptMemory({ defaults: file.defaults, concepts: file.concepts, exemplars: new Map(), prototypes: undefined }, { builder: textPrototypeBuilder(runtime) });
   await m.ensurePrototypes();
   return m;
@@ -230,5 +230,64 @@ describe('ConceptMatcher and gated modalities', () => {
     expect(t2.modalityScores.imu).toBeUndefined();
     matcher.close();
     absent.close();
+  });
+});
+
+// tipping_over as the default concepts have it: audio may support it, only the camera or the IMU may fire it,
+// and an IMU at rest rules it out.
+const MOTION = CONCEPTS.replace(
+  '{ id: tipping_over, prompts: [the robot tipping over], modalities: [imu, vision] }',
+  '{ id: tipping_over, prompts: [the robot tipping over], modalities: [imu, vision, audio], needsOneOf: [imu, vision], bodyMotion: true }',
+);
+
+describe('ConceptMatcher: needsOneOf and bodyMotion', () => {
+  const started = (events: SenseEvent[]) => events.filter((e) => e.type === 'start').map((e) => e.concept.id);
+
+  it('a concept that needs camera or IMU evidence never fires from audio alone, and fires once the camera sees it', async () => {
+    expect(MOTION).not.toBe(CONCEPTS);
+    const m = await memory(MOTION);
+    const matcher = new ConceptMatcher(m, { calibration: STD, now: () => new Date(0) });
+    feed(matcher, 'nothing happening', ['audio'], 12);
+    expect(started(feed(matcher, 'the robot tipping over', ['audio'], 10))).toEqual([]);
+    // no score at all (not a low one): the lifecycle sees no evidence
+    expect(matcher.process(snap('the robot tipping over', ['audio'])).top.map((s) => s.conceptId)).not.toContain('tipping_over');
+    // with the IMU at rest beside it, bodyMotion makes it a score of 0
+    const withRestingImu = () => ({ ...snap('the robot tipping over', ['audio']), gated: { imu: 'at-rest' as const } });
+    expect(matcher.process(withRestingImu()).top.find((s) => s.conceptId === 'tipping_over')?.score ?? 0).toBe(0);
+    expect(started(feed(matcher, 'the robot tipping over', ['audio', 'vision'], 10))).toEqual(['tipping_over']);
+    matcher.close();
+    // without bodyMotion, a gated IMU's fixed vote is evidence against, never the evidence the concept needs
+    const needsOnly = new ConceptMatcher(await memory(MOTION.replace(', bodyMotion: true', '')), { calibration: STD, now: () => new Date(0) });
+    feed(needsOnly, 'nothing happening', ['audio'], 12);
+    expect(needsOnly.process(withRestingImu()).top.map((s) => s.conceptId)).not.toContain('tipping_over');
+    needsOnly.close();
+    // control: the same concept without needsOneOf fires from audio alone
+    const plain = new ConceptMatcher(await memory(MOTION.replace(', needsOneOf: [imu, vision]', '')), { calibration: STD, now: () => new Date(0) });
+    feed(plain, 'nothing happening', ['audio'], 12);
+    expect(started(feed(plain, 'the robot tipping over', ['audio'], 10))).toEqual(['tipping_over']);
+    plain.close();
+  });
+
+  it('an IMU at rest rules a bodyMotion concept out (score 0) whatever the camera sees; without an IMU the camera decides', async () => {
+    const m = await memory(MOTION);
+    const matcher = new ConceptMatcher(m, { calibration: STD, now: () => new Date(0) });
+    feed(matcher, 'nothing happening', ['vision', 'imu'], 12);
+    const resting = () => ({ ...snap('the robot tipping over', ['vision']), gated: { imu: 'at-rest' as const } });
+    const events: SenseEvent[] = [];
+    for (let i = 0; i < 10; i++) {
+      const out = matcher.process(resting());
+      events.push(...out.events);
+      expect(out.top.find((s) => s.conceptId === 'tipping_over')?.score ?? 0).toBe(0);
+    }
+    expect(started(events)).toEqual([]);
+    // no IMU at all (none fitted, unplugged): the camera alone fires it
+    expect(started(feed(matcher, 'the robot tipping over', ['vision'], 10))).toEqual(['tipping_over']);
+    matcher.close();
+    // control: without bodyMotion the resting IMU only votes its fixed low score
+    const plain = new ConceptMatcher(await memory(MOTION.replace(', bodyMotion: true', '')), { calibration: STD, now: () => new Date(0) });
+    feed(plain, 'nothing happening', ['vision', 'imu'], 12);
+    const out = plain.process(resting());
+    expect(out.top.find((s) => s.conceptId === 'tipping_over')!.score).toBeGreaterThan(0);
+    plain.close();
   });
 });

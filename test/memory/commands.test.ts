@@ -53,6 +53,9 @@ describe('concept file', () => {
     expect(() => parseConceptFile('concepts:\n  - id: a\n  - id: a\n', 'c.yaml')).toThrow(/concepts\[1\]\.id: duplicate concept id "a"/);
     expect(() => parseConceptFile('concepts:\n  - id: a\n    colour: red\n', 'c.yaml')).toThrow(/concepts\[0\]: unknown key "colour"/);
     expect(() => parseConceptFile('concepts: [', 'c.yaml')).toThrow(/not valid YAML/);
+    expect(() => parseConceptFile('concepts:\n  - id: a\n  - id: b\n    modalities: [vision, audio]\n    needsOneOf: [imu, vision]\n', 'c.yaml')).toThrow(
+      /c\.yaml: concepts\[1\]\.needsOneOf: imu not in modalities \[vision, audio\]/,
+    );
   });
 
   it('the default concept file covers every simulator event kind and has background concepts', async () => {
@@ -85,6 +88,16 @@ describe('concept commands', () => {
     r = await applyConceptCommand(memory, { op: 'update', id: 'dog_barking', patch: { thresholds: { on: 0.3, off: 0.2 }, label: 'barking' } });
     expect(r.ok).toBe(true);
     expect(memory.get('dog_barking')!.label).toBe('barking');
+    // needsOneOf must name allowed modalities; bodyMotion: false removes the veto
+    r = await applyConceptCommand(memory, { op: 'update', id: 'glass_breaking', patch: { needsOneOf: ['imu'] } });
+    expect(r).toMatchObject({ ok: false, error: 'needsOneOf: imu not in modalities [audio, vision] (such a modality never gives the concept evidence)' });
+    expect(memory.get('glass_breaking')!.needsOneOf).toBeUndefined();
+    r = await applyConceptCommand(memory, { op: 'update', id: 'dog_barking', patch: { needsOneOf: ['vision'], bodyMotion: true } });
+    expect(r.ok).toBe(true);
+    expect(memory.get('dog_barking')).toMatchObject({ needsOneOf: ['vision'], bodyMotion: true });
+    expect(r.concept).toMatchObject({ needsOneOf: ['vision'], bodyMotion: true });
+    expect((await applyConceptCommand(memory, { op: 'update', id: 'dog_barking', patch: { bodyMotion: false } })).ok).toBe(true);
+    expect(memory.get('dog_barking')!.bodyMotion).toBeUndefined();
     // off above the existing on: rejected, nothing changes
     const before = memory.version;
     r = await applyConceptCommand(memory, { op: 'update', id: 'dog_barking', patch: { thresholds: { on: 0.9, off: 0.95 } } });

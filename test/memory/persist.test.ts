@@ -33,6 +33,8 @@ function makeState(count: number, dim: number): MemoryState {
   const concepts = Array.from({ length: count }, (_, i) =>
     resolveConcept({ id: `concept_${i}`, prompts: [`thing number ${i}`], modalities: i % 2 === 0 ? ['audio', 'vision'] : undefined }, BUILTIN_DEFAULTS),
   );
+  // a motion concept as the default concepts have it (needsOneOf, bodyMotion)
+  if (count > 1) concepts[1] = resolveConcept({ id: 'concept_1', prompts: ['thing number 1'], needsOneOf: ['vision', 'imu'], bodyMotion: true }, BUILTIN_DEFAULTS);
   const byConcept = new Map(concepts.map((c, i) => {
     const shared = unit(dim, i + 1);
     return [c.id, { vision: shared, depth: shared, audio: unit(dim, i + 100_000) }] as const;
@@ -46,6 +48,7 @@ describe('concept memory persistence', () => {
     const state = makeState(5, 16);
     const back = decodeState(encodeState(state), 'mem');
     expect(back.concepts).toEqual(state.concepts);
+    expect(back.concepts[1]).toMatchObject({ needsOneOf: ['vision', 'imu'], bodyMotion: true });
     expect(back.prototypes?.modelId).toBe('model-a');
     const p = back.prototypes!.byConcept.get('concept_3')!;
     expect(Array.from(p.audio!)).toEqual(Array.from(state.prototypes!.byConcept.get('concept_3')!.audio!));

@@ -25,9 +25,11 @@ uses the same memory when config match.stateFile names that file.
 Actions:
   list                          concepts with thresholds, modalities and exemplar counts (JSON)
   add <id> [--label <text>] [--prompt <text> ...] [--modalities a,b] [--on x --off y]
-           [--cooldown s] [--background] [--replace]
+           [--cooldown s] [--needs-one-of a,b] [--body-motion] [--background] [--replace]
                                 embeds the prompts with the model; --replace overwrites a concept
-                                with the same id (else an existing id is refused)
+                                with the same id (else an existing id is refused); --needs-one-of:
+                                it fires only while one of these gives evidence; --body-motion: a
+                                motion of the robot's body, ruled out while the IMU is at rest
   remove <id> | enable <id> | disable <id>
   teach <id> --bag <file> --from <s> --to <s> [--modalities a,b]
                                 the mean embedding of the bag's snapshots between --from and --to
@@ -59,6 +61,8 @@ export const command: Command = {
       off: { type: 'string' },
       cooldown: { type: 'string' },
       background: { type: 'boolean' },
+      'needs-one-of': { type: 'string' },
+      'body-motion': { type: 'boolean' },
       replace: { type: 'boolean' },
       bag: { type: 'string' },
       from: { type: 'string' },
@@ -99,6 +103,8 @@ export const command: Command = {
           concept.thresholds = { on: numberFlag('concepts', 'on', requireFlag('concepts', 'on', values.on), 0), off: numberFlag('concepts', 'off', requireFlag('concepts', 'off', values.off), 0) };
         }
         if (values.cooldown !== undefined) concept.cooldownSeconds = numberFlag('concepts', 'cooldown', values.cooldown, 0);
+        if (values['needs-one-of'] !== undefined) concept.needsOneOf = parseModalityList('needs-one-of', values['needs-one-of']);
+        if (values['body-motion'] === true) concept.bodyMotion = true;
         if (values.background === true) concept.background = true;
         cmd = values.replace === true ? { op: 'add', concept, replace: true } : { op: 'add', concept };
         break;
