@@ -1,13 +1,19 @@
 /**
- * Reads an indexed MCAP's chunks ahead of McapIndexedReader in a worker thread (chunk-worker.ts), which
- * decompresses and CRC-checks them and hands each back uncompressed (its buffer transferred, not copied).
- * The reader asks for chunks in message-time order, so the next few are requested as each one is taken:
- * the main thread, which also decodes, windows and matches, no longer spends a third of a replay on zstd
- * and CRC. Where the worker cannot run (no built script) or has died, the same rewrite runs in-thread, so
- * chunks are always checked exactly once and errors read the same either way.
+ * Reads an indexed MCAP's chunks for McapIndexedReader already decompressed and CRC-checked (zlib's native
+ * CRC-32 instead of the library's JavaScript one), rewritten as uncompressed chunks.
+ *
+ * On a machine with cores to spare, a worker thread (chunk-worker.ts) does this a few chunks ahead of the
+ * reader, which asks for chunks in message-time order, and hands each back with its buffer transferred:
+ * zstd (WebAssembly) and the CRC were a third of a replay's CPU, on the main thread that also decodes,
+ * windows and matches. Measured on the 2-core VM (120 s simulated bag): the main thread's CPU fell from
+ * 3.6 to 2.4 s, but the process's rose by 0.4 s and its peak RSS by about 75 MiB, and at load 6 the replay
+ * was no faster: the preprocessing worker and ONNX Runtime already fill the second core. So the worker is
+ * used only with more than two cores (`workerWhen`); elsewhere, and wherever the worker cannot run or has
+ * died, the same rewrite runs in-thread, so chunks are checked exactly once and errors read the same.
  */
 import { existsSync } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
+import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { McapTypes } from '@mcap/core';
@@ -25,6 +31,13 @@ export type ChunkReply = { offset: number; chunk: Uint8Array } | { offset: numbe
 const AHEAD = 4;
 /** Below this much chunk data a worker's start (tens of ms) costs more than it saves: rewrite in-thread. */
 const MIN_WORKER_BYTES = 4 * 1024 * 1024;
+
+/** When a prefetching worker runs: 'spare-cores' (the default) means more than two cores. */
+export type WorkerPolicy = 'spare-cores' | 'always' | 'never';
+
+function workerWhen(policy: WorkerPolicy): boolean {
+  return policy === 'always' || (policy === 'spare-cores' && availableParallelism() > 2);
+}
 
 interface Fetch {
   request: ChunkRequest;
@@ -65,6 +78,7 @@ export class PrefetchingReadable implements McapTypes.IReadable {
     private readonly handle: FileHandle,
     private readonly path: string,
     private readonly handlers: McapTypes.DecompressHandlers,
+    private readonly workerPolicy: WorkerPolicy = 'spare-cores',
   ) {
     this.#base = new FileHandleReadable(handle);
   }
@@ -73,7 +87,7 @@ export class PrefetchingReadable implements McapTypes.IReadable {
     return this.#base.size();
   }
 
-  /** Chunks in the order the reader takes them (message start time). Starts the worker. */
+  /** Chunks in the order the reader takes them (message start time). Starts the worker where one is used. */
   setChunks(chunkIndexes: readonly McapTypes.ChunkIndex[]): void {
     this.#order = [...chunkIndexes]
       .sort((a, b) => (a.messageStartTime < b.messageStartTime ? -1 : a.messageStartTime > b.messageStartTime ? 1 : 0))
@@ -81,7 +95,7 @@ export class PrefetchingReadable implements McapTypes.IReadable {
     this.#order.forEach((c, index) => this.#chunks.set(c.offset, { index, length: c.length }));
     const script = workerScript();
     const bytes = chunkIndexes.reduce((sum, c) => sum + Number(c.uncompressedSize), 0);
-    if (script === undefined || this.#order.length < 2 || bytes < MIN_WORKER_BYTES) return;
+    if (!workerWhen(this.workerPolicy) || script === undefined || this.#order.length < 2 || bytes < MIN_WORKER_BYTES) return;
     const worker = new Worker(script, { workerData: { path: this.path } });
     worker.unref(); // an abandoned reader must not keep the process alive
     worker.on('message', (reply: ChunkReply) => this.#settle(reply));

@@ -33,9 +33,12 @@ export const MATCH_DEFAULTS = {
    */
   gatedScores: { 'at-rest': 0.05 } as Partial<Record<GateReason, number>>,
   lifecycle: { smoothing: 0.8, updateDelta: 0.1, maxGapSeconds: 2 },
+  /** The live background estimate (src/match/background.ts); off unless asked for. */
+  background: { mode: 'off' as 'off' | 'learn' | 'apply', ratePerHour: 0.125, timeConstantHours: 24, minHours: 1, maxRaise: 0.3, margin: 0.02, skipEvents: true },
 };
 const C = MATCH_DEFAULTS.calibration;
 const L = MATCH_DEFAULTS.lifecycle;
+const B = MATCH_DEFAULTS.background;
 
 export const matchSchema = z
   .strictObject({
@@ -81,6 +84,28 @@ export const matchSchema = z
         updateDelta: z.number().positive().default(L.updateDelta),
         /** Seconds without any evidence after which a running event ends. */
         maxGapSeconds: z.number().positive().default(L.maxGapSeconds),
+      })
+      .prefault({}),
+    background: z
+      .strictObject({
+        /** off; learn = estimate and report only; apply = also raise each concept's `on` threshold from it. */
+        mode: z.enum(['off', 'learn', 'apply']).default(B.mode),
+        /** Target false events per concept per hour (as `calibrate --rate`; 0.125 = 1 per 8 h). */
+        ratePerHour: z.number().min(0).default(B.ratePerHour),
+        /** Time constant of the exponential forgetting, hours of the agent clock. */
+        timeConstantHours: z.number().positive().default(B.timeConstantHours),
+        /** Hours of event-free evidence (forgotten like the rest) a concept needs before its threshold is applied. */
+        minHours: z.number().min(0).default(B.minHours),
+        /** Largest raise of a concept's `on` threshold above its own, in score units. */
+        maxRaise: z.number().gt(0).max(1).default(B.maxRaise),
+        /** Added to the lowest threshold that meets the target (as `calibrate --margin`). */
+        margin: z.number().min(0).lt(0.5).default(B.margin),
+        /** Leave a concept's snapshots out of its estimate while its event is running (see docs/concepts.md). */
+        skipEvents: z.boolean().default(B.skipEvents),
+      })
+      .refine((b) => b.minHours < b.timeConstantHours, {
+        message: 'minHours must be below timeConstantHours (forgotten evidence never adds up to more than the time constant)',
+        path: ['minHours'],
       })
       .prefault({}),
   })

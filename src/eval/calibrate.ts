@@ -18,6 +18,7 @@ import { ConceptLifecycle, type LifecycleParams } from '../match/lifecycle.js';
 import { ConceptMatcher, lifecycleParams } from '../match/matcher.js';
 import type { MatcherOptions } from '../match/options.js';
 import type { MemoryState } from '../memory/state.js';
+import { allowedEvents, lowestThreshold, thresholdGrid } from '../match/threshold-search.js';
 
 /** One recording's score traces. NaN = no evidence for the concept in that snapshot. */
 export interface ScoreTrace {
@@ -114,36 +115,18 @@ function quantiles(values: Float64Array[]): { p99: number; max: number } {
 
 const round = (x: number, k = 1e4) => Math.round(x * k) / k;
 
-/** Grid step of the threshold search, in logit units (0.05 = 1.25 % of the odds). */
-const LOGIT_STEP = 0.05;
-
 /** Per event concept: the lowest threshold meeting the target rate on the traces, plus the margin. */
 export function calibrateThresholds(traces: readonly ScoreTrace[], state: MemoryState, matcher: MatcherOptions, options: CalibrationOptions): CalibrationRow[] {
   const { ratePerHour, margin = 0.02, ceiling = 0.999 } = options;
   const hours = traces.reduce((a, t) => a + t.seconds, 0) / 3600;
-  const allowed = Math.floor(ratePerHour * hours + 1e-9);
+  const allowed = allowedEvents(ratePerHour, hours);
   const rows: CalibrationRow[] = [];
   for (const c of state.concepts) {
     if (c.background || !c.enabled) continue;
     const fused = traces.map((t) => t.fused.get(c.id) as Float64Array);
     const events = (on: number) => traces.reduce((a, t, i) => a + countStarts(t.times, fused[i] as Float64Array, lifecycleParams(c, on, matcher)), 0);
     const floor = options.floors?.get(c.id) ?? c.thresholds.on;
-    // Scan down from the ceiling to the floor in equal steps of the score's logit (bind-mini's softmax
-    // saturates near 1, where equal steps of the score would be far too coarse); the answer is the lowest
-    // threshold above which every tried one meets the target (event counts are not strictly monotone in
-    // the threshold: hysteresis and cooldown).
-    const grid: number[] = [];
-    const logit = (p: number) => Math.log(p / (1 - p));
-    for (let x = logit(ceiling); x > logit(floor) + 1e-9; x -= LOGIT_STEP) grid.push(1 / (1 + Math.exp(-x)));
-    grid.push(floor);
-    let lowest: number | undefined;
-    for (const candidate of grid) {
-      if (events(candidate) > allowed) break;
-      lowest = candidate;
-    }
-    const saturated = lowest === undefined;
-    // The margin is in score units below 0.9 and shrinks towards the ceiling, where scores bunch.
-    const on = lowest === undefined ? ceiling : lowest === floor ? floor : Math.min(ceiling, lowest + margin * Math.min(1, (1 - lowest) * 10));
+    const { on, saturated } = lowestThreshold(thresholdGrid(floor, ceiling), events, allowed, margin, ceiling);
     const mods: CalibrationRow['modalities'] = {};
     for (const m of SENSOR_MODALITIES) {
       const per = traces.map((t) => t.modality.get(c.id)?.[m]).filter((v): v is Float64Array => v !== undefined);

@@ -42,7 +42,15 @@ export async function collectBags(
       logger?.info({ bag, snapshots: r.snapshots.length, seconds: Math.round(performance.now() - t0) / 1000 }, 'bag embedded');
     }
     const modalities = SENSOR_MODALITIES.filter((m) => collected.some((c) => c.snapshots.some((s) => s.embeddings[m] !== undefined)));
-    return { collected, state: pipeline.memory.state, modalities, textScale: pipeline.runtime.scale('text') };
+    // The matching re-runs use the thresholds the agent had in force (match.background in apply mode).
+    const applied = pipeline.background?.status().applied ?? {};
+    const base = pipeline.memory.state;
+    const concepts = base.concepts.map((c) => {
+      const on = applied[c.id];
+      return on === undefined ? c : { ...c, thresholds: { ...c.thresholds, on } };
+    });
+    const state = { ...base, concepts };
+    return { collected, state, modalities, textScale: pipeline.runtime.scale('text') };
   } finally {
     await pipeline.close();
   }

@@ -118,6 +118,9 @@ export class ConceptMatcher implements SnapshotMatcher {
   #lastStamp: StampNs = 0n;
   #stats: MatcherStats = { snapshots: 0, events: { start: 0, update: 0, end: 0 }, modalityEvidence: {}, gatedVotes: {}, dimensionMismatches: 0, concepts: 0, meanProcessMs: 0 };
   #unsubscribe: (() => void) | undefined;
+  /** Concept id -> `on` threshold in force instead of the concept's own (the live background estimate). */
+  #onOverrides: ReadonlyMap<string, number> = new Map();
+  #built: MemoryState | undefined;
 
   /** `source`: a live memory (followed on change) or a fixed state (evaluation, benches). */
   constructor(source: ConceptMemory | MemoryState, options: MatcherOptions = {}) {
@@ -146,10 +149,23 @@ export class ConceptMatcher implements SnapshotMatcher {
   }
 
   #params(c: ConceptDef): LifecycleParams {
-    return lifecycleParams(c, c.thresholds.on, this.#o);
+    return lifecycleParams(c, this.#onOverrides.get(c.id) ?? c.thresholds.on, this.#o);
+  }
+
+  /**
+   * `on` thresholds to use instead of the concepts' own (src/match/background-live.ts); concepts not in
+   * `overrides` use their own. Running events go on under the new threshold.
+   */
+  setOnThresholds(overrides: ReadonlyMap<string, number>): void {
+    this.#onOverrides = overrides;
+    this.#concepts.forEach((c, i) => this.#lifecycles[i]?.setParams(this.#params(c)));
   }
 
   #rebuild(state: MemoryState): void {
+    // A change that leaves what matching reads alone (the background estimate's freeze) keeps the running statistics.
+    const last = this.#built;
+    this.#built = state;
+    if (last !== undefined && sameMatching(last, state)) return;
     const previous = new Map(this.#concepts.map((c, i) => [c.id, this.#lifecycles[i]]));
     const concepts = state.concepts.filter((c) => c.enabled);
     const index = new Map(concepts.map((c, i) => [c.id, i]));
@@ -294,7 +310,7 @@ export class ConceptMatcher implements SnapshotMatcher {
         label: c.label,
         fused: fused >= 0 ? fused : null,
         smoothed: lc.smoothed,
-        on: c.thresholds.on,
+        on: this.#onOverrides.get(c.id) ?? c.thresholds.on,
         off: c.thresholds.off,
         active: lc.active,
         modalityScores: this.#modalityScores(ci, stages),
@@ -381,6 +397,18 @@ export class ConceptMatcher implements SnapshotMatcher {
   get lastStamp(): StampNs {
     return this.#lastStamp;
   }
+}
+
+/** Whether two states hold the same concept, exemplar and prototype objects (commits copy the containers). */
+function sameMatching(a: MemoryState, b: MemoryState): boolean {
+  const pa = a.prototypes;
+  const pb = b.prototypes;
+  if (pa !== pb && (pa === undefined || pb === undefined || pa.modelId !== pb.modelId || pa.byConcept.size !== pb.byConcept.size)) return false;
+  if (pa !== undefined && pb !== undefined) for (const [id, v] of pa.byConcept) if (pb.byConcept.get(id) !== v) return false;
+  if (a.concepts.length !== b.concepts.length || a.exemplars.size !== b.exemplars.size) return false;
+  if (a.concepts.some((c, i) => c !== b.concepts[i])) return false;
+  for (const [id, v] of a.exemplars) if (b.exemplars.get(id) !== v) return false;
+  return true;
 }
 
 /**

@@ -11,7 +11,7 @@ import { formatIssues } from '../config/zod-issues.js';
 import { normalized } from '../core/vector.js';
 import { exemplarsFromSnapshots } from './exemplar.js';
 import type { ConceptMemory } from './memory.js';
-import type { MemoryState, ModalityVectorLists } from './state.js';
+import { NO_BACKGROUND_CONTROL, type BackgroundControl, type MemoryState, type ModalityVectorLists } from './state.js';
 
 const requestId = z.string().max(128).optional();
 const modality = z.enum(SENSOR_MODALITIES);
@@ -42,6 +42,8 @@ export const conceptCommandSchema = z.discriminatedUnion('op', [
     clear: z.boolean().optional(),
   }),
   z.strictObject({ op: z.literal('list'), requestId }),
+  /** The live background estimate: freeze it, let it learn again, forget it, or ask how it stands. */
+  z.strictObject({ op: z.literal('background'), requestId, action: z.enum(['freeze', 'unfreeze', 'reset', 'status']) }),
 ]);
 export type ConceptCommand = z.infer<typeof conceptCommandSchema>;
 
@@ -80,6 +82,8 @@ export interface ConceptCommandReply {
   concepts?: ConceptSummary[];
   /** For teach: exemplars added per modality. */
   taught?: Partial<Record<SensorModality, number>>;
+  /** For background: the freeze/reset state after the command (the pipeline adds the live estimate's status). */
+  background?: BackgroundControl & Record<string, unknown>;
 }
 
 function summarise(memory: ConceptMemory, c: ConceptDef): ConceptSummary {
@@ -170,13 +174,25 @@ export async function applyConceptCommand(memory: ConceptMemory, command: unknow
   const cmd = parsed.data;
   const base: ConceptCommandReply = { ok: true, code: 'OK', op: cmd.op, version: memory.version };
   if (cmd.requestId !== undefined) base.requestId = cmd.requestId;
-  if (cmd.op !== 'list' && cmd.op !== 'add') base.id = cmd.id;
+  if (cmd.op !== 'list' && cmd.op !== 'add' && cmd.op !== 'background') base.id = cmd.id;
   if (cmd.op === 'add') base.id = cmd.concept.id;
   try {
     let taught: Partial<Record<SensorModality, number>> | undefined;
     switch (cmd.op) {
       case 'list':
         return { ...base, concepts: memory.concepts().map((c) => summarise(memory, c)) };
+      case 'background': {
+        const action = cmd.action;
+        if (action !== 'status') {
+          await memory.commit((s) => {
+            const now = s.background ?? NO_BACKGROUND_CONTROL;
+            if (action === 'reset') return { ...s, background: { ...now, resets: now.resets + 1 } };
+            const frozen = action === 'freeze';
+            return now.frozen === frozen ? s : { ...s, background: { ...now, frozen } };
+          });
+        }
+        return { ...base, version: memory.version, background: { ...(memory.state.background ?? NO_BACKGROUND_CONTROL) } };
+      }
       case 'add': {
         const def = resolveConcept(cmd.concept, memory.defaults);
         const problem = conceptProblem(def);

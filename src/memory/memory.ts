@@ -198,6 +198,7 @@ export class ConceptMemory {
       exemplars: new Map(base.exemplars),
       prototypes: base.prototypes,
     };
+    if (base.background !== undefined) draft.background = base.background;
     const mutated = mutate(draft);
     // A mutation that changed nothing returns the draft as it was: keep `base` so nothing is re-written.
     const next = sameContent(mutated, base) ? base : mutated;
@@ -267,7 +268,7 @@ export class ConceptMemory {
 /** Whether a mutation left the state as it was (same objects in the same places). */
 function sameContent(a: MemoryState, b: MemoryState): boolean {
   if (a === b) return true;
-  if (a.defaults !== b.defaults || a.prototypes !== b.prototypes) return false;
+  if (a.defaults !== b.defaults || a.prototypes !== b.prototypes || a.background !== b.background) return false;
   if (a.concepts.length !== b.concepts.length || a.exemplars.size !== b.exemplars.size) return false;
   for (let i = 0; i < a.concepts.length; i++) if (a.concepts[i] !== b.concepts[i]) return false;
   for (const [id, v] of a.exemplars) if (b.exemplars.get(id) !== v) return false;

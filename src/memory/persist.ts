@@ -16,7 +16,7 @@ import { dirname, basename, join } from 'node:path';
 import { SENSOR_MODALITIES, type SensorModality } from '../core/types.js';
 import { SensebindError, cannotWrite, errorMessage, writeFailureReason } from '../core/errors.js';
 import { defaultLabel, resolveConcept, type ConceptDef, type ConceptDefaults, type ConceptInput } from './concept.js';
-import type { MemoryState, ModalityVectorLists, ModalityVectors } from './state.js';
+import type { BackgroundControl, MemoryState, ModalityVectorLists, ModalityVectors } from './state.js';
 
 const MAGIC = Buffer.from('SBMEM001', 'ascii');
 // SHA-1 as an integrity check (not security): a third faster than SHA-256 over hundreds of MB.
@@ -36,6 +36,8 @@ interface Header {
   /** Triples (concept index, modality index, row count); exemplar rows follow prototype rows in order. */
   exemplarIndex: number[];
   exemplarRows: number;
+  /** The live background estimate's freeze/reset state; absent = not frozen, never reset. */
+  background?: BackgroundControl;
 }
 
 function stateDim(state: MemoryState): number {
@@ -99,6 +101,7 @@ export function encodeState(state: MemoryState, savedAt = new Date()): Buffer {
     exemplarIndex,
     exemplarRows: rows.length - protoRows,
   };
+  if (state.background !== undefined) header.background = state.background;
   let json = Buffer.from(JSON.stringify(header), 'utf8');
   const pad = (4 - (json.length % 4)) % 4;
   if (pad > 0) json = Buffer.concat([json, Buffer.alloc(pad, 0x20)]);
@@ -179,12 +182,20 @@ export function decodeState(buf: Buffer, where: string): MemoryState {
     lists[modality] = list;
     exemplars.set(concept.id, lists);
   }
-  return {
+  const state: MemoryState = {
     defaults: header.defaults,
     concepts,
     exemplars,
     prototypes: header.modelId === null || header.protoRows === 0 ? undefined : { modelId: header.modelId, dim, byConcept },
   };
+  const bg = header.background;
+  if (bg !== undefined) {
+    if (typeof bg !== 'object' || bg === null || typeof bg.frozen !== 'boolean' || !Number.isInteger(bg.resets) || bg.resets < 0) {
+      throw new SensebindError('IO', `${where}: header.background must be {frozen: boolean, resets: integer >= 0}, got ${JSON.stringify(bg)}`);
+    }
+    state.background = { frozen: bg.frozen, resets: bg.resets };
+  }
+  return state;
 }
 
 const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
@@ -260,8 +271,11 @@ async function fsyncDir(dir: string): Promise<void> {
   }
 }
 
-/** Writes `bytes` to `path` so that a crash at any instant leaves either the old or the new file. */
-async function writeAtomic(path: string, bytes: Uint8Array): Promise<void> {
+/**
+ * Writes `bytes` to `path` so that a crash at any instant leaves either the old or the new file; `what`
+ * names the file in errors.
+ */
+export async function writeAtomic(path: string, bytes: Uint8Array, what = 'concept memory'): Promise<void> {
   const dir = dirname(path);
   const tmp = join(dir, `.${basename(path)}.${process.pid}.${Date.now()}.tmp`);
   try {
@@ -281,7 +295,7 @@ async function writeAtomic(path: string, bytes: Uint8Array): Promise<void> {
   } catch (err) {
     await unlink(tmp).catch(() => undefined);
     // Name the user's file: the temp file beside it means nothing to them.
-    throw cannotWrite('concept memory', path, err);
+    throw cannotWrite(what, path, err);
   }
   await fsyncDir(dir);
 }

@@ -104,7 +104,7 @@ export async function buildAgent(pipeline: Pipeline, config: Config, options: Bu
   const hooks: StageHooks = metrics ?? NO_HOOKS;
   const opened: Array<() => Promise<void> | void> = [];
   try {
-    const { runtime, memory, matcher, control } = pipeline;
+    const { runtime, memory, matcher, control, background } = pipeline;
     const stopFollowing = memory.followFile(); // edits saved by other processes (CLI, a second agent) reach this matcher
     opened.push(stopFollowing);
     const failures = await runtime.load();
@@ -218,11 +218,19 @@ export async function buildAgent(pipeline: Pipeline, config: Config, options: Bu
       maxAgeSeconds: config.window.maxAgeSeconds,
       hooks,
       gate: governor,
-      ...(recall ? { onTick: (r: TickResult) => recall.observe(r.embeddings) } : {}),
+      ...(recall || background
+        ? {
+            onTick: (r: TickResult) => {
+              recall?.observe(r.embeddings);
+              background?.observe(r.match, r.embeddings.stamp);
+            },
+          }
+        : {}),
     });
     if (metrics) {
       metrics.watchStage('embed', () => runtime.stats());
       metrics.watchStage('matcher', () => matcher.stats());
+      if (background) metrics.watchStage('background', () => background.stats());
       if (live) metrics.watchStage('live', () => live.stats());
       if (scores) metrics.watchStage('ros2_scores', () => scores.stats());
       const pool = pipeline.pool;

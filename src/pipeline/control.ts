@@ -9,6 +9,7 @@ import type { Logger } from '../core/log.js';
 import { applyConceptCommand, type ConceptCommandReply } from '../memory/commands.js';
 import { loadConceptFile } from '../memory/concept-file.js';
 import type { ConceptMemory } from '../memory/memory.js';
+import type { LiveBackground } from '../match/background-live.js';
 import type { ConceptCommandHandler } from '../sinks/mqtt/commands.js';
 
 export type CommandOrigin = 'mqtt' | 'ros2' | 'cli' | 'sighup';
@@ -17,19 +18,27 @@ export class ConceptControl {
   readonly memory: ConceptMemory;
   readonly #conceptFile: string;
   readonly #logger: Logger;
+  readonly #background: LiveBackground | undefined;
 
-  constructor(memory: ConceptMemory, options: { conceptFile: string; logger: Logger }) {
+  constructor(memory: ConceptMemory, options: { conceptFile: string; logger: Logger; background?: LiveBackground }) {
     this.memory = memory;
     this.#conceptFile = options.conceptFile;
     this.#logger = options.logger;
+    this.#background = options.background;
   }
 
   /** Validates and applies one command; never throws (the reply says what happened). */
   async apply(command: unknown, origin: CommandOrigin): Promise<ConceptCommandReply> {
     const reply = await applyConceptCommand(this.memory, command, { surface: origin === 'cli' ? 'cli' : 'message' });
+    // The memory knows the freeze and reset; the estimate (this process's, when on) knows the rest.
+    if (reply.background !== undefined) {
+      if (this.#background) reply.background = { ...reply.background, ...this.#background.status() };
+      else reply.background.mode = 'off';
+    }
     const fields = { origin, op: reply.op, id: reply.id, code: reply.code, version: reply.version };
     if (reply.ok) {
-      if (reply.op !== 'list') this.#logger.info(fields, 'concept command applied');
+      const readOnly = reply.op === 'list' || (reply.op === 'background' && (command as { action?: unknown }).action === 'status');
+      if (!readOnly) this.#logger.info(fields, 'concept command applied');
     } else {
       this.#logger.warn({ ...fields, err: reply.error }, 'concept command not applied');
     }
@@ -41,7 +50,7 @@ export class ConceptControl {
     return async (command) => {
       const reply = await this.apply(command, 'mqtt');
       if (!reply.ok) return { ok: false, code: reply.code, message: reply.error ?? `command "${reply.op}" refused` };
-      return { ok: true, result: reply, changed: reply.op !== 'list' };
+      return { ok: true, result: reply, changed: reply.op !== 'list' && reply.op !== 'background' };
     };
   }
 

@@ -11,6 +11,7 @@
 import { silentLogger, type Logger } from '../core/log.js';
 import { PreprocessPool } from '../embed/preprocess-pool.js';
 import { EmbeddingRuntime } from '../embed/runtime.js';
+import { LiveBackground } from '../match/background-live.js';
 import { ConceptMatcher } from '../match/matcher.js';
 import { textPrototypeBuilder } from '../match/prototypes.js';
 import { ConceptMemory } from '../memory/memory.js';
@@ -24,6 +25,8 @@ export interface Pipeline {
   readonly memory: ConceptMemory;
   readonly matcher: ConceptMatcher;
   readonly control: ConceptControl;
+  /** The live background estimate (config match.background); undefined when off. */
+  readonly background: LiveBackground | undefined;
   readonly pool: PreprocessPool | undefined;
   /** A fresh windower with the model's window lengths (one per run: buffers must not carry over). */
   createWindower(): Windower;
@@ -57,7 +60,9 @@ export async function openPipeline(options: PipelineOptions, open: OpenPipelineO
     });
     const calibration = { textScale: runtime.scale('text'), ...options.matcher.calibration };
     const matcher = new ConceptMatcher(memory, { ...options.matcher, calibration });
-    const control = new ConceptControl(memory, { conceptFile: options.conceptFile, logger: logger.child({ stage: 'concepts' }) });
+    const bgConfig = options.background;
+    const background = bgConfig && (await LiveBackground.open(memory, matcher, { config: bgConfig, matcher: options.matcher, stateFile: options.stateFile, logger: logger.child({ stage: 'background' }) }));
+    const control = new ConceptControl(memory, { conceptFile: options.conceptFile, logger: logger.child({ stage: 'concepts' }), ...(background ? { background } : {}) });
     const m = runtime.manifest.modalities;
     const audio = m.audio?.preprocess;
     const imu = m.imu?.preprocess;
@@ -68,6 +73,7 @@ export async function openPipeline(options: PipelineOptions, open: OpenPipelineO
       memory,
       matcher,
       control,
+      background,
       pool,
       createWindower: () =>
         new Windower({
@@ -78,6 +84,7 @@ export async function openPipeline(options: PipelineOptions, open: OpenPipelineO
           imuSamples: imu?.samples ?? 2000,
         }),
       async close() {
+        await background?.close();
         matcher.close();
         await pool?.close();
         await opened.close();

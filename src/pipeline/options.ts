@@ -7,6 +7,7 @@ import { resolveBundled } from '../config/paths.js';
 import type { Config } from '../config/schema.js';
 import type { ConverterOptions, TopicMapping } from '../decode/converter.js';
 import type { ProviderName } from '../embed/providers.js';
+import type { BackgroundConfig } from '../match/background-live.js';
 import type { MatcherOptions } from '../match/options.js';
 import type { WindowerOptions } from '../window/windower.js';
 
@@ -31,6 +32,8 @@ export interface PipelineOptions {
   /** Persisted memory state (taught exemplars, run-time edits); wins over conceptFile when present. */
   stateFile?: string | undefined;
   matcher: MatcherOptions;
+  /** The live background estimate (config match.background); off when absent. */
+  background?: BackgroundConfig;
   /** Max ages and disabled modalities for the windower; window lengths come from the model. */
   window: Pick<WindowerOptions, 'maxAgeSeconds' | 'disabled' | 'sensors' | 'gates' | 'imuMounting'>;
   /** Seconds between snapshots. */
@@ -57,6 +60,7 @@ export function pipelineOptionsFromConfig(config: Config, overrides: PipelineOve
       fusion: { weights: { ...config.match.fusion.weights }, gatedScores: { ...config.match.fusion.gatedScores } },
       lifecycle: { ...config.match.lifecycle },
     },
+    background: { ...config.match.background },
     window: {
       maxAgeSeconds: { ...config.window.maxAgeSeconds },
       disabled: [...config.window.disabled],

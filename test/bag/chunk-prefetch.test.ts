@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { McapIndexedReader, McapWriter } from '@mcap/core';
 import { FileHandleReadable, FileHandleWritable } from '@mcap/nodejs';
 import { loadDecompressHandlers } from '@mcap/support';
-import { PrefetchingReadable } from '../../src/bag/chunk-prefetch.js';
+import { PrefetchingReadable, type WorkerPolicy } from '../../src/bag/chunk-prefetch.js';
 import { rewriteChunk } from '../../src/bag/chunk-record.js';
 import { createSimulation } from '../../src/sim/simulator.js';
 import { writeSimulationBag } from '../../src/sim/bag.js';
@@ -25,10 +25,10 @@ interface Read {
 }
 
 /** Every message of the bag: through PrefetchingReadable, or through the library alone with its own CRC check. */
-async function readAll(path: string, prefetch: boolean, beforeChunks?: () => Promise<void>): Promise<Read> {
+async function readAll(path: string, prefetch: boolean, beforeChunks?: () => Promise<void>, policy: WorkerPolicy = 'always'): Promise<Read> {
   const handle = await open(path, 'r');
   const handlers = await loadDecompressHandlers();
-  const readable = prefetch ? new PrefetchingReadable(handle, path, handlers) : new FileHandleReadable(handle);
+  const readable = prefetch ? new PrefetchingReadable(handle, path, handlers, policy) : new FileHandleReadable(handle);
   try {
     const reader = await McapIndexedReader.Initialize({ readable, decompressHandlers: handlers });
     await beforeChunks?.();
@@ -62,6 +62,7 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
+// The worker is forced on here ('always'); readMcap uses it only with more than two cores.
 describe('MCAP chunks decompressed ahead in a worker', () => {
   it('gives exactly the messages the library reads with its own CRC check, every chunk from the worker', async () => {
     const reference = await readAll(bag, false);
@@ -69,6 +70,13 @@ describe('MCAP chunks decompressed ahead in a worker', () => {
     expect(prefetched.messages.length).toBeGreaterThan(1000);
     expect(prefetched.messages).toEqual(reference.messages);
     expect(prefetched.stats).toEqual({ fromWorker: prefetched.chunks, inThread: 0 });
+  });
+
+  it('without a worker (as on a 2-core machine) the in-thread rewrite gives the same messages', async () => {
+    const reference = await readAll(bag, false);
+    const inThread = await readAll(bag, true, undefined, 'never');
+    expect(inThread.messages).toEqual(reference.messages);
+    expect(inThread.stats).toEqual({ fromWorker: 0, inThread: inThread.chunks });
   });
 
   it('the bag deleted once open: the worker cannot open it, the open handle is read in-thread, nothing lost', async () => {

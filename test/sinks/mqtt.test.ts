@@ -45,7 +45,12 @@ describe('MqttSink topics and payloads', () => {
   it('publishes status, concepts, events, concept states and Home Assistant discovery as documented', async () => {
     const sub = await Collector.connect(broker.url, ['sensebind/r1/#', 'homeassistant/#'], { protocolVersion: 5 });
     const memory = memoryWith(['glass_breaking', 'robot_tipping_over', 'silence']);
-    await memory.commit((s) => ({ ...s, concepts: s.concepts.map((c) => (c.id === 'silence' ? { ...c, background: true } : c)) }));
+    await memory.commit((s) => ({
+      ...s,
+      concepts: s.concepts.map((c) =>
+        c.id === 'silence' ? { ...c, background: true } : c.id === 'robot_tipping_over' ? { ...c, modalities: ['vision', 'audio', 'imu'], needsOneOf: ['vision', 'imu'], bodyMotion: true } : c,
+      ),
+    }));
     const sink = new MqttSink({
       url: broker.url,
       robot: 'r1',
@@ -82,8 +87,11 @@ describe('MqttSink topics and payloads', () => {
       enabled: true,
       background: false,
       modalities: null,
+      needsOneOf: null,
+      bodyMotion: false,
       stateTopic: 'sensebind/r1/state/glass_breaking',
     });
+    expect(list.concepts[1]).toMatchObject({ modalities: ['vision', 'audio', 'imu'], needsOneOf: ['vision', 'imu'], bodyMotion: true });
 
     // Concept state: start then end (updates do not change state), retained.
     await sub.waitFor(() => sub.on('sensebind/r1/state/glass').length === 2, 'two state changes');

@@ -11,6 +11,8 @@ import { exemplarsFromSnapshots } from '../../memory/exemplar.js';
 import { ConceptMemory } from '../../memory/memory.js';
 import { applyConceptCommand, type ConceptCommand, type ConceptCommandReply } from '../../memory/commands.js';
 import type { ConceptInput } from '../../memory/concept.js';
+import { MATCH_DEFAULTS } from '../../config/match.js';
+import { formatCalibrationTable } from '../../eval/calibrate.js';
 
 const DEFAULT_STATE = '.sensebind/concepts.sbm';
 
@@ -32,6 +34,12 @@ Actions:
   teach <id> --bag <file> --from <s> --to <s> [--modalities a,b]
                                 the mean embedding of the bag's snapshots between --from and --to
                                 (seconds from the bag's start) becomes one exemplar per modality
+  background freeze | unfreeze | reset | status
+                                the live background estimate (config match.background): stop or
+                                resume its learning, forget it, or ask how it stands; a running
+                                agent on the same state file follows within seconds
+  background show [--format table|json]
+                                the estimate per concept, as calibrate's table (default table)
 
 Options:
   --state <file>      concept memory file (default: config match.stateFile, else ${DEFAULT_STATE})
@@ -59,6 +67,7 @@ export const command: Command = {
       bag: { type: 'string' },
       from: { type: 'string' },
       to: { type: 'string' },
+      format: { type: 'string' },
       help: { type: 'boolean' },
     });
     if (values.help === true || positionals.length === 0) {
@@ -111,8 +120,10 @@ export const command: Command = {
         if (values.modalities !== undefined) cmd.modalities = wanted;
         break;
       }
+      case 'background':
+        return background(ctx, options, id, values.format);
       default:
-        throw new SensebindError('USAGE', `sensebind concepts: unknown action "${String(action)}" (list, add, remove, enable, disable, teach)`);
+        throw new SensebindError('USAGE', `sensebind concepts: unknown action "${String(action)}" (list, add, remove, enable, disable, teach, background)`);
     }
     const pipeline = await openPipeline(options, { logger: ctx.logger });
     try {
@@ -122,6 +133,32 @@ export const command: Command = {
     }
   },
 };
+
+const BACKGROUND_ACTIONS = ['freeze', 'unfreeze', 'reset', 'status', 'show'] as const;
+
+/** `concepts background <action>`: through the control plane like every other command; `show` prints the table. */
+async function background(ctx: Parameters<Command['run']>[1], options: Awaited<ReturnType<typeof pipelineOptions>>, action: string | undefined, format = 'table'): Promise<number> {
+  const a = BACKGROUND_ACTIONS.find((x) => x === action);
+  if (a === undefined) throw new SensebindError('USAGE', `sensebind concepts background: expected one of ${BACKGROUND_ACTIONS.join(', ')}${action === undefined ? '' : `, got "${action}"`}`);
+  if (format !== 'table' && format !== 'json') throw new SensebindError('USAGE', `sensebind concepts background: --format must be table or json, got "${format}"`);
+  // The estimate is read even where this process's config has it off: the file is what is asked about.
+  const bg = options.background ?? MATCH_DEFAULTS.background;
+  const pipeline = await openPipeline({ ...options, background: bg.mode === 'off' ? { ...bg, mode: 'learn' } : bg }, { logger: ctx.logger });
+  try {
+    if (a !== 'show') return reply(ctx, await pipeline.control.apply({ op: 'background', action: a }, 'cli'));
+    const status = (await pipeline.control.apply({ op: 'background', action: 'status' }, 'cli')).background;
+    const rows = pipeline.background?.rows() ?? [];
+    if (format === 'json') {
+      ctx.stdout.write(`${JSON.stringify({ ...status, mode: bg.mode, rows }, null, 2)}\n`);
+    } else {
+      const where = options.stateFile === undefined ? 'in memory only (no state file)' : `beside ${options.stateFile}`;
+      ctx.stdout.write(`${formatCalibrationTable(rows)}\n\nmode ${bg.mode}, ${status?.frozen === true ? 'frozen' : 'learning'}, target ${bg.ratePerHour}/h per concept; thresholds apply after ${bg.minHours} h of evidence, at most ${bg.maxRaise} above the concept's own; estimate ${where}\n`);
+    }
+    return 0;
+  } finally {
+    await pipeline.close();
+  }
+}
 
 function reply(ctx: Parameters<Command['run']>[1], r: ConceptCommandReply): number {
   ctx.stdout.write(`${JSON.stringify(r, null, 2)}\n`);

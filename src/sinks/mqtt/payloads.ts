@@ -21,6 +21,10 @@ export interface ConceptsPayload {
     enabled: boolean;
     background: boolean;
     modalities: string[] | null;
+    /** Modalities of which one must give evidence of its own; null when any allowed modality may. */
+    needsOneOf: string[] | null;
+    /** A motion of the robot's own body (an IMU at rest rules it out). */
+    bodyMotion: boolean;
     /** The concept's state topic. */
     stateTopic: string;
   }[];
@@ -66,7 +70,10 @@ export function eventPayload(event: SenseEvent): string {
   return JSON.stringify(event);
 }
 
-export function conceptsPayload(robot: string, concepts: readonly Concept[], stateTopic: (id: string) => string, now = new Date()): ConceptsPayload {
+/** A concept as the list shows it: the concept memory's definitions carry the two evidence keys. */
+type ListedConcept = Concept & { needsOneOf?: readonly string[]; bodyMotion?: boolean };
+
+export function conceptsPayload(robot: string, concepts: readonly ListedConcept[], stateTopic: (id: string) => string, now = new Date()): ConceptsPayload {
   return {
     v: 1,
     robot,
@@ -78,6 +85,8 @@ export function conceptsPayload(robot: string, concepts: readonly Concept[], sta
       enabled: c.enabled,
       background: c.background === true,
       modalities: c.modalities ? [...c.modalities] : null,
+      needsOneOf: c.needsOneOf ? [...c.needsOneOf] : null,
+      bodyMotion: c.bodyMotion === true,
       stateTopic: stateTopic(c.id),
     })),
   };

@@ -56,6 +56,9 @@ export const conceptsPayloadSchema = z.strictObject({
       enabled: z.boolean(),
       background: z.boolean(),
       modalities: z.array(modality).nullable(),
+      // Added in v1 after its first release (optional, so earlier lists still validate).
+      needsOneOf: z.array(modality).nullable().optional(),
+      bodyMotion: z.boolean().optional(),
       stateTopic: z.string().min(1),
     }),
   ),
