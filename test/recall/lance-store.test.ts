@@ -118,7 +118,12 @@ describe('LanceRecallStore', () => {
     const stats = await store.stats();
     expect(stats.indexed).toEqual({ vision: true, audio: true });
     expect(stats.rows).toEqual({ vision: 1000, audio: 666 });
-    expect((await store.nearest('vision', vec(500, 0), 1))[0]?.stamp).toBe(1_000_000_000n + 500n * 500_000_000n);
+    // Through the index (PQ codes of 8 dims each on 1,000 rows: approximate) it returns stored rows;
+    // the exact search of the same store finds the query's own row.
+    const viaIndex = await store.nearest('vision', vec(500, 0), 5);
+    expect(new Set(viaIndex.map((h) => h.stamp)).size).toBe(5);
+    for (const h of viaIndex) expect(h.stamp >= stats.oldest! && h.stamp <= stats.newest!).toBe(true);
+    expect((await store.nearest('vision', vec(500, 0), 1, {}, { exact: true }))[0]?.stamp).toBe(1_000_000_000n + 500n * 500_000_000n);
     await store.close();
   });
 
