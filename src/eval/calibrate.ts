@@ -18,7 +18,7 @@ import { ConceptLifecycle, type LifecycleParams } from '../match/lifecycle.js';
 import { ConceptMatcher, lifecycleParams } from '../match/matcher.js';
 import type { MatcherOptions } from '../match/options.js';
 import type { MemoryState } from '../memory/state.js';
-import { allowedEvents, lowestThreshold, thresholdGrid } from '../match/threshold-search.js';
+import { allowedEvents, lowestThreshold, thresholdGrid, type CalibrationRow } from '../match/threshold-search.js';
 
 /** One recording's score traces. NaN = no evidence for the concept in that snapshot. */
 export interface ScoreTrace {
@@ -79,19 +79,6 @@ export function parseRate(text: string): number {
   const rate = Number(m[1]) / per;
   if (!(rate >= 0) || !Number.isFinite(rate)) throw new SensebindError('USAGE', `--rate "${text}": not a usable rate`);
   return rate;
-}
-
-export interface CalibrationRow {
-  id: string;
-  /** Hours of recordings in which the concept had evidence. */
-  hoursWithEvidence: number;
-  /** Per modality: 99th percentile and maximum of its score for this concept. */
-  modalities: Partial<Record<SensorModality, { p99: number; max: number }>>;
-  fused: { p99: number; max: number };
-  before: { on: number; events: number; perHour: number };
-  after: { on: number; off: number; events: number; perHour: number };
-  /** The target could not be met below the highest threshold tried. */
-  saturated: boolean;
 }
 
 export interface CalibrationOptions {

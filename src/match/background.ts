@@ -32,7 +32,7 @@ import type { ConceptDef } from '../memory/concept.js';
 import { ConceptLifecycle, type LifecycleParams } from './lifecycle.js';
 import { lifecycleParams } from './matcher.js';
 import type { MatcherOptions } from './options.js';
-import { lowestThreshold, thresholdGrid } from './threshold-search.js';
+import { lowestThreshold, thresholdGrid, type CalibrationRow } from './threshold-search.js';
 
 export interface BackgroundOptions {
   /** Target false events per concept per hour. */
@@ -86,19 +86,9 @@ interface ConceptEstimate {
   skipped: boolean;
 }
 
-/** A concept's row, shaped like calibrate's CalibrationRow so one table prints both. */
-export interface BackgroundRow {
-  id: string;
-  /** Forgotten hours of event-free evidence. */
-  hoursWithEvidence: number;
+/** A concept's row of the calibration table (its hours are forgotten hours of event-free evidence). */
+export interface BackgroundRow extends CalibrationRow {
   samples: number;
-  modalities: Partial<Record<SensorModality, { p99: number; max: number }>>;
-  fused: { p99: number; max: number };
-  /** At the concept's own threshold. */
-  before: { on: number; events: number; perHour: number };
-  /** At the learnt threshold (events: forgotten starts there). */
-  after: { on: number; off: number; events: number; perHour: number };
-  saturated: boolean;
 }
 
 /** The estimate as stored beside the concept memory (src/memory/background-file.ts validates it). */

@@ -8,6 +8,22 @@
  * softmax saturates near 1, where equal steps of the score would be far too coarse.
  */
 
+import type { SensorModality } from '../core/types.js';
+
+/** One concept's line of a calibration table: `calibrate`'s report and the live estimate's (`concepts background show`). */
+export interface CalibrationRow {
+  id: string;
+  /** Hours of recordings in which the concept had evidence. */
+  hoursWithEvidence: number;
+  /** Per modality: 99th percentile and maximum of its score for this concept. */
+  modalities: Partial<Record<SensorModality, { p99: number; max: number }>>;
+  fused: { p99: number; max: number };
+  before: { on: number; events: number; perHour: number };
+  after: { on: number; off: number; events: number; perHour: number };
+  /** The target could not be met below the highest threshold tried. */
+  saturated: boolean;
+}
+
 /** Grid step of the threshold search, in logit units (0.05 = 1.25 % of the odds). */
 const LOGIT_STEP = 0.05;
 

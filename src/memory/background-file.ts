@@ -5,11 +5,10 @@
  * or validate is reported in one line naming the file and what was wrong, and the `.prev` copy is tried.
  * The user's freeze and reset live in the memory itself (state.ts, BackgroundControl).
  */
-import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
 import { SensebindError, errorMessage } from '../core/errors.js';
 import { formatIssues } from '../config/zod-issues.js';
-import { writeAtomic } from './persist.js';
+import { loadNewestGood, writeAtomic } from './persist.js';
 
 const fileSchema = z.strictObject({
   format: z.literal('sensebind-background/1'),
@@ -56,26 +55,8 @@ export interface LoadedBackground {
 
 /** The newest good copy (the file, else `.prev`); undefined when there is none; throws when copies exist but none is good. */
 export async function loadBackgroundFile(path: string): Promise<LoadedBackground | undefined> {
-  const problems: string[] = [];
-  for (const candidate of [path, `${path}.prev`]) {
-    let text: string;
-    try {
-      text = await readFile(candidate, 'utf8');
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') continue;
-      problems.push(`${candidate}: ${errorMessage(err)}`);
-      continue;
-    }
-    try {
-      const out: LoadedBackground = { file: decode(text, candidate), from: candidate };
-      if (problems.length > 0) out.rejected = problems.join('; ');
-      return out;
-    } catch (err) {
-      problems.push(errorMessage(err));
-    }
-  }
-  if (problems.length === 0) return undefined;
-  throw new SensebindError('IO', `background estimate: no good copy: ${problems.join('; ')}`);
+  const loaded = await loadNewestGood(path, 'background estimate', 'no good copy', (buf, where) => decode(buf.toString('utf8'), where));
+  return loaded && { file: loaded.value, from: loaded.from, ...(loaded.rejected !== undefined && { rejected: loaded.rejected }) };
 }
 
 export async function saveBackgroundFile(path: string, file: Omit<BackgroundFile, 'format' | 'savedAt'>, savedAt = new Date()): Promise<void> {

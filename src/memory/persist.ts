@@ -317,6 +317,21 @@ export interface LoadResult {
  * Returns undefined when neither exists; throws when files exist but none is good.
  */
 export async function loadState(path: string): Promise<LoadResult | undefined> {
+  const loaded = await loadNewestGood(path, 'concept memory', 'no good state', (buf, where) => decodeState(buf, where));
+  return loaded && { state: loaded.value, from: loaded.from, ...(loaded.rejected !== undefined && { rejected: loaded.rejected }) };
+}
+
+/**
+ * The newest good copy of a file writeAtomic keeps (the file, else its `.prev`), decoded by `decode`
+ * (which throws naming what is wrong); undefined when neither exists; throws when copies exist but none
+ * decodes. `rejected` says why the main file was passed over.
+ */
+export async function loadNewestGood<T>(
+  path: string,
+  what: string,
+  noneGood: string,
+  decode: (buf: Buffer, where: string) => T,
+): Promise<{ value: T; from: string; rejected?: string } | undefined> {
   const problems: string[] = [];
   for (const candidate of [path, `${path}.prev`]) {
     let buf: Buffer;
@@ -325,21 +340,20 @@ export async function loadState(path: string): Promise<LoadResult | undefined> {
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;
       if (code === 'ENOENT') continue;
-      if (code === 'EISDIR') throw new SensebindError('IO', `concept memory ${candidate}: is a directory, not a state file`);
+      if (code === 'EISDIR') throw new SensebindError('IO', `${what} ${candidate}: is a directory, not a file`);
       problems.push(`${candidate}: ${errorMessage(err)}`);
       continue;
     }
     try {
-      const state = decodeState(buf, candidate);
-      const result: LoadResult = { state, from: candidate };
-      if (problems.length > 0) result.rejected = problems.join('; ');
-      return result;
+      const out: { value: T; from: string; rejected?: string } = { value: decode(buf, candidate), from: candidate };
+      if (problems.length > 0) out.rejected = problems.join('; ');
+      return out;
     } catch (err) {
       problems.push(errorMessage(err));
     }
   }
   if (problems.length === 0) return undefined;
-  throw new SensebindError('IO', `concept memory: no good state: ${problems.join('; ')}`);
+  throw new SensebindError('IO', `${what}: ${noneGood}: ${problems.join('; ')}`);
 }
 
 /**

@@ -11,22 +11,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
 import { command as replay } from '../../src/cli/commands/replay.js';
 import { parseConfig } from '../../src/config/load.js';
-import { readBag, type BagItem, type BagSummary } from '../../src/sources/bag.js';
 import { runCommandCaptured } from '../helpers/run-command.js';
+import { drainBag } from '../helpers/drain-bag.js';
 
 const FOLDER = resolve('test/fixtures/bags/rosbag2-walk');
 let dir: string;
 let meta: { message_count: number; relative_file_paths: string[]; topics_with_message_count: { topic_metadata: { name: string }; message_count: number }[] };
-
-async function drain(path: string): Promise<{ items: BagItem[]; summary: BagSummary }> {
-  const items: BagItem[] = [];
-  const gen = readBag(path);
-  for (;;) {
-    const r = await gen.next();
-    if (r.done === true) return { items, summary: r.value };
-    items.push(r.value);
-  }
-}
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'sensebind-folder-'));
@@ -47,7 +37,7 @@ async function copyFolder(name: string, withMetadata: boolean): Promise<string> 
 describe('rosbag2 bag folder', () => {
   it('replays every split file in order: counts equal metadata.yaml, stamps never go back', async () => {
     expect(meta.relative_file_paths.length).toBeGreaterThan(1);
-    const { items, summary } = await drain(FOLDER);
+    const { items, summary } = await drainBag(FOLDER);
     expect(summary.format).toBe('mcap');
     expect(summary.damage).toBeUndefined();
     expect(summary.messages).toBe(meta.message_count);
@@ -60,13 +50,13 @@ describe('rosbag2 bag folder', () => {
     expect(stamps.every((s, k) => k === 0 || s >= stamps[k - 1]!)).toBe(true);
     // The files, read one by one, hold exactly these messages.
     let sum = 0;
-    for (const f of meta.relative_file_paths) sum += (await drain(join(FOLDER, f))).summary.messages;
+    for (const f of meta.relative_file_paths) sum += (await drainBag(join(FOLDER, f))).summary.messages;
     expect(sum).toBe(meta.message_count);
   });
 
   it('a copied folder without metadata.yaml: its .mcap files in name order', async () => {
     const bare = await copyFolder('bare', false);
-    expect((await drain(bare)).summary.messages).toBe(meta.message_count);
+    expect((await drainBag(bare)).summary.messages).toBe(meta.message_count);
   });
 
   it('sensebind replay takes the folder; its summary gives per-topic decoded/skipped/bad counts', async () => {
@@ -97,12 +87,12 @@ describe('rosbag2 bag folder', () => {
     const sqlite = await copyFolder('sqlite', true);
     const m = await readFile(join(sqlite, 'metadata.yaml'), 'utf8');
     await writeFile(join(sqlite, 'metadata.yaml'), m.replace('storage_identifier: mcap', 'storage_identifier: sqlite3'));
-    await expect(drain(sqlite)).rejects.toThrow(/sqlite: rosbag2 storage "sqlite3" is not supported \(only mcap\); convert it with `ros2 bag convert/);
+    await expect(drainBag(sqlite)).rejects.toThrow(/sqlite: rosbag2 storage "sqlite3" is not supported \(only mcap\); convert it with `ros2 bag convert/);
     const missing = await copyFolder('missing', true);
     await rm(join(missing, meta.relative_file_paths[1]!));
-    await expect(drain(missing)).rejects.toThrow(new RegExp(`${meta.relative_file_paths[1]!.replace('.', '\\.')} is listed in metadata.yaml but missing`));
+    await expect(drainBag(missing)).rejects.toThrow(new RegExp(`${meta.relative_file_paths[1]!.replace('.', '\\.')} is listed in metadata.yaml but missing`));
     const empty = join(dir, 'empty');
     await mkdir(empty);
-    await expect(drain(empty)).rejects.toThrow(/empty is a folder without metadata\.yaml or \.mcap files/);
+    await expect(drainBag(empty)).rejects.toThrow(/empty is a folder without metadata\.yaml or \.mcap files/);
   });
 });

@@ -10,7 +10,7 @@ import { PrefetchingReadable, type WorkerPolicy } from '../../src/bag/chunk-pref
 import { rewriteChunk } from '../../src/bag/chunk-record.js';
 import { createSimulation } from '../../src/sim/simulator.js';
 import { writeSimulationBag } from '../../src/sim/bag.js';
-import { readBag, type BagItem, type BagSummary } from '../../src/sources/bag.js';
+import { drainBag } from '../helpers/drain-bag.js';
 
 // The worker is the built dist/bag/chunk-worker.js (npm test builds first); without it the reader
 // decompresses in-thread and the worker-specific expectations below would not hold.
@@ -39,16 +39,6 @@ async function readAll(path: string, prefetch: boolean, beforeChunks?: () => Pro
   } finally {
     if (readable instanceof PrefetchingReadable) readable.close();
     await handle.close();
-  }
-}
-
-async function drain(path: string): Promise<{ items: BagItem[]; summary: BagSummary }> {
-  const items: BagItem[] = [];
-  const gen = readBag(path);
-  for (;;) {
-    const r = await gen.next();
-    if (r.done === true) return { items, summary: r.value };
-    items.push(r.value);
   }
 }
 
@@ -95,7 +85,7 @@ describe('MCAP chunks decompressed ahead in a worker', () => {
     const at = Math.floor(bytes.length * 0.6);
     for (let i = 0; i < 32; i++) bytes[at + i] = bytes[at + i]! ^ 0xff;
     await writeFile(bad, bytes);
-    const { items, summary } = await drain(bad);
+    const { items, summary } = await drainBag(bad);
     expect(summary.damage).toBeDefined();
     expect(summary.damage!.reason).toMatch(/^corrupt chunk: /);
     expect(summary.damage!.offset).toBeGreaterThan(0);

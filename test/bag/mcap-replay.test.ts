@@ -7,22 +7,14 @@ import { McapWriter } from '@mcap/core';
 import { FileHandleWritable } from '@mcap/nodejs';
 import { parse as parseMsg } from '@foxglove/rosmsg';
 import { MessageWriter as Ros1Writer } from '@foxglove/rosmsg-serialization';
-import { readBag, type BagItem, type BagSummary } from '../../src/sources/bag.js';
+import type { BagItem } from '../../src/sources/bag.js';
 import { TOPICS, writeMultimodalBag, type Expected } from './multimodal-fixture.js';
+import { drainBag } from '../helpers/drain-bag.js';
 
 let dir: string;
 let bag: string;
 let expected: Expected;
 
-async function drain(path: string): Promise<{ items: BagItem[]; summary: BagSummary }> {
-  const items: BagItem[] = [];
-  const gen = readBag(path);
-  for (;;) {
-    const r = await gen.next();
-    if (r.done === true) return { items, summary: r.value };
-    items.push(r.value);
-  }
-}
 const samplesOf = (items: BagItem[], topic: string) =>
   items.flatMap((i) => (i.kind === 'sample' && i.topic === topic ? [i.sample] : []));
 
@@ -37,7 +29,7 @@ afterAll(async () => {
 
 describe('multimodal rosbag2 MCAP from real recordings (EuRoC + ESC-10)', () => {
   it('replays every modality with exact pixels, readings, samples and stamps', async () => {
-    const { items, summary } = await drain(bag);
+    const { items, summary } = await drainBag(bag);
     expect(summary.format).toBe('mcap');
     expect(summary.damage).toBeUndefined();
     expect(summary.topics[TOPICS.cam0]).toMatchObject({ decoded: 20, bad: 0, modality: 'vision' });
@@ -88,7 +80,7 @@ describe('multimodal rosbag2 MCAP from real recordings (EuRoC + ESC-10)', () => 
     const size = (await stat(bag)).size;
     await writeFile(cut, await readFile(bag));
     await truncate(cut, Math.floor(size * 0.7));
-    const { items, summary } = await drain(cut);
+    const { items, summary } = await drainBag(cut);
     expect(summary.damage).toBeDefined();
     expect(summary.damage!.reason).toMatch(/truncated/);
     expect(summary.damage!.offset).toBeGreaterThan(size * 0.3);
@@ -106,7 +98,7 @@ describe('multimodal rosbag2 MCAP from real recordings (EuRoC + ESC-10)', () => 
     const at = Math.floor(bytes.length * 0.5);
     for (let i = 0; i < 64; i++) bytes[at + i] = bytes[at + i]! ^ 0xff;
     await writeFile(bad, bytes);
-    const { items, summary } = await drain(bad);
+    const { items, summary } = await drainBag(bad);
     expect(summary.damage).toBeDefined();
     expect(summary.damage!.offset).toBeGreaterThan(0);
     expect(summary.damage!.offset).toBeLessThanOrEqual(at);
@@ -116,7 +108,7 @@ describe('multimodal rosbag2 MCAP from real recordings (EuRoC + ESC-10)', () => 
   it('not a bag: a clear error naming the file', async () => {
     const junk = join(dir, 'junk.db3');
     await writeFile(junk, 'SQLite format 3\0');
-    await expect(drain(junk)).rejects.toThrow(/junk\.db3 is neither MCAP nor a ROS 1 bag.*sqlite3/);
+    await expect(drainBag(junk)).rejects.toThrow(/junk\.db3 is neither MCAP nor a ROS 1 bag.*sqlite3/);
   });
 });
 
@@ -169,7 +161,7 @@ describe('MCAP with ros1 encoding', () => {
     }
     await w.end();
     await handle.close();
-    const { items, summary } = await drain(path);
+    const { items, summary } = await drainBag(path);
     expect(summary.topics['/imu/data']).toMatchObject({ decoded: 50, bad: 0 });
     expect(items.map((i) => (i.kind === 'sample' && i.sample.modality === 'imu' ? { stamp: i.sample.stamp, gyro: i.sample.gyro, acc: i.sample.acc } : i))).toEqual(rows);
   });
