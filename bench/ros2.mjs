@@ -30,6 +30,7 @@ import { mkdtemp, writeFile, rm } from 'node:fs/promises';
 import { tmpdir, cpus, loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { processCpuSeconds } from '../dist/core/process-cpu.js'; // `npm ci` builds dist/, as the CLI needs
 
 const ROOT = resolve(import.meta.dirname, '..');
 const CLI = join(ROOT, 'bin/sensebind.js');
@@ -102,23 +103,6 @@ const cpuTicks = (pid) => {
   const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
   return Number(f[11]) + Number(f[12]); // utime + stime, clock ticks (100 Hz)
 };
-/**
- * On-CPU nanoseconds of all of `pid`'s threads from the scheduler's own accounting (schedstat). utime+stime
- * count whole 10 ms ticks and overcharge a process that wakes often for short work, as a node receiving
- * 250+ messages a second does (bench/pipeline.mjs saw 10-12 % from stat against 5-8 % from perf's
- * task-clock on comparable runs). Threads that ended during the run are not counted (none do here).
- */
-const schedNs = (pid) => {
-  let ns = 0;
-  for (const tid of readdirSync(`/proc/${pid}/task`)) {
-    try {
-      ns += Number(readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').split(' ')[0]);
-    } catch {
-      // the thread ended between listing and reading
-    }
-  }
-  return ns;
-};
 /** utime+stime per thread name (comm) of `pid`: where the node's CPU goes (JS main thread, DDS, ONNX, workers). */
 const threadTicks = (pid) => {
   const out = {};
@@ -127,7 +111,8 @@ const threadTicks = (pid) => {
       const raw = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
       const name = raw.slice(raw.indexOf('(') + 1, raw.lastIndexOf(')')).replace(/[0-9]+$/, '#');
       const f = raw.slice(raw.lastIndexOf(') ') + 2).split(' ');
-      out[`${tid === String(pid) ? 'main ' : ''}${name}`] = (out[name] ?? 0) + Number(f[11]) + Number(f[12]);
+      const key = `${tid === String(pid) ? 'main ' : ''}${name}`;
+      out[key] = (out[key] ?? 0) + Number(f[11]) + Number(f[12]);
     } catch {
       // the thread ended between listing and reading
     }
@@ -176,7 +161,7 @@ await until('sensebind running', () => (node.err().includes('"msg":"sensebind ru
 // clock differs from the host's.
 const load0 = loadavg();
 const cpu0 = cpuTicks(node.child.pid);
-const sched0 = schedNs(node.child.pid);
+const sched0 = await processCpuSeconds(node.child.pid);
 const threads0 = threadTicks(node.child.pid);
 const udp0 = udpRcvbufErrors();
 const wall0 = Date.now();
@@ -184,7 +169,7 @@ const play = spawn('ros2', ['bag', 'play', bag, '--disable-keyboard-controls', '
 await new Promise((r) => play.once('exit', r));
 await new Promise((r) => setTimeout(r, 2000));
 const cpu1 = cpuTicks(node.child.pid);
-const sched1 = schedNs(node.child.pid);
+const sched1 = await processCpuSeconds(node.child.pid);
 const threads1 = threadTicks(node.child.pid);
 const udp1 = udpRcvbufErrors();
 const peakRssMiB = Number(/VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${node.child.pid}/status`, 'utf8'))?.[1] ?? NaN) / 1024;
@@ -239,8 +224,8 @@ const result = {
   dds: `Cyclone DDS on loopback${values['dds-rcvbuf'] !== undefined ? `, SocketReceiveBufferSize min ${values['dds-rcvbuf']}` : ', default socket buffers'}`,
   seconds: (wall1 - wall0) / 1000,
   cpuPercentOfOneCore: Number((((cpu1 - cpu0) / 100 / ((wall1 - wall0) / 1000)) * 100).toFixed(1)),
-  // the same from the scheduler's nanosecond accounting (schedNs): what the node actually ran
-  cpuPercentOfOneCoreSchedstat: Number((((sched1 - sched0) / 1e9 / ((wall1 - wall0) / 1000)) * 100).toFixed(1)),
+  // the same from the scheduler's nanosecond accounting (processCpuSeconds): what the node actually ran
+  cpuPercentOfOneCoreSchedstat: Number((((sched1 - sched0) / ((wall1 - wall0) / 1000)) * 100).toFixed(1)),
   // the same, per thread name (threads of one name summed; threads that ended during the run are missing)
   cpuPercentByThread: Object.fromEntries(
     Object.entries(threads1)

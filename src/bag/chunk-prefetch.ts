@@ -18,7 +18,7 @@ import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { McapTypes } from '@mcap/core';
 import { FileHandleReadable } from '@mcap/nodejs';
-import { rewriteChunk } from './chunk-record.js';
+import { readChunk } from './chunk-record.js';
 
 export interface ChunkRequest {
   offset: number;
@@ -93,9 +93,10 @@ export class PrefetchingReadable implements McapTypes.IReadable {
       .sort((a, b) => (a.messageStartTime < b.messageStartTime ? -1 : a.messageStartTime > b.messageStartTime ? 1 : 0))
       .map((c) => ({ offset: Number(c.chunkStartOffset), length: Number(c.chunkLength) }));
     this.#order.forEach((c, index) => this.#chunks.set(c.offset, { index, length: c.length }));
-    const script = workerScript();
     const bytes = chunkIndexes.reduce((sum, c) => sum + Number(c.uncompressedSize), 0);
-    if (!workerWhen(this.workerPolicy) || script === undefined || this.#order.length < 2 || bytes < MIN_WORKER_BYTES) return;
+    if (!workerWhen(this.workerPolicy) || this.#order.length < 2 || bytes < MIN_WORKER_BYTES) return;
+    const script = workerScript();
+    if (script === undefined) return;
     const worker = new Worker(script, { workerData: { path: this.path } });
     worker.unref(); // an abandoned reader must not keep the process alive
     worker.on('message', (reply: ChunkReply) => this.#settle(reply));
@@ -147,17 +148,12 @@ export class PrefetchingReadable implements McapTypes.IReadable {
     if ('chunk' in reply) {
       this.stats.fromWorker++;
       fetch.resolve(reply.chunk);
-    }
-    else fetch.reject(new Error(reply.error));
+    } else fetch.reject(new Error(reply.error));
   }
 
-  /** Into a buffer of its own: FileHandleReadable reuses one buffer for every read, and these may overlap its reads. */
-  async #inThread(request: ChunkRequest): Promise<Uint8Array> {
+  #inThread(request: ChunkRequest): Promise<Uint8Array> {
     this.stats.inThread++;
-    const raw = new Uint8Array(request.length);
-    const { bytesRead } = await this.handle.read(raw, 0, request.length, request.offset);
-    if (bytesRead !== request.length) throw new Error(`the file ends ${bytesRead} bytes into the ${request.length}-byte chunk`);
-    return rewriteChunk(raw, this.handlers);
+    return readChunk(this.handle, request.offset, request.length, this.handlers);
   }
 
   /** The worker died (not a bag problem): what it had not answered is read in-thread. */

@@ -3,6 +3,7 @@
  * message start time u64, message end time u64, uncompressed size u64, uncompressed CRC u32, compression
  * (u32 length + UTF-8), records length u64, records. All little-endian.
  */
+import type { FileHandle } from 'node:fs/promises';
 import { crc32 } from 'node:zlib';
 import type { McapTypes } from '@mcap/core';
 
@@ -73,4 +74,15 @@ export function rewriteChunk(raw: Uint8Array, handlers: McapTypes.DecompressHand
     if (crc !== header.uncompressedCrc) throw new Error(`Incorrect chunk CRC ${crc} (expected ${header.uncompressedCrc})`);
   }
   return uncompressedChunk(header, records);
+}
+
+/**
+ * Reads the chunk record at `offset` into a buffer of its own and rewrites it (rewriteChunk). Its own
+ * buffer: FileHandleReadable reuses one buffer for every read, and these reads may overlap the reader's.
+ */
+export async function readChunk(handle: FileHandle, offset: number, length: number, handlers: McapTypes.DecompressHandlers): Promise<Uint8Array> {
+  const raw = new Uint8Array(length);
+  const { bytesRead } = await handle.read(raw, 0, length, offset);
+  if (bytesRead !== length) throw new Error(`the file ends ${bytesRead} bytes into the ${length}-byte chunk`);
+  return rewriteChunk(raw, handlers);
 }

@@ -2,8 +2,8 @@
  * Streams the messages of an MCAP file (rosbag2 cdr, or ros1 encoding) in log-time order.
  *
  * An intact file is read through its index (McapIndexedReader): chunk by chunk, in log-time order, never
- * the whole file in memory, with the next chunks decompressed and checked ahead in a worker thread
- * (chunk-prefetch.ts). A file without a usable summary (a recorder killed mid-write, a truncated
+ * the whole file in memory; each chunk is decompressed and CRC-checked by PrefetchingReadable
+ * (chunk-prefetch.ts), a few chunks ahead in a worker thread where the machine has cores to spare. A file without a usable summary (a recorder killed mid-write, a truncated
  * copy) is read front to back with McapStreamReader in file order (rosbag2 writes in receive order) up to
  * the first incomplete or corrupt record, whose byte offset is reported as damage.
  */

@@ -17,7 +17,7 @@
  * Prints JSON on stdout; progress on stderr. Load average is reported: compare figures of one run only.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -31,6 +31,7 @@ import { runIndependent } from '../match/matcher.js';
 import { openPipeline } from '../pipeline/open.js';
 import { pipelineOptionsFromConfig } from '../pipeline/options.js';
 import { runBag } from '../pipeline/run-bag.js';
+import { processCpuSeconds } from '../core/process-cpu.js';
 import type { EventSink } from '../sinks/sink.js';
 import { writeSimulationBag } from '../sim/bag.js';
 import { createSimulation } from '../sim/simulator.js';
@@ -44,26 +45,6 @@ function quantile(sorted: readonly number[], q: number): number {
 
 function comparable(events: readonly SenseEvent[]): string {
   return JSON.stringify(events.map(runIndependent));
-}
-
-/**
- * On-CPU seconds of a process so far, all its threads, from the scheduler's own accounting
- * (/proc/<pid>/task/<tid>/schedstat, nanoseconds). getrusage and /proc/<pid>/stat count whole timer ticks
- * and overcharge a process that wakes on timers, as a paced replay does: measured here 10-12 % from
- * /proc/<pid>/stat against 5-8 % from `perf stat -e task-clock` on comparable runs. Undefined without /proc.
- */
-async function processCpuSeconds(pid: number): Promise<number | undefined> {
-  try {
-    const tasks = await readdir(`/proc/${pid}/task`);
-    let ns = 0;
-    for (const tid of tasks) {
-      const stat = await readFile(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').catch(() => undefined);
-      if (stat !== undefined) ns += Number(stat.split(' ')[0]);
-    }
-    return ns / 1e9;
-  } catch {
-    return undefined;
-  }
 }
 
 /** CPU share of one core of a paced child process between warmUpSeconds and pacedSeconds - 1 (null without /proc). */
