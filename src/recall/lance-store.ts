@@ -75,6 +75,12 @@ export interface LanceRecallStoreOptions {
    * @default { index: 512, metadata: 64 }
    */
   cacheMiB?: { index: number; metadata: number };
+  /**
+   * Seconds after which a read looks for versions other processes committed (LanceDB's read consistency
+   * interval). Without it a table handle never sees them: the agent's searches and its retention would
+   * miss what a `replay --remember` beside it wrote. Each check reads the table's latest manifest. @default 5
+   */
+  consistencySeconds?: number;
 }
 
 interface Meta {
@@ -116,13 +122,20 @@ export class LanceRecallStore implements RecallStore {
   readonly dim: number;
   readonly #db: lancedb.Connection;
   readonly #session: lancedb.Session;
-  readonly #o: Required<Omit<LanceRecallStoreOptions, 'dir' | 'modelId' | 'dim' | 'create' | 'cacheMiB'>>;
+  readonly #o: Required<Omit<LanceRecallStoreOptions, 'dir' | 'modelId' | 'dim' | 'create' | 'cacheMiB' | 'consistencySeconds'>>;
   readonly #tables = new Map<SensorModality, lancedb.Table>();
   readonly #schema: arrowTypes.Schema;
   /** Modalities whose table has a vector index (queried with nprobes/refine; exact search otherwise). */
   readonly #indexed = new Set<SensorModality>();
   #indexMeta: IndexMeta = {};
   #stats = { droppedByAge: 0, droppedBySize: 0, appends: 0 };
+  /**
+   * The stored stamps' span, once read: kept up to date by this process's appends and deletes, and checked
+   * against the tables (two index-assisted counts) before each use, so rows another process wrote outside
+   * it (a `replay --remember` beside the agent) bring a full re-read. Re-reading every stamp at each
+   * maintenance run cost a transient ~10 MiB per table per week of store, growing with the store.
+   */
+  #known: Span | undefined;
 
   private constructor(db: lancedb.Connection, session: lancedb.Session, options: LanceRecallStoreOptions) {
     this.#db = db;
@@ -163,7 +176,7 @@ export class LanceRecallStore implements RecallStore {
     // The session goes in the options: LanceDB 0.31's connect(uri, options, session) drops a third
     // argument that is a Session, and the tables then share a default session (6 GiB + 1 GiB caps) that
     // grew the agent's RSS to 1.2 GiB over a week's build. test/recall/lance-store.test.ts checks the caps hold.
-    const db = await lance.connect(dir, { session });
+    const db = await lance.connect(dir, { session, readConsistencyInterval: options.consistencySeconds ?? 5 });
     const store = new LanceRecallStore(db, session, options);
     store.#indexMeta = await readIndexMeta(join(dir, INDEX_META));
     const names = new Set(await db.tableNames());
@@ -205,6 +218,12 @@ export class LanceRecallStore implements RecallStore {
     // treats the rest as absent), never a torn row.
     await Promise.all([...byModality].map(async ([m, list]) => (await this.#table(m)).add(this.#batch(m, list, masks))));
     this.#stats.appends++;
+    if (this.#known !== undefined) {
+      for (const mo of moments) {
+        if (mo.stamp < this.#known.oldest) this.#known.oldest = mo.stamp;
+        if (mo.stamp > this.#known.newest) this.#known.newest = mo.stamp;
+      }
+    }
   }
 
   /** One modality's rows as an Arrow table: stamps, masks, clips, and every vector's fp16 bits in one buffer. */
@@ -360,7 +379,26 @@ export class LanceRecallStore implements RecallStore {
       await t.delete(`stamp < ${cut}`);
       n += before;
     }
+    // Also when nothing was deleted: another process may have removed the rows the cached span starts at.
+    if (this.#known !== undefined && this.#known.oldest < cut) this.#known = await this.#oldestFrom(cut, this.#known.newest);
     return n;
+  }
+
+  /**
+   * The span after deleting everything before `cut`: the first stamp at or after it, looked up in windows
+   * that widen from a minute (rows arrive at about 2 Hz, so the first window almost always holds it).
+   */
+  async #oldestFrom(cut: StampNs, newest: StampNs): Promise<Span | undefined> {
+    for (const widthS of [60, 3600, 86_400, Infinity]) {
+      const hi = widthS === Infinity ? '' : ` AND stamp < ${cut + BigInt(widthS * 1e9)}`;
+      let oldest: StampNs | undefined;
+      for (const t of this.#tables.values()) {
+        const s = minMax((await t.query().where(`stamp >= ${cut}${hi}`).select(['stamp']).toArrow()) as unknown as arrowTypes.Table);
+        if (s !== undefined && (oldest === undefined || s.oldest < oldest)) oldest = s.oldest;
+      }
+      if (oldest !== undefined) return { oldest, newest };
+    }
+    return undefined;
   }
 
   /** Compaction, index update for new rows, and removal of versions older than `keepSeconds`. */
@@ -412,23 +450,21 @@ export class LanceRecallStore implements RecallStore {
     return builds;
   }
 
-  async #span(): Promise<{ oldest: StampNs; newest: StampNs } | undefined> {
-    let oldest: StampNs | undefined;
-    let newest: StampNs | undefined;
-    for (const t of this.#tables.values()) {
-      const table = (await t.query().select(['stamp']).toArrow()) as unknown as arrowTypes.Table;
-      const col = table.getChild('stamp');
-      if (col === null) continue;
-      for (const data of col.data) {
-        const values = data.values as BigInt64Array;
-        for (let i = data.offset; i < data.offset + data.length; i++) {
-          const s = values[i] as bigint;
-          if (oldest === undefined || s < oldest) oldest = s;
-          if (newest === undefined || s > newest) newest = s;
-        }
-      }
+  async #span(): Promise<Span | undefined> {
+    const k = this.#known;
+    if (k !== undefined) {
+      let outside = false;
+      for (const t of this.#tables.values()) if ((await t.countRows(`stamp < ${k.oldest} OR stamp > ${k.newest}`)) > 0) outside = true;
+      if (!outside) return { ...k };
     }
-    return oldest === undefined || newest === undefined ? undefined : { oldest, newest };
+    let span: Span | undefined;
+    for (const t of this.#tables.values()) {
+      const s = minMax((await t.query().select(['stamp']).toArrow()) as unknown as arrowTypes.Table);
+      if (s === undefined) continue;
+      span = span === undefined ? s : { oldest: s.oldest < span.oldest ? s.oldest : span.oldest, newest: s.newest > span.newest ? s.newest : span.newest };
+    }
+    this.#known = span === undefined ? undefined : { ...span };
+    return span;
   }
 
   async stats(): Promise<RecallStoreStats> {
@@ -451,6 +487,27 @@ export class LanceRecallStore implements RecallStore {
     this.#tables.clear();
     this.#db.close();
   }
+}
+
+interface Span {
+  oldest: StampNs;
+  newest: StampNs;
+}
+
+function minMax(table: arrowTypes.Table): Span | undefined {
+  const col = table.getChild('stamp');
+  if (col === null) return undefined;
+  let oldest: StampNs | undefined;
+  let newest: StampNs | undefined;
+  for (const data of col.data) {
+    const values = data.values as BigInt64Array;
+    for (let i = data.offset; i < data.offset + data.length; i++) {
+      const s = values[i] as bigint;
+      if (oldest === undefined || s < oldest) oldest = s;
+      if (newest === undefined || s > newest) newest = s;
+    }
+  }
+  return oldest === undefined || newest === undefined ? undefined : { oldest, newest };
 }
 
 async function readMeta(path: string): Promise<Meta | undefined> {

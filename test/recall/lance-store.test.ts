@@ -160,4 +160,28 @@ describe('LanceRecallStore', () => {
     expect((await reopened.nearest('vision', vec(999, 0), 1))[0]?.stamp).toBe(before.newest);
     await reopened.close();
   });
+
+  it('keeps its span through its own appends and deletes, and notices rows another writer added outside it', async () => {
+    const hop = 500_000_000n;
+    const agent = await LanceRecallStore.open({ dir: join(dir, 'span'), modelId: 'm1', dim: DIM, consistencySeconds: 0 });
+    await agent.append(moments(1000, 200));
+    expect(await agent.stats()).toMatchObject({ oldest: 1_000_000_000n + 1000n * hop, newest: 1_000_000_000n + 1199n * hop });
+    await agent.append(moments(1200, 100));
+    const grown = await agent.stats();
+    expect(grown.newest).toBe(1_000_000_000n + 1299n * hop);
+    // Age retention moves the start to the first row kept.
+    await agent.maintain({ maxBytes: Infinity, maxAgeSeconds: 100 });
+    expect((await agent.stats()).oldest).toBe(1_000_000_000n + 1099n * hop);
+    // A replay --remember in another process writes an older recording into the same store.
+    const replay = await LanceRecallStore.open({ dir: join(dir, 'span'), modelId: 'm1', dim: DIM, create: false });
+    await replay.append(moments(0, 50));
+    await replay.close();
+    expect((await agent.stats()).oldest).toBe(1_000_000_000n);
+    const r = await agent.maintain({ maxBytes: Infinity, maxAgeSeconds: 100 });
+    expect(r.reason).toBe('age');
+    const after = await agent.stats();
+    expect(after.oldest).toBe(1_000_000_000n + 1099n * hop);
+    expect(after.rows.vision).toBe(201);
+    await agent.close();
+  });
 });
