@@ -7,6 +7,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/config/load.js';
 import { command as calibrate } from '../../src/cli/commands/calibrate.js';
 import { command as replay } from '../../src/cli/commands/replay.js';
+import { command as concepts } from '../../src/cli/commands/concepts.js';
+import { kCentres } from '../../src/eval/background-exemplars.js';
 import { calibrateThresholds, countStarts, formatCalibrationTable, parseRate, type ScoreTrace } from '../../src/eval/calibrate.js';
 import { lifecycleParams } from '../../src/match/matcher.js';
 import { writeRecordingBag } from '../../src/eval/recording-bag.js';
@@ -104,6 +106,11 @@ describe('sensebind calibrate with bind-mini', () => {
     expect(raised.length).toBeGreaterThan(0);
     for (const row of out.rows) expect(row.after.events).toBe(0);
     expect((await stat(state)).size).toBeGreaterThan(0);
+    // The robot's own sounds become the background concept's exemplars, stored with the thresholds.
+    expect(out.backgroundExemplars.concept).toBe('nothing_happening');
+    expect(out.backgroundExemplars.perModality.audio).toBe(32);
+    const listed = JSON.parse((await runCommandCaptured(concepts, ['list', '--state', state], () => config(dir))).stdout);
+    expect(listed.concepts.find((c: { id: string }) => c.id === 'nothing_happening').exemplars).toEqual({ audio: 32 });
     // One minute of calibration does not cover every excursion of another minute: far fewer, not always none.
     const after = await started(join(dir, 'life-b.mcap'), ['--state', state]);
     expect(after).toBeLessThanOrEqual(Math.floor(before / 3));
@@ -120,5 +127,18 @@ describe('sensebind calibrate with bind-mini', () => {
     const bad = await runCommandCaptured(calibrate, [join(dir, 'life-a.mcap'), '--dry-run', '--rate', 'x'], () => config(dir));
     expect(bad.code).toBe(2);
     expect(bad.stderr).toMatch(/--rate "x"/);
+    const unknown = await runCommandCaptured(calibrate, [join(dir, 'life-a.mcap'), '--dry-run', '--background', 'dog_barking'], () => config(dir));
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toMatch(/--background dog_barking is not an enabled background concept \(background concepts: nothing_happening, silence, robot_standing_still/);
   });
+
+  it('teaches no exemplars with --background none, and the exemplars it teaches cover the recording', async () => {
+    const none = JSON.parse((await runCommandCaptured(calibrate, [join(dir, 'life-a.mcap'), '--dry-run', '--background', 'none'], () => config(dir))).stdout);
+    expect(none.backgroundExemplars).toBeNull();
+    // k-centres: the chosen vectors are spread out; a vector far from the first is picked second.
+    const unit = (...v: number[]) => Float32Array.from(v.map((x) => x / Math.hypot(...v)));
+    const picked = kCentres([unit(1, 0, 0), unit(1, 0.1, 0), unit(0, 0, 1), unit(1, 0.05, 0), unit(0, 1, 0)], 3);
+    expect(picked.map((v) => Array.from(v).map((x) => Math.round(x)))).toEqual([[1, 0, 0], [0, 0, 1], [0, 1, 0]]);
+    expect(kCentres([unit(1, 0)], 3)).toHaveLength(1);
+  }, 120_000);
 });

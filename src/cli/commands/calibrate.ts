@@ -7,8 +7,11 @@ import { openPipeline } from '../../pipeline/open.js';
 import { runBag } from '../../pipeline/run-bag.js';
 import { bagProgress } from '../progress.js';
 import { calibrateThresholds, formatCalibrationTable, parseRate, traceScores } from '../../eval/calibrate.js';
+import { backgroundExemplars } from '../../eval/background-exemplars.js';
+import { SENSOR_MODALITIES } from '../../core/types.js';
 import { loadConceptFile } from '../../memory/concept-file.js';
 import type { SnapshotEmbeddings } from '../../core/types.js';
+import type { ConceptDef } from '../../memory/concept.js';
 
 const HELP = `Usage: sensebind calibrate <recording> [<recording> ...] [options]
 
@@ -19,10 +22,17 @@ on these recordings than the target rate allows, plus a margin. Thresholds only 
 file's values (event-free data cannot show how low a threshold may go and still catch events); a re-run
 starts from the concept file again, so calibrate whenever the robot's life changes.
 
+It also teaches a background concept what this robot's normal life looks and sounds like: up to 32
+snapshots per modality that cover the recordings become its exemplars (replacing the ones it had), so an
+unfamiliar sound is weighed against the robot's own background, not only against the event captions.
+The thresholds are then set with those exemplars in place.
+
 Options:
   --rate <r>          target false events per concept, e.g. 1/8h (default), 3/day, 0.5/h
   --margin <x>        added to the lowest threshold that meets the target (default 0.02)
   --hop <s>           seconds between snapshots (default: config window.hopSeconds)
+  --background <id>   background concept taught the exemplars (default: nothing_happening, else the
+                      first background concept); "none" = thresholds only
   --dry-run           report only; leave the concept memory as it is
   --format <f>        json (default) or table
 ${PIPELINE_HELP}
@@ -38,6 +48,7 @@ export const command: Command = {
       ...PIPELINE_FLAGS,
       rate: { type: 'string' },
       margin: { type: 'string' },
+      background: { type: 'string' },
       hop: { type: 'string' },
       'dry-run': { type: 'boolean' },
       format: { type: 'string' },
@@ -70,7 +81,10 @@ export const command: Command = {
         recordings.push({ bag, snapshots: r.snapshots, durationSeconds: r.summary.durationSeconds });
         ctx.logger.info({ bag, seconds: Math.round(r.summary.durationSeconds), snapshots: r.snapshots.length }, 'recording embedded');
       }
-      const state = pipeline.memory.state;
+      const base = pipeline.memory.state;
+      const taught = backgroundTarget(base.concepts, values.background);
+      const lists = taught === undefined ? undefined : backgroundExemplars(recordings, SENSOR_MODALITIES.filter((m) => taught.modalities === undefined || taught.modalities.includes(m)), pipeline.memory.maxExemplars);
+      const state = lists === undefined || taught === undefined ? base : { ...base, exemplars: new Map(base.exemplars).set(taught.id, lists) };
       // The matcher the agent runs: openPipeline gives it the model's text logit scale.
       const matcher = { ...options.matcher, calibration: { textScale: pipeline.runtime.scale('text'), ...options.matcher.calibration } };
       const rows = calibrateThresholds(traceScores(recordings, state, matcher), state, matcher, { ratePerHour, margin, floors });
@@ -82,8 +96,10 @@ export const command: Command = {
             const after = byId.get(c.id);
             return after === undefined ? c : { ...c, thresholds: { on: after.on, off: after.off } };
           }),
+          exemplars: lists === undefined || taught === undefined ? draft.exemplars : new Map(draft.exemplars).set(taught.id, lists),
         }));
       }
+      const exemplarCounts = Object.fromEntries(Object.entries(lists ?? {}).map(([m, l]) => [m, l.length]));
       const seconds = recordings.reduce((a, r) => a + r.durationSeconds, 0);
       const summary = {
         recordings: recordings.map((r) => ({ bag: r.bag, seconds: Math.round(r.durationSeconds * 10) / 10 })),
@@ -91,11 +107,13 @@ export const command: Command = {
         ratePerHour,
         allowedEventsPerConcept: Math.floor(ratePerHour * (seconds / 3600) + 1e-9),
         margin,
+        backgroundExemplars: taught === undefined ? null : { concept: taught.id, perModality: exemplarCounts },
         stateFile: dryRun ? null : (options.stateFile ?? null),
         written: !dryRun,
       };
       if (format === 'table') {
-        ctx.stdout.write(`${formatCalibrationTable(rows)}\n\n${summary.hours} h of recordings, target ${ratePerHour}/h per concept (${summary.allowedEventsPerConcept} allowed), ${dryRun ? 'dry run: nothing written' : `written to ${summary.stateFile}`}\n`);
+        const taughtLine = taught === undefined ? 'no background exemplars' : `background exemplars of ${taught.id}: ${Object.entries(exemplarCounts).map(([m, n]) => `${m} ${n}`).join(', ') || 'none (no embeddings)'}`;
+        ctx.stdout.write(`${formatCalibrationTable(rows)}\n\n${taughtLine}\n${summary.hours} h of recordings, target ${ratePerHour}/h per concept (${summary.allowedEventsPerConcept} allowed), ${dryRun ? 'dry run: nothing written' : `written to ${summary.stateFile}`}\n`);
       } else {
         ctx.stdout.write(`${JSON.stringify({ ...summary, rows }, null, 2)}\n`);
       }
@@ -105,3 +123,15 @@ export const command: Command = {
     }
   },
 };
+
+/** The background concept `calibrate` teaches (--background), or undefined for "none". */
+function backgroundTarget(concepts: readonly ConceptDef[], flag: string | undefined): ConceptDef | undefined {
+  if (flag === 'none') return undefined;
+  const backgrounds = concepts.filter((c) => c.background && c.enabled);
+  if (flag !== undefined) {
+    const c = backgrounds.find((b) => b.id === flag);
+    if (c === undefined) throw new SensebindError('USAGE', `sensebind calibrate: --background ${flag} is not an enabled background concept (background concepts: ${backgrounds.map((b) => b.id).join(', ') || 'none'}; or "none")`);
+    return c;
+  }
+  return backgrounds.find((b) => b.id === 'nothing_happening') ?? backgrounds[0];
+}
