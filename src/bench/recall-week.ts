@@ -22,6 +22,7 @@ import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { Writable } from 'node:stream';
 import { createLogger } from '../core/log.js';
 import type { SensorModality } from '../core/types.js';
+import type { MemoryState } from '../memory/state.js';
 import { LanceRecallStore, dirBytes } from '../recall/lance-store.js';
 import type { TimeRange } from '../recall/moment.js';
 import type { MomentRange } from '../recall/ranges.js';
@@ -181,6 +182,31 @@ async function build(path: string, o: WeekOptions, life: SyntheticLife): Promise
   return figures;
 }
 
+/** End-to-end search latency of `queries` (one warm-up first), p50/p99 and the split of the p50. */
+async function timeQueries(store: LanceRecallStore, state: MemoryState, queries: Partial<Record<SensorModality, Float32Array>>[], range: () => TimeRange): Promise<unknown> {
+  await searchStore(store, state, queries[0] as Partial<Record<SensorModality, Float32Array>>, { top: 10, range: range() });
+  const lat: number[] = [];
+  const split = { nearest: [] as number[], read: [] as number[], score: [] as number[] };
+  let scored = 0;
+  for (const q of queries) {
+    const t = performance.now();
+    const res = await searchStore(store, state, q, { top: 10, range: range() });
+    lat.push(performance.now() - t);
+    split.nearest.push(res.timings.nearestMs);
+    split.read.push(res.timings.readMs);
+    split.score.push(res.timings.scoreMs);
+    scored += res.scored;
+  }
+  return {
+    n: lat.length,
+    p50: r2(pct(lat, 50)),
+    p99: r2(pct(lat, 99)),
+    max: r2(Math.max(...lat)),
+    splitP50: { nearest: r2(pct(split.nearest, 50)), read: r2(pct(split.read, 50)), score: r2(pct(split.score, 50)) },
+    meanScored: Math.round(scored / lat.length),
+  };
+}
+
 function cosine(a: Float32Array, b: Float32Array): number {
   let d = 0;
   let na = 0;
@@ -230,29 +256,7 @@ export async function week(o: WeekOptions): Promise<unknown> {
   };
   // One warm-up query per set: the first opens the index files (what a long-running agent has done).
   const latency: Record<string, unknown> = {};
-  for (const [name, range] of Object.entries(ranges)) {
-    await searchStore(store, state, queries[0] as Partial<Record<SensorModality, Float32Array>>, { top: 10, range: range() });
-    const lat: number[] = [];
-    const split = { nearest: [] as number[], read: [] as number[], score: [] as number[] };
-    let scored = 0;
-    for (const q of queries) {
-      const t = performance.now();
-      const res = await searchStore(store, state, q, { top: 10, range: range() });
-      lat.push(performance.now() - t);
-      split.nearest.push(res.timings.nearestMs);
-      split.read.push(res.timings.readMs);
-      split.score.push(res.timings.scoreMs);
-      scored += res.scored;
-    }
-    latency[name] = {
-      n: lat.length,
-      p50: r2(pct(lat, 50)),
-      p99: r2(pct(lat, 99)),
-      max: r2(Math.max(...lat)),
-      splitP50: { nearest: r2(pct(split.nearest, 50)), read: r2(pct(split.read, 50)), score: r2(pct(split.score, 50)) },
-      meanScored: Math.round(scored / lat.length),
-    };
-  }
+  for (const [name, range] of Object.entries(ranges)) latency[name] = await timeQueries(store, state, queries, range);
   // What the agent's memory holds after its searches (exact searches below are a bench's, not the agent's).
   const rssAfterSearches = mib(process.memoryUsage().rss);
   const cacheAfterSearches = mib(store.cacheBytes());
@@ -286,6 +290,15 @@ export async function week(o: WeekOptions): Promise<unknown> {
     rangeScore.index.push(viaIndex.ranges.reduce((a, r) => a + r.score, 0) / Math.max(1, viaIndex.ranges.length));
     rangeScore.exact.push(exact.ranges.reduce((a, r) => a + r.score, 0) / Math.max(1, exact.ranges.length));
   }
+  // A minute of the agent's flushes (120 appends of one moment, each a small fragment until the next
+  // compaction), then the no-range set again: what a search meets between two maintenance runs.
+  let stamp = newest + HOP_NS;
+  for (let f = 0; f < 120; f++) {
+    const v = unit(Float32Array.from(life.centre(f % 256)));
+    await store.append([{ stamp, vectors: Object.fromEntries(MODS.map((m) => [m, v])) }]);
+    stamp += HOP_NS;
+  }
+  latency['betweenCompactions'] = await timeQueries(store, state, queries, ranges['all'] as () => TimeRange);
   const mean = (xs: number[]) => r2(xs.reduce((a, b) => a + b, 0) / Math.max(1, xs.length));
   const r4 = (xs: number[]) => Math.round((xs.reduce((a, b) => a + b, 0) / Math.max(1, xs.length)) * 1e4) / 1e4;
   await store.close();

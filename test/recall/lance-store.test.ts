@@ -124,6 +124,26 @@ describe('LanceRecallStore', () => {
     expect(new Set(viaIndex.map((h) => h.stamp)).size).toBe(5);
     for (const h of viaIndex) expect(h.stamp >= stats.oldest! && h.stamp <= stats.newest!).toBe(true);
     expect((await store.nearest('vision', vec(500, 0), 1, {}, { exact: true }))[0]?.stamp).toBe(1_000_000_000n + 500n * 500_000_000n);
+
+    // Rows appended after the maintenance are not indexed yet: the search reads only indexed data and takes
+    // them from memory, so they are found as they are stored (fp16), with the old rows beside them.
+    await store.append(moments(2000, 3));
+    const newest = 1_000_000_000n + 2002n * 500_000_000n;
+    const hit = (await store.nearest('vision', vec(2002, 0), 5, {}, { withVectors: true }))[0];
+    expect(hit?.stamp).toBe(newest);
+    expect(hit?.cosine).toBeCloseTo(1, 3);
+    expect((await store.nearest('vision', vec(2002, 0), 5, { until: newest - 1n })).every((h) => h.stamp < newest)).toBe(true);
+    const read = await store.moments([newest, 1_000_000_000n + 500n * 500_000_000n]);
+    expect(read.map((m) => [m.stamp, Object.keys(m.vectors).sort(), m.clip])).toEqual([
+      [1_000_000_000n + 500n * 500_000_000n, ['audio', 'vision'], 'scene.mcap@250'],
+      [newest, ['audio', 'vision'], 'scene.mcap@1001'],
+    ]);
+    // The same moment as LanceDB returns it once the next maintenance has indexed it.
+    await store.maintain({ maxBytes: Infinity, maxAgeSeconds: Infinity });
+    const again = await store.moments([newest]);
+    expect(again[0]?.vectors.vision).toEqual(read[1]?.vectors.vision);
+    expect(again[0]?.present).toEqual(read[1]?.present);
+    expect((await store.nearest('vision', vec(2002, 0), 5, {}, { exact: true }))[0]?.stamp).toBe(newest);
     await store.close();
   });
 
