@@ -21,6 +21,7 @@ import { join } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { Writable } from 'node:stream';
 import { createLogger } from '../core/log.js';
+import { cosine } from '../core/vector.js';
 import type { SensorModality } from '../core/types.js';
 import type { MemoryState } from '../memory/state.js';
 import { LanceRecallStore, dirBytes } from '../recall/lance-store.js';
@@ -205,18 +206,6 @@ async function timeQueries(store: LanceRecallStore, state: MemoryState, queries:
     splitP50: { nearest: r2(pct(split.nearest, 50)), read: r2(pct(split.read, 50)), score: r2(pct(split.score, 50)) },
     meanScored: Math.round(scored / lat.length),
   };
-}
-
-function cosine(a: Float32Array, b: Float32Array): number {
-  let d = 0;
-  let na = 0;
-  let nb = 0;
-  for (let i = 0; i < a.length; i++) {
-    d += (a[i] as number) * (b[i] as number);
-    na += (a[i] as number) ** 2;
-    nb += (b[i] as number) ** 2;
-  }
-  return d / Math.sqrt(na * nb);
 }
 
 function overlaps(a: MomentRange, b: MomentRange): boolean {

@@ -45,3 +45,9 @@ export function dot(a: Float32Array, b: Float32Array): number {
   for (let i = 0; i < a.length; i++) s += a[i]! * b[i]!;
   return s;
 }
+
+/** Cosine of any two vectors (fp16-rounded rows, a query not normalised); 0 when either is zero. */
+export function cosine(a: Float32Array, b: Float32Array): number {
+  const n = norm(a) * norm(b);
+  return n > 0 ? dot(a, b) / n : 0;
+}

@@ -14,12 +14,7 @@
  */
 import type { SensorModality, SnapshotEmbeddings } from '../core/types.js';
 import type { ModalityVectorLists } from '../memory/state.js';
-
-function dot(a: Float32Array, b: Float32Array): number {
-  let s = 0;
-  for (let i = 0; i < a.length; i++) s += (a[i] as number) * (b[i] as number);
-  return s;
-}
+import { dot } from '../core/vector.js';
 
 /**
  * Up to `k` of `vectors` (unit length) that cover them: the first, then repeatedly the one least similar

@@ -23,6 +23,7 @@ import type * as arrowTypes from 'apache-arrow';
 import { SensebindError, errorMessage } from '../core/errors.js';
 import { SENSOR_MODALITIES, type SensorModality, type StampNs } from '../core/types.js';
 import { float32ToHalf, halfToFloat32 } from '../embed/float16.js';
+import { cosine } from '../core/vector.js';
 import {
   maskModalities,
   modalityMask,
@@ -618,18 +619,6 @@ async function readIndexMeta(path: string): Promise<IndexMeta> {
   } catch {
     return {};
   }
-}
-
-function cosine(a: Float32Array, b: Float32Array): number {
-  let d = 0;
-  let na = 0;
-  let nb = 0;
-  for (let i = 0; i < a.length; i++) {
-    d += (a[i] as number) * (b[i] as number);
-    na += (a[i] as number) ** 2;
-    nb += (b[i] as number) ** 2;
-  }
-  return na === 0 || nb === 0 ? 0 : d / Math.sqrt(na * nb);
 }
 
 function rangeWhere(range: TimeRange): string | undefined {
