@@ -515,7 +515,11 @@ export class LanceRecallStore implements RecallStore {
     const k = this.#known;
     if (k !== undefined) {
       let outside = false;
-      for (const t of this.#tables.values()) if ((await t.countRows(`stamp < ${k.oldest} OR stamp > ${k.newest}`)) > 0) outside = true;
+      for (const t of this.#tables.values()) {
+        if ((await t.countRows(`stamp < ${k.oldest} OR stamp > ${k.newest}`)) === 0) continue;
+        outside = true;
+        break;
+      }
       if (!outside) return { ...k };
     }
     let span: Span | undefined;

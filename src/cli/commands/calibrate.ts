@@ -12,6 +12,8 @@ import { SENSOR_MODALITIES } from '../../core/types.js';
 import { loadConceptFile } from '../../memory/concept-file.js';
 import type { SnapshotEmbeddings } from '../../core/types.js';
 import type { ConceptDef } from '../../memory/concept.js';
+import type { MemoryState } from '../../memory/state.js';
+import { allowed } from '../../match/matrix.js';
 
 const HELP = `Usage: sensebind calibrate <recording> [<recording> ...] [options]
 
@@ -83,8 +85,10 @@ export const command: Command = {
       }
       const base = pipeline.memory.state;
       const taught = backgroundTarget(base.concepts, values.background);
-      const lists = taught === undefined ? undefined : backgroundExemplars(recordings, SENSOR_MODALITIES.filter((m) => taught.modalities === undefined || taught.modalities.includes(m)), pipeline.memory.maxExemplars);
-      const state = lists === undefined || taught === undefined ? base : { ...base, exemplars: new Map(base.exemplars).set(taught.id, lists) };
+      const lists = taught === undefined ? undefined : backgroundExemplars(recordings, SENSOR_MODALITIES.filter((m) => allowed(taught, m)), pipeline.memory.maxExemplars);
+      // The exemplars map with the taught concept's replaced (unchanged without --background).
+      const withTaught = (exemplars: MemoryState['exemplars']) => (taught === undefined || lists === undefined ? exemplars : new Map(exemplars).set(taught.id, lists));
+      const state = { ...base, exemplars: withTaught(base.exemplars) };
       // The matcher the agent runs: openPipeline gives it the model's text logit scale.
       const matcher = { ...options.matcher, calibration: { textScale: pipeline.runtime.scale('text'), ...options.matcher.calibration } };
       const rows = calibrateThresholds(traceScores(recordings, state, matcher), state, matcher, { ratePerHour, margin, floors });
@@ -96,7 +100,7 @@ export const command: Command = {
             const after = byId.get(c.id);
             return after === undefined ? c : { ...c, thresholds: { on: after.on, off: after.off } };
           }),
-          exemplars: lists === undefined || taught === undefined ? draft.exemplars : new Map(draft.exemplars).set(taught.id, lists),
+          exemplars: withTaught(draft.exemplars),
         }));
       }
       const exemplarCounts = Object.fromEntries(Object.entries(lists ?? {}).map(([m, l]) => [m, l.length]));
