@@ -186,7 +186,7 @@ async function quality(dir: string, bags: string[], cacheDir: string, index: boo
   const config = parseConfig({ model: { cacheDir, providers: ['cpu'] } }, 'bench recall');
   const pipeline = await openPipeline(pipelineOptionsFromConfig(config));
   const storeDir = join(dir, 'quality');
-  const store = await LanceRecallStore.open({ dir: storeDir, modelId: pipeline.runtime.modelId, dim: pipeline.runtime.manifest.embeddingDim, ...(index ? { indexMinRows: 1, minPartitions: 8 } : {}) });
+  const store = await LanceRecallStore.open({ dir: storeDir, modelId: pipeline.runtime.modelId, dim: pipeline.runtime.manifest.embeddingDim, ...(index ? { indexMinRows: 1, minPartitions: 8, rollRows: 1 } : {}) });
   const writer = new RecallWriter({ store, logger: silentLogger(), maintainSeconds: 0 });
   const truth: Interval[] = [];
   const exact: { stamp: StampNs; vectors: Partial<Record<SensorModality, Float32Array>>; present: SensorModality[] }[] = [];

@@ -1,9 +1,16 @@
 /**
  * The recall store on LanceDB (embedded, columnar, on local disk; docs/recall.md says why it was chosen
- * over better-sqlite3 + sqlite-vec). One Lance table per modality, one row per embedded snapshot:
+ * over better-sqlite3 + sqlite-vec). Two Lance tables per modality, one row per embedded snapshot:
  *   stamp int64 (agent-clock ns), present int32 (bit mask of the snapshot's modalities),
  *   clip utf8 (nullable), vector fixed_size_list<float16>[dim]
  * fp16 halves the disk per day; search quality with fp16 is measured in bench/recall.mjs.
+ *
+ * Appends land in the modality's small recent table (`<m>-recent`); `maintain` moves them into the main
+ * table (`<m>`, indexed) once `rollRows` have gathered. The split is for the flash: Lance's compaction
+ * merges every fragment under a million rows with its neighbours, so compacting one table each minute
+ * rewrote the main table's whole last fragment (up to ~270 MB per modality, a week's store: 4 x 43 MB a
+ * minute) with each minute's rows. Now each minute rewrites the recent table (at most `rollRows` rows)
+ * and the main table's last fragment is rewritten once per roll (docs/recall.md, "Writes to disk").
  *
  * Crash safety comes from Lance itself: every add/delete/compaction writes new files and then commits a
  * new manifest version atomically, so a process killed mid-write leaves the previous version readable
@@ -82,6 +89,13 @@ export interface LanceRecallStoreOptions {
    * miss what a `replay --remember` beside it wrote. Each check reads the table's latest manifest. @default 5
    */
   consistencySeconds?: number;
+  /**
+   * Rows a modality's recent table gathers before `maintain` moves them into its main table (about an hour
+   * at 2 Hz). Each minute's compaction rewrites the recent table, each roll the main table's last
+   * fragment; the sum of both is least near an hour. The recent rows are also held in memory for search
+   * (fp32: ~15 MiB at 4 modalities). @default 7200
+   */
+  rollRows?: number;
 }
 
 interface Meta {
@@ -95,6 +109,8 @@ interface Meta {
 type IndexMeta = Partial<Record<SensorModality, { partitions: number; rows: number; seconds: number; built: string }>>;
 
 const META = 'recall.json';
+/** A modality's recent table (appends; moved into the table named for the modality by `maintain`). */
+const recentName = (m: SensorModality): string => `${m}-recent`;
 const INDEX_META = 'index.json';
 
 /**
@@ -116,8 +132,6 @@ function loadLance(): Promise<typeof lancedb> {
 }
 /** Rows per `IN (...)` lookup: long enough to amortise a scan, short enough for the SQL parser. */
 const LOOKUP_CHUNK = 2000;
-/** Recent rows kept in memory at most (~80 minutes at 2 Hz: maintenance runs every minute by default). */
-const MAX_RECENT = 10_000;
 
 export class LanceRecallStore implements RecallStore {
   readonly dir: string;
@@ -126,7 +140,11 @@ export class LanceRecallStore implements RecallStore {
   readonly #db: lancedb.Connection;
   readonly #session: lancedb.Session;
   readonly #o: Required<Omit<LanceRecallStoreOptions, 'dir' | 'modelId' | 'dim' | 'create' | 'cacheMiB' | 'consistencySeconds'>>;
+  /** Each modality's main table (indexed; rows arrive in rolls) and recent table (appends). */
   readonly #tables = new Map<SensorModality, lancedb.Table>();
+  readonly #recentTables = new Map<SensorModality, lancedb.Table>();
+  /** The main tables' versions after this process last optimized them (another version needs optimizing). */
+  readonly #optimized = new Map<SensorModality, number>();
   readonly #schema: arrowTypes.Schema;
   /** Modalities whose table has a vector index (queried with nprobes/refine; exact search otherwise). */
   readonly #indexed = new Set<SensorModality>();
@@ -140,13 +158,16 @@ export class LanceRecallStore implements RecallStore {
    */
   #known: Span | undefined;
   /**
-   * Moments this process appended that the indexes may not cover yet, as stored (fp16-rounded), and
-   * whether every other row is covered (`#fastReady`: set by this process's first completed maintenance).
-   * Every append is a small fragment until the next compaction, and LanceDB pays per fragment on each query:
-   * 120 of them (a minute of the agent's flushes) took a week's search from 38 to 198 ms p50. Once ready,
-   * searches read only indexed data (`fastSearch`) and add these rows from memory.
+   * The recent tables' rows as stored (fp16-rounded), read at the end of each maintenance run plus this
+   * process's appends since (`#pending` collects those made during a run); undefined until the first run,
+   * or when it outgrew its cap (a maintenance that keeps failing), and the recent tables are then read
+   * from disk. Every append is a small fragment until the next compaction, and LanceDB pays per fragment
+   * on each query: 120 of them (a minute of the agent's flushes) took a week's search from 38 to 198 ms
+   * p50. With the mirror, searches of an indexed main table read only indexed data (`fastSearch`, once
+   * `#fastReady`: this process's maintenance has indexed what it holds) and take the recent rows from memory.
    */
-  readonly #recent = new Map<StampNs, StoredMoment>();
+  #mirror: Map<StampNs, StoredMoment> | undefined;
+  #pending: Map<StampNs, StoredMoment> | undefined;
   #fastReady = false;
 
   private constructor(db: lancedb.Connection, session: lancedb.Session, options: LanceRecallStoreOptions) {
@@ -155,8 +176,8 @@ export class LanceRecallStore implements RecallStore {
     this.dir = options.dir;
     this.modelId = options.modelId;
     this.dim = options.dim;
-    const { indexMinRows = 100_000, rowsPerPartition = 4096, minPartitions = 256, nprobes = 16, refineFactor = 0, keepVersionsSeconds = 60 } = options;
-    this.#o = { indexMinRows, rowsPerPartition, minPartitions, nprobes, refineFactor, keepVersionsSeconds };
+    const { indexMinRows = 100_000, rowsPerPartition = 4096, minPartitions = 256, nprobes = 16, refineFactor = 0, keepVersionsSeconds = 60, rollRows = 7200 } = options;
+    this.#o = { indexMinRows, rowsPerPartition, minPartitions, nprobes, refineFactor, keepVersionsSeconds, rollRows };
     this.#schema = new arrow.Schema([
       new arrow.Field('stamp', new arrow.Int64(), false),
       new arrow.Field('present', new arrow.Int32(), false),
@@ -193,6 +214,7 @@ export class LanceRecallStore implements RecallStore {
     store.#indexMeta = await readIndexMeta(join(dir, INDEX_META));
     const names = new Set(await db.tableNames());
     for (const m of SENSOR_MODALITIES) {
+      if (names.has(recentName(m)) && (await committed(join(dir, `${recentName(m)}.lance`)))) store.#recentTables.set(m, await db.openTable(recentName(m)));
       if (!names.has(m) || !(await committed(join(dir, `${m}.lance`)))) continue;
       const t = await db.openTable(m);
       store.#tables.set(m, t);
@@ -201,13 +223,23 @@ export class LanceRecallStore implements RecallStore {
     return store;
   }
 
-  async #table(m: SensorModality): Promise<lancedb.Table> {
-    let t = this.#tables.get(m);
+  async #table(tables: Map<SensorModality, lancedb.Table>, m: SensorModality, name: string): Promise<lancedb.Table> {
+    let t = tables.get(m);
     if (t === undefined) {
-      t = await this.#db.createEmptyTable(m, this.#schema, { existOk: true });
-      this.#tables.set(m, t);
+      t = await this.#db.createEmptyTable(name, this.#schema, { existOk: true });
+      tables.set(m, t);
     }
     return t;
+  }
+
+  /** Every table, main and recent. */
+  #allTables(): lancedb.Table[] {
+    return [...this.#tables.values(), ...this.#recentTables.values()];
+  }
+
+  /** The in-memory copy of the recent rows holds at most this many moments (else it is dropped). */
+  get #mirrorCap(): number {
+    return Math.max(10_000, 2 * this.#o.rollRows);
   }
 
   async append(moments: readonly RecallMoment[]): Promise<void> {
@@ -228,17 +260,19 @@ export class LanceRecallStore implements RecallStore {
     // One commit per modality, the modalities' commits concurrent (an append takes the slowest commit, not
     // the sum of four): a crash between them leaves a moment with fewer modalities than it had (search
     // treats the rest as absent), never a torn row.
-    await Promise.all([...byModality].map(async ([m, list]) => (await this.#table(m)).add(this.#batch(m, list, masks))));
+    await Promise.all([...byModality].map(async ([m, list]) => (await this.#table(this.#recentTables, m, recentName(m))).add(this.#batch(m, list, masks))));
     this.#stats.appends++;
-    for (const mo of moments) {
-      const vectors: Partial<Record<SensorModality, Float32Array>> = {};
-      for (const m of SENSOR_MODALITIES) if (mo.vectors[m] !== undefined) vectors[m] = halfToFloat32(float32ToHalf(mo.vectors[m]));
-      this.#recent.set(mo.stamp, { stamp: mo.stamp, present: maskModalities(masks.get(mo) as number), vectors, clip: mo.clip ?? null });
-    }
-    // A store whose maintenance keeps failing stops serving recent rows from memory rather than grow.
-    if (this.#recent.size > MAX_RECENT) {
-      this.#recent.clear();
-      this.#fastReady = false;
+    if (this.#mirror !== undefined || this.#pending !== undefined) {
+      for (const mo of moments) {
+        const vectors: Partial<Record<SensorModality, Float32Array>> = {};
+        for (const m of SENSOR_MODALITIES) if (mo.vectors[m] !== undefined) vectors[m] = halfToFloat32(float32ToHalf(mo.vectors[m]));
+        const stored: StoredMoment = { stamp: mo.stamp, present: maskModalities(masks.get(mo) as number), vectors, clip: mo.clip ?? null };
+        this.#mirror?.set(mo.stamp, stored);
+        this.#pending?.set(mo.stamp, stored);
+      }
+      // A store whose maintenance keeps failing reads its recent rows from disk rather than grow.
+      if ((this.#mirror?.size ?? 0) > this.#mirrorCap) this.#mirror = undefined;
+      if ((this.#pending?.size ?? 0) > this.#mirrorCap) this.#pending = undefined;
     }
     if (this.#known !== undefined) {
       for (const mo of moments) {
@@ -275,8 +309,26 @@ export class LanceRecallStore implements RecallStore {
   }
 
   async nearest(modality: SensorModality, vector: Float32Array, k: number, range: TimeRange = {}, options: NearestOptions = {}): Promise<RecallHit[]> {
-    const t = this.#tables.get(modality);
-    if (t === undefined || k <= 0) return [];
+    if (k <= 0) return [];
+    const main = this.#tables.get(modality);
+    const recent = this.#recentTables.get(modality);
+    const [fromMain, fromRecent] = await Promise.all([
+      main === undefined ? [] : this.#search(main, modality, vector, k, range, options, this.#indexed.has(modality), this.#fast(modality)),
+      this.#mirror !== undefined
+        ? this.#searchMirror(this.#mirror, modality, vector, range, options)
+        : recent === undefined
+          ? []
+          : this.#search(recent, modality, vector, k, range, options, false, false),
+    ]);
+    // A moment is in both tables only between a roll's copy and its delete (or after a kill between them).
+    const seen = new Set<StampNs>();
+    return [...fromMain, ...fromRecent]
+      .filter((h) => !seen.has(h.stamp) && seen.add(h.stamp))
+      .sort((a, b) => b.cosine - a.cosine)
+      .slice(0, k);
+  }
+
+  async #search(t: lancedb.Table, modality: SensorModality, vector: Float32Array, k: number, range: TimeRange, options: NearestOptions, indexed: boolean, fast: boolean): Promise<RecallHit[]> {
     let q = t
       .vectorSearch(Array.from(vector))
       .distanceType('cosine')
@@ -286,9 +338,8 @@ export class LanceRecallStore implements RecallStore {
     // B-tree index once the table is indexed), so a narrow range still returns k rows from inside it.
     const where = rangeWhere(range);
     if (where !== undefined) q = q.where(where);
-    const fast = this.#fast(modality) && options.exact !== true;
     if (options.exact === true) q = q.bypassVectorIndex();
-    else if (this.#indexed.has(modality)) {
+    else if (indexed) {
       q = q.nprobes(this.#o.nprobes);
       if (this.#o.refineFactor > 0) q = q.refineFactor(this.#o.refineFactor);
       if (fast) q = q.fastSearch();
@@ -305,17 +356,21 @@ export class LanceRecallStore implements RecallStore {
       const first = hits.length - batch.numRows;
       eachVector(vec.data, this.dim, (r, v) => ((hits[first + r] as RecallHit).vector = v));
     }
-    if (!fast) return hits;
-    const seen = new Set(hits.map((h) => h.stamp));
-    for (const mo of this.#recent.values()) {
-      const v = mo.vectors[modality];
-      if (v === undefined || seen.has(mo.stamp) || (range.since !== undefined && mo.stamp < range.since) || (range.until !== undefined && mo.stamp > range.until)) continue;
-      hits.push({ stamp: mo.stamp, modality, cosine: cosine(vector, v), ...(options.withVectors === true ? { vector: v } : {}) });
-    }
-    return hits.sort((a, b) => b.cosine - a.cosine).slice(0, k);
+    return hits;
   }
 
-  /** Whether a search of `m` may read only indexed data and take the rest from the recent rows. */
+  /** Every recent row of `modality` in `range`, scored exactly (the caller keeps the best k). */
+  #searchMirror(mirror: Map<StampNs, StoredMoment>, modality: SensorModality, vector: Float32Array, range: TimeRange, options: NearestOptions): RecallHit[] {
+    const hits: RecallHit[] = [];
+    for (const mo of mirror.values()) {
+      const v = mo.vectors[modality];
+      if (v === undefined || (range.since !== undefined && mo.stamp < range.since) || (range.until !== undefined && mo.stamp > range.until)) continue;
+      hits.push({ stamp: mo.stamp, modality, cosine: cosine(vector, v), ...(options.withVectors === true ? { vector: v } : {}) });
+    }
+    return hits;
+  }
+
+  /** Whether a search of `m`'s main table may read only indexed data. */
   #fast(m: SensorModality): boolean {
     return this.#fastReady && this.#indexed.has(m);
   }
@@ -323,13 +378,14 @@ export class LanceRecallStore implements RecallStore {
   async moments(stamps: readonly StampNs[]): Promise<StoredMoment[]> {
     const byStamp = new Map<StampNs, StoredMoment>();
     const unique = [...new Set(stamps)];
-    // The modalities' lookups run concurrently in LanceDB's threads; results are merged in one order.
-    const reads = [...this.#tables].flatMap(([m, t]) => {
-      const fast = this.#fast(m);
-      const wanted = fast ? unique.filter((s) => !this.#recent.has(s)) : unique;
+    const mirror = this.#mirror;
+    const tables: [SensorModality, lancedb.Table, boolean][] = [...this.#tables].map(([m, t]) => [m, t, this.#fast(m)]);
+    if (mirror === undefined) for (const [m, t] of this.#recentTables) tables.push([m, t, false]);
+    // The lookups run concurrently in LanceDB's threads; results are merged in one order.
+    const reads = tables.flatMap(([m, t, fast]) => {
       const out: Promise<[SensorModality, arrowTypes.Table]>[] = [];
-      for (let i = 0; i < wanted.length; i += LOOKUP_CHUNK) {
-        const list = wanted.slice(i, i + LOOKUP_CHUNK).join(', ');
+      for (let i = 0; i < unique.length; i += LOOKUP_CHUNK) {
+        const list = unique.slice(i, i + LOOKUP_CHUNK).join(', ');
         let q = t.query().where(`stamp IN (${list})`).select(['stamp', 'present', 'clip', 'vector']);
         if (fast) q = q.fastSearch();
         out.push(q.toArrow().then((table) => [m, table as unknown as arrowTypes.Table]));
@@ -337,14 +393,12 @@ export class LanceRecallStore implements RecallStore {
       return out;
     });
     for (const [m, table] of await Promise.all(reads)) this.#collect(m, table, byStamp);
-    // Recent rows of fast-searched tables come from memory (their other tables' rows, if any, were read above).
-    for (const s of unique) {
-      const mo = this.#recent.get(s);
-      if (mo === undefined) continue;
-      for (const m of mo.present) {
-        if (!this.#fast(m)) continue;
+    if (mirror !== undefined) {
+      for (const s of unique) {
+        const mo = mirror.get(s);
+        if (mo === undefined) continue;
         const into = byStamp.get(s) ?? { stamp: s, present: mo.present, vectors: {}, clip: mo.clip };
-        into.vectors[m] = mo.vectors[m] as Float32Array;
+        for (const m of mo.present) if (mo.vectors[m] !== undefined) into.vectors[m] = mo.vectors[m];
         byStamp.set(s, into);
       }
     }
@@ -353,7 +407,7 @@ export class LanceRecallStore implements RecallStore {
 
   async momentNear(stamp: StampNs, toleranceNs: bigint): Promise<StoredMoment | undefined> {
     const byStamp = new Map<StampNs, StoredMoment>();
-    for (const [m, t] of this.#tables) {
+    for (const [m, t] of [...this.#tables, ...this.#recentTables]) {
       const table = await t
         .query()
         .where(`stamp >= ${stamp - toleranceNs} AND stamp <= ${stamp + toleranceNs}`)
@@ -389,12 +443,20 @@ export class LanceRecallStore implements RecallStore {
   }
 
   async maintain(limits: RetentionLimits): Promise<RetentionResult> {
-    // Rows committed before this run are compacted and indexed by it; later ones stay recent.
-    const covered = [...this.#recent.keys()];
-    const result = await this.#maintain(limits);
-    for (const stamp of covered) this.#recent.delete(stamp);
-    this.#fastReady = true;
-    return result;
+    const pending = new Map<StampNs, StoredMoment>();
+    this.#pending = pending;
+    try {
+      const result = await this.#maintain(limits);
+      // The recent rows as they are now, plus what was appended while the run read them.
+      const mirror = new Map<StampNs, StoredMoment>();
+      for (const [m, t] of this.#recentTables) this.#collect(m, (await t.query().select(['stamp', 'present', 'clip', 'vector']).toArrow()) as unknown as arrowTypes.Table, mirror);
+      for (const [stamp, mo] of pending) mirror.set(stamp, mo);
+      this.#mirror = this.#pending === pending && mirror.size <= this.#mirrorCap ? mirror : undefined;
+      this.#fastReady = true;
+      return result;
+    } finally {
+      this.#pending = undefined;
+    }
   }
 
   async #maintain(limits: RetentionLimits): Promise<RetentionResult> {
@@ -408,10 +470,10 @@ export class LanceRecallStore implements RecallStore {
       this.#stats.droppedByAge += n;
       dropped += n;
       if (n > 0) reason = 'age';
-      await this.#compact(0);
-    } else {
-      await this.#compact(this.#o.keepVersionsSeconds);
+      await this.#compact(this.#allTables(), 0);
     }
+    const rolled = await this.#rollIfDue();
+    await this.#compact([...this.#recentTables.values()], this.#o.keepVersionsSeconds);
     // Size: drop the oldest slice in proportion to the excess (rows arrive at a steady rate), compact and
     // free, and repeat a few times, since compaction overheads make one estimate inexact.
     for (let round = 0; round < 4; round++) {
@@ -425,21 +487,60 @@ export class LanceRecallStore implements RecallStore {
       this.#stats.droppedBySize += n;
       dropped += n;
       if (n > 0) reason = 'size';
-      await this.#compact(0);
+      await this.#compact(this.#allTables(), 0);
     }
+    // A main table changed since this process last optimized it (a roll, a delete, another process, or a
+    // first run) is compacted and its index brought up to date; an unchanged one is left alone.
+    for (const [m, t] of this.#tables) if ((await t.version()) !== this.#optimized.get(m)) await this.#compact([t], this.#o.keepVersionsSeconds);
     const indexBuilds = await this.#index();
-    return { droppedRows: dropped, reason, indexBuilds };
+    return { droppedRows: dropped, reason, indexBuilds, ...(rolled > 0 ? { rolledRows: rolled } : {}) };
+  }
+
+  /**
+   * Moves every recent row into the main tables once a modality's recent table holds `rollRows`. Copies
+   * first (leaving out stamps the main table already holds, so a kill between copy and delete, or another
+   * process rolling the same rows, adds nothing twice), then deletes exactly the copied stamps from the
+   * recent table, so a row another process appended meanwhile stays. Returns the rows moved.
+   */
+  async #rollIfDue(): Promise<number> {
+    let due = false;
+    for (const t of this.#recentTables.values()) if ((await t.countRows()) >= this.#o.rollRows) due = true;
+    if (!due) return 0;
+    let moved = 0;
+    for (const [m, recent] of this.#recentTables) {
+      const rows = new Map<StampNs, StoredMoment>();
+      this.#collect(m, (await recent.query().select(['stamp', 'present', 'clip', 'vector']).toArrow()) as unknown as arrowTypes.Table, rows);
+      if (rows.size === 0) continue;
+      const stamps = [...rows.keys()];
+      const span = minMaxOf(stamps);
+      const main = await this.#table(this.#tables, m, m);
+      const held = (await main.query().where(`stamp >= ${span.oldest} AND stamp <= ${span.newest}`).select(['stamp']).toArrow()) as unknown as arrowTypes.Table;
+      const have = new Set<StampNs>();
+      for (const data of held.getChild('stamp')?.data ?? []) for (let i = 0; i < data.length; i++) have.add(BigInt((data.values as BigInt64Array)[data.offset + i] as bigint));
+      const masks = new Map<RecallMoment, number>();
+      const list: RecallMoment[] = [];
+      for (const mo of rows.values()) {
+        if (have.has(mo.stamp)) continue;
+        const r: RecallMoment = { stamp: mo.stamp, vectors: { [m]: mo.vectors[m] }, ...(mo.clip !== null ? { clip: mo.clip } : {}) };
+        masks.set(r, modalityMask(mo.present));
+        list.push(r);
+      }
+      if (list.length > 0) await main.add(this.#batch(m, list, masks));
+      for (let i = 0; i < stamps.length; i += LOOKUP_CHUNK) await recent.delete(`stamp IN (${stamps.slice(i, i + LOOKUP_CHUNK).join(', ')})`);
+      moved += list.length;
+    }
+    return moved;
   }
 
   async #deleteBefore(cut: StampNs): Promise<number> {
     let n = 0;
-    for (const t of this.#tables.values()) {
+    for (const t of this.#allTables()) {
       const before = await t.countRows(`stamp < ${cut}`);
       if (before === 0) continue;
       await t.delete(`stamp < ${cut}`);
       n += before;
     }
-    for (const stamp of this.#recent.keys()) if (stamp < cut) this.#recent.delete(stamp);
+    for (const map of [this.#mirror, this.#pending]) for (const stamp of map?.keys() ?? []) if (stamp < cut) map?.delete(stamp);
     // Also when nothing was deleted: another process may have removed the rows the cached span starts at.
     if (this.#known !== undefined && this.#known.oldest < cut) this.#known = await this.#oldestFrom(cut, this.#known.newest);
     return n;
@@ -453,7 +554,7 @@ export class LanceRecallStore implements RecallStore {
     for (const widthS of [60, 3600, 86_400, Infinity]) {
       const hi = widthS === Infinity ? '' : ` AND stamp < ${cut + BigInt(widthS * 1e9)}`;
       let oldest: StampNs | undefined;
-      for (const t of this.#tables.values()) {
+      for (const t of this.#allTables()) {
         const s = minMax((await t.query().where(`stamp >= ${cut}${hi}`).select(['stamp']).toArrow()) as unknown as arrowTypes.Table);
         if (s !== undefined && (oldest === undefined || s.oldest < oldest)) oldest = s.oldest;
       }
@@ -463,9 +564,11 @@ export class LanceRecallStore implements RecallStore {
   }
 
   /** Compaction, index update for new rows, and removal of versions older than `keepSeconds`. */
-  async #compact(keepSeconds: number): Promise<void> {
-    for (const t of this.#tables.values()) {
+  async #compact(tables: readonly lancedb.Table[], keepSeconds: number): Promise<void> {
+    for (const t of tables) {
       await t.optimize({ cleanupOlderThan: new Date(Date.now() - keepSeconds * 1000) });
+      const m = [...this.#tables].find(([, main]) => main === t)?.[0];
+      if (m !== undefined) this.#optimized.set(m, await t.version());
     }
   }
 
@@ -506,6 +609,7 @@ export class LanceRecallStore implements RecallStore {
       this.#indexed.add(m);
       this.#indexMeta[m] = { partitions: want, rows, seconds: Math.round(seconds * 10) / 10, built: new Date().toISOString() };
       await writeAtomically(join(this.dir, INDEX_META), `${JSON.stringify(this.#indexMeta, null, 2)}\n`);
+      this.#optimized.set(m, await t.version());
       builds.push({ modality: m, rows, partitions: want, seconds, rebuild: hasIndex });
     }
     return builds;
@@ -515,7 +619,7 @@ export class LanceRecallStore implements RecallStore {
     const k = this.#known;
     if (k !== undefined) {
       let outside = false;
-      for (const t of this.#tables.values()) {
+      for (const t of this.#allTables()) {
         if ((await t.countRows(`stamp < ${k.oldest} OR stamp > ${k.newest}`)) === 0) continue;
         outside = true;
         break;
@@ -523,7 +627,7 @@ export class LanceRecallStore implements RecallStore {
       if (!outside) return { ...k };
     }
     let span: Span | undefined;
-    for (const t of this.#tables.values()) {
+    for (const t of this.#allTables()) {
       const s = minMax((await t.query().select(['stamp']).toArrow()) as unknown as arrowTypes.Table);
       if (s === undefined) continue;
       span = span === undefined ? s : { oldest: s.oldest < span.oldest ? s.oldest : span.oldest, newest: s.newest > span.newest ? s.newest : span.newest };
@@ -539,6 +643,10 @@ export class LanceRecallStore implements RecallStore {
       rows[m] = await t.countRows();
       indexed[m] = (await t.listIndices()).some((i) => i.columns.includes('vector'));
     }
+    for (const [m, t] of this.#recentTables) {
+      rows[m] = (rows[m] ?? 0) + (await t.countRows());
+      indexed[m] ??= false;
+    }
     const span = await this.#span();
     return { rows, bytes: await dirBytes(this.dir), oldest: span?.oldest, newest: span?.newest, ...this.#stats, indexed };
   }
@@ -548,8 +656,9 @@ export class LanceRecallStore implements RecallStore {
   }
 
   async close(): Promise<void> {
-    for (const t of this.#tables.values()) t.close();
+    for (const t of this.#allTables()) t.close();
     this.#tables.clear();
+    this.#recentTables.clear();
     this.#db.close();
   }
 }
@@ -557,6 +666,16 @@ export class LanceRecallStore implements RecallStore {
 interface Span {
   oldest: StampNs;
   newest: StampNs;
+}
+
+function minMaxOf(stamps: readonly StampNs[]): Span {
+  let oldest = stamps[0] as StampNs;
+  let newest = oldest;
+  for (const s of stamps) {
+    if (s < oldest) oldest = s;
+    if (s > newest) newest = s;
+  }
+  return { oldest, newest };
 }
 
 function minMax(table: arrowTypes.Table): Span | undefined {

@@ -51,6 +51,8 @@ export interface RetentionResult {
   reason: 'age' | 'size' | 'none';
   /** Vector indexes (re)trained by this run. */
   indexBuilds: IndexBuild[];
+  /** Moments' rows moved from the recent tables into the main ones by this run (absent when none). */
+  rolledRows?: number;
 }
 
 /** One vector index trained on a modality's table (first build, or a rebuild once the table outgrew it). */

@@ -65,6 +65,7 @@ export function recallSink(writer: RecallWriter): EventSink {
           appends: s.appends,
           meanAppendMs: Math.round(s.meanAppendMs * 10) / 10,
           retentionDropped: s.retentionDropped,
+          rolledRows: s.rolledRows,
           indexBuilds: s.indexBuilds,
           indexBuildSeconds: Math.round(s.indexBuildSeconds),
           maxMaintenanceSeconds: Math.round(s.maxMaintenanceSeconds * 10) / 10,

@@ -47,6 +47,8 @@ export interface RecallWriterStats {
   maintenanceRuns: number;
   maintenanceErrors: number;
   retentionDropped: number;
+  /** Rows moved from the recent tables into the main ones (one roll about every hour at 2 Hz). */
+  rolledRows: number;
   /** Vector index builds and retrains (each logged), and their time, seconds. */
   indexBuilds: number;
   indexBuildSeconds: number;
@@ -72,7 +74,7 @@ export class RecallWriter {
   #maintaining: Promise<void> = Promise.resolve();
   #maintainRunning = 0;
   #closed = false;
-  #stats = { observed: 0, written: 0, failed: 0, appends: 0, meanAppendMs: 0, maintenanceRuns: 0, maintenanceErrors: 0, retentionDropped: 0, indexBuilds: 0, indexBuildSeconds: 0, maxMaintenanceSeconds: 0 };
+  #stats = { observed: 0, written: 0, failed: 0, appends: 0, meanAppendMs: 0, maintenanceRuns: 0, maintenanceErrors: 0, retentionDropped: 0, rolledRows: 0, indexBuilds: 0, indexBuildSeconds: 0, maxMaintenanceSeconds: 0 };
 
   constructor(options: RecallWriterOptions) {
     const { store, logger, flushSeconds = 0.5, batchSize = 2000, maxQueue = 20_000, maintainSeconds = 60 } = options;
@@ -165,6 +167,7 @@ export class RecallWriter {
         const r = await this.#store.maintain(retention);
         this.#stats.maintenanceRuns++;
         this.#stats.retentionDropped += r.droppedRows;
+        this.#stats.rolledRows += r.rolledRows ?? 0;
         this.#stats.maxMaintenanceSeconds = Math.max(this.#stats.maxMaintenanceSeconds, (performance.now() - t0) / 1000);
         if (r.droppedRows > 0) this.#log.info({ rows: r.droppedRows, reason: r.reason }, 'recall retention dropped the oldest moments');
         for (const b of r.indexBuilds) {

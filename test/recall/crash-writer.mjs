@@ -1,5 +1,6 @@
 // Child process for crash.test.ts: feeds the recall writer 100 snapshots a second (50x the live rate of
-// 2 Hz; 4 modalities) until killed, with maintenance (compaction, cleanup) every second. Prints
+// 2 Hz; 4 modalities) until killed, with maintenance (compaction, cleanup, and a roll of the recent rows
+// into the main tables whenever 150 have gathered: about every 1.5 s) every second. Prints
 // "tick <index>" as each snapshot is handed to the writer. Uses the compiled modules (npm run build).
 import { LanceRecallStore } from '../../dist/recall/lance-store.js';
 import { RecallWriter } from '../../dist/recall/writer.js';
@@ -7,7 +8,7 @@ import { silentLogger } from '../../dist/core/log.js';
 
 const [dir, startArg] = process.argv.slice(2);
 const DIM = 128;
-const store = await LanceRecallStore.open({ dir, modelId: 'crash-test', dim: DIM });
+const store = await LanceRecallStore.open({ dir, modelId: 'crash-test', dim: DIM, rollRows: 150 });
 const writer = new RecallWriter({ store, logger: silentLogger(), flushSeconds: 0.5, maintainSeconds: 1, retention: { maxBytes: 2 ** 40, maxAgeSeconds: 1e9 } });
 let i = Number(startArg);
 const vector = (seed) => {

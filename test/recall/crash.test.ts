@@ -1,7 +1,8 @@
 // kill -9 during ingest, at five moments, into one store that is reopened after each: the store always
 // opens and answers queries, and every snapshot handed to the writer more than a second before the kill
 // is there (at most the last second is lost). The writer runs in a real child process at 50x the live
-// rate with compaction every second, so kills land in appends, compactions and cleanups alike.
+// rate with compaction every second and a roll into the main tables about every 1.5 s, so kills land in
+// appends, compactions, rolls and cleanups alike.
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';

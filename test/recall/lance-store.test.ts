@@ -3,6 +3,7 @@
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import * as lancedb from '@lancedb/lancedb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LanceRecallStore, dirBytes } from '../../src/recall/lance-store.js';
 import type { RecallMoment } from '../../src/recall/moment.js';
@@ -111,7 +112,7 @@ describe('LanceRecallStore', () => {
   });
 
   it('builds a vector index per modality in one maintenance run, and searches through it', async () => {
-    const store = await LanceRecallStore.open({ dir: join(dir, 'idx'), modelId: 'm1', dim: DIM, indexMinRows: 500, minPartitions: 2, rowsPerPartition: 256 });
+    const store = await LanceRecallStore.open({ dir: join(dir, 'idx'), modelId: 'm1', dim: DIM, indexMinRows: 500, minPartitions: 2, rowsPerPartition: 256, rollRows: 500 });
     for (let b = 0; b < 10; b++) await store.append(moments(b * 100, 100));
     const run = await store.maintain({ maxBytes: Infinity, maxAgeSeconds: Infinity });
     expect(run.indexBuilds.map((b) => b.modality).sort()).toEqual(['audio', 'vision']);
@@ -144,6 +145,39 @@ describe('LanceRecallStore', () => {
     expect(again[0]?.vectors.vision).toEqual(read[1]?.vectors.vision);
     expect(again[0]?.present).toEqual(read[1]?.present);
     expect((await store.nearest('vision', vec(2002, 0), 5, {}, { exact: true }))[0]?.stamp).toBe(newest);
+    await store.close();
+  });
+
+  it('moves appended rows into the main tables once rollRows have gathered, each row once', async () => {
+    const path = join(dir, 'roll');
+    const store = await LanceRecallStore.open({ dir: path, modelId: 'm1', dim: DIM, rollRows: 100 });
+    await store.append(moments(0, 60));
+    // Below rollRows the rows stay in the recent tables.
+    expect((await store.maintain({ maxBytes: Infinity, maxAgeSeconds: Infinity })).rolledRows).toBeUndefined();
+    const db = await lancedb.connect(path);
+    const rows = async (name: string) => ((await db.tableNames()).includes(name) ? (await db.openTable(name)).countRows() : 0);
+    expect([await rows('vision'), await rows('vision-recent')]).toEqual([0, 60]);
+    await store.append(moments(60, 60));
+    const run = await store.maintain({ maxBytes: Infinity, maxAgeSeconds: Infinity });
+    expect(run.rolledRows).toBe(120 + 80);
+    expect([await rows('vision'), await rows('vision-recent'), await rows('audio'), await rows('audio-recent')]).toEqual([120, 0, 80, 0]);
+    // A kill between a roll's copy and its delete leaves the copied rows in both tables: the next roll
+    // deletes them from the recent table without copying them again, and searches count each once.
+    const copy = await (await db.openTable('vision')).query().where(`stamp < ${1_000_000_000n + 100n * 500_000_000n}`).toArrow();
+    await (await db.openTable('vision-recent')).add(copy);
+    await store.append(moments(120, 100));
+    // A store opened only to search (no maintenance yet) reads the recent tables from disk.
+    const reader = await LanceRecallStore.open({ dir: path, modelId: 'm1', dim: DIM, create: false });
+    const hits = await reader.nearest('vision', vec(50, 0), 5, {}, { exact: true });
+    expect(hits.map((h) => h.stamp)).toEqual([...new Set(hits.map((h) => h.stamp))]);
+    expect(hits[0]?.stamp).toBe(1_000_000_000n + 50n * 500_000_000n);
+    await reader.close();
+    const again = await store.maintain({ maxBytes: Infinity, maxAgeSeconds: Infinity });
+    expect(again.rolledRows).toBe(100 + 66);
+    expect([await rows('vision'), await rows('vision-recent')]).toEqual([220, 0]);
+    expect((await store.stats()).rows).toEqual({ vision: 220, audio: 146 });
+    expect((await store.moments([1_000_000_000n + 50n * 500_000_000n, 1_000_000_000n + 219n * 500_000_000n])).map((m) => m.clip)).toEqual(['scene.mcap@25', null]);
+    db.close();
     await store.close();
   });
 
