@@ -10,7 +10,7 @@ export const recallSchema = z
     dir: z.string().default(''),
     /** Disk the store may use, GiB; the oldest moments are dropped first (counted). */
     maxGiB: z.number().positive().default(10),
-    /** Moments older than this many days (before the newest) are dropped. */
+    /** Moments older than this many days (before the newest) are dropped, in batches (a 24th of it late at most). */
     maxDays: z.number().positive().default(30),
     /** Seconds between batched appends (a kill -9 loses at most about this much). */
     flushSeconds: z.number().positive().max(10).default(0.5),

@@ -465,7 +465,11 @@ export class LanceRecallStore implements RecallStore {
     let dropped = 0;
     let reason: RetentionResult['reason'] = 'none';
     const ageCut = Number.isFinite(limits.maxAgeSeconds) ? span.newest - BigInt(Math.round(limits.maxAgeSeconds * 1e9)) : undefined;
-    if (ageCut !== undefined && span.oldest < ageCut) {
+    // Age retention waits until the oldest row is a 24th of the age limit past it (an hour at 30 days),
+    // then cuts exactly at the limit: any change to a main table makes its next compaction rewrite the
+    // table's last fragment, and deleting a minute's rows every minute would do that every minute.
+    const ageSlack = ageCut === undefined ? 0n : BigInt(Math.round((limits.maxAgeSeconds / 24) * 1e9));
+    if (ageCut !== undefined && span.oldest < ageCut - ageSlack) {
       const n = await this.#deleteBefore(ageCut);
       this.#stats.droppedByAge += n;
       dropped += n;

@@ -42,7 +42,10 @@ export interface TimeRange {
 export interface RetentionLimits {
   /** Bytes on disk the store may use; the oldest moments go first. */
   maxBytes: number;
-  /** Moments older than this, counted back from the newest stored moment, are dropped. */
+  /**
+   * Moments older than this, counted back from the newest stored moment, are dropped: once the oldest is
+   * a 24th of this past the limit (an hour at 30 days), so deletes come in batches.
+   */
   maxAgeSeconds: number;
 }
 

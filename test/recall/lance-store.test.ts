@@ -191,7 +191,10 @@ describe('LanceRecallStore', () => {
     for (let b = 0; b < 10; b++) await store.append(moments(b * 100, 100));
     const before = await store.stats();
     expect(before.rows.vision).toBe(1000);
-    // 1000 moments at 2 Hz span 499.5 s; keep 200 s back from the newest.
+    // 1000 moments at 2 Hz span 499.5 s. The oldest is 9.5 s past a 490 s limit, inside its slack (a 24th
+    // of it, 20.4 s): deletes come in batches, so nothing goes yet.
+    expect(await store.maintain({ maxBytes: Infinity, maxAgeSeconds: 490 })).toMatchObject({ droppedRows: 0, reason: 'none' });
+    // Keep 200 s back from the newest: cut exactly there.
     const age = await store.maintain({ maxBytes: Infinity, maxAgeSeconds: 200 });
     expect(age.reason).toBe('age');
     const afterAge = await store.stats();
