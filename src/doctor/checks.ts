@@ -33,13 +33,12 @@ const checkNode: Check = async () => {
  * bin/sensebind.js starts Node with a larger initial old space (its shebang): without it, received frames
  * trigger about two full garbage collections a second at camera rates, which measured as a third to a half
  * of the agent's CPU (docs/ros2.md). `node bin/sensebind.js` bypasses the shebang, so say which one ran.
- * The shebang also sets glibc's MALLOC_ARENA_MAX=2 and MALLOC_MMAP_THRESHOLD_=65536 (freed maintenance
- * memory goes back to the system: less RSS beside a recall store); the detail says whether they are in
- * force, without warning: they matter only with `recall.dir` set.
+ * The shebang also sets MALLOC_ARENA_MAX=2 (fewer glibc arenas: less RSS beside a recall store); the
+ * detail says whether it is in force, without warning: it matters only with `recall.dir` set.
  */
 export function checkNodeHeap(execArgv: readonly string[] = process.execArgv, env: NodeJS.ProcessEnv = process.env): CheckResult {
   const flag = execArgv.find((a) => a.startsWith('--initial-old-space-size'));
-  const arenas = ['MALLOC_ARENA_MAX', 'MALLOC_MMAP_THRESHOLD_'].map((k) => (env[k] === undefined ? `${k} unset` : `${k}=${env[k]}`)).join(', ');
+  const arenas = env['MALLOC_ARENA_MAX'] === undefined ? "MALLOC_ARENA_MAX unset (glibc's default arenas; docs/recall.md, \"Memory\")" : `MALLOC_ARENA_MAX=${env['MALLOC_ARENA_MAX']}`;
   return flag !== undefined
     ? { name: 'node heap', status: 'ok', detail: `started with ${flag} (fewer full garbage collections at camera rates); ${arenas}` }
     : {

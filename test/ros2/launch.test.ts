@@ -22,8 +22,8 @@ describe('launch/', () => {
   it('sensebind.launch.xml remaps every relative topic of the example config', async () => {
     const xml = await readFile('launch/sensebind.launch.xml', 'utf8');
     expect(xml).toMatch(/<launch>[\s\S]*<executable[\s\S]*<\/executable>\s*<\/launch>/);
-    // glibc malloc settings as in the systemd unit (docs/recall.md, "Memory")
-    expect(xml).toMatch(/<env name="MALLOC_ARENA_MAX" value="2"\/>\s*<env name="MALLOC_MMAP_THRESHOLD_" value="65536"\/>\s*<\/executable>/);
+    // two malloc arenas, as in the systemd unit (docs/recall.md, "Memory")
+    expect(xml).toMatch(/<env name="MALLOC_ARENA_MAX" value="2"\/>\s*<\/executable>/);
     const cmd = /cmd="([^"]+)"/.exec(xml)![1]!;
     expect(cmd).toMatch(/ run --config \$\(var config\) --ros-args /);
     const remapped = [...cmd.matchAll(/-r ([^:\s]+):=/g)].map((m) => m[1]);
