@@ -73,7 +73,8 @@ try {
   });
   await writer.close(3_600_000);
   const end = await sample();
-  const liveSeconds = (end.written / 2) * 1;
+  // One moment per 0.5 s hop of live time.
+  const liveSeconds = end.written * 0.5;
   console.log(JSON.stringify({ summary: true, speed, rollRows, moments: end.written, liveHours: Math.round((liveSeconds / 3600) * 100) / 100, wroteMiB: end.wroteMiB, wroteGiBPerLiveDay: Math.round(((end.wroteMiB / 1024) * 86400 * 10) / liveSeconds) / 10, storeMiB: mib(await dirBytes(dir)), rssMiB: end.rssMiB }));
   await store.close();
 } finally {
