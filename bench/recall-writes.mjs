@@ -14,15 +14,19 @@ import { createLogger } from '../dist/core/log.js';
 import { DAY_MOMENTS, SyntheticLife, tickOf } from '../dist/bench/recall-synthetic.js';
 
 const argv = process.argv.slice(2);
+const fail = (message) => {
+  process.stderr.write(`recall-writes: ${message}\n`);
+  process.exit(2);
+};
 const flag = (name, fallback) => {
   const i = argv.indexOf(`--${name}`);
   if (i < 0) return fallback;
   const v = Number(argv[i + 1]);
-  if (!Number.isFinite(v) || v <= 0) throw new Error(`--${name}: expected a positive number, got ${argv[i + 1]}`);
+  if (!Number.isFinite(v) || v <= 0) fail(`--${name}: expected a positive number, got ${argv[i + 1]}`);
   return v;
 };
 const source = argv[0];
-if (source === undefined || source.startsWith('--')) throw new Error('usage: node bench/recall-writes.mjs <store> [--speed 10] [--seconds 420] [--roll-rows 7200]');
+if (source === undefined || source.startsWith('--')) fail('usage: node bench/recall-writes.mjs <store> [--speed 10] [--seconds 420] [--roll-rows 7200]');
 const speed = flag('speed', 10);
 const seconds = flag('seconds', 420);
 const rollRows = flag('roll-rows', 7200);
