@@ -6,6 +6,7 @@
 //   node bench/recall-writes.mjs <store> [--speed 10] [--seconds 420] [--roll-rows 7200]
 // The store must have been written with model id "bench" (bench/recall.mjs --days N builds one).
 import { cp, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { LanceRecallStore, dirBytes } from '../dist/recall/lance-store.js';
@@ -31,6 +32,7 @@ const speed = flag('speed', 10);
 const seconds = flag('seconds', 420);
 const rollRows = flag('roll-rows', 7200);
 
+if (!existsSync(join(source, 'recall.json'))) fail(`${source}: not a recall store (no recall.json); node bench/recall.mjs --days N builds one`);
 const work = await mkdtemp(join(tmpdir(), 'sensebind-recall-writes-'));
 const dir = join(work, 'store');
 process.stderr.write(`copying ${source} to ${dir}\n`);
@@ -39,7 +41,10 @@ const io = async () => Number(/write_bytes: (\d+)/.exec(await readFile('/proc/se
 const rssMiB = async () => Math.round(Number(/VmRSS:\s+(\d+)/.exec(await readFile('/proc/self/status', 'utf8'))?.[1] ?? NaN) / 1024);
 const mib = (b) => Math.round(b / 2 ** 20);
 try {
-  const store = await LanceRecallStore.open({ dir, modelId: 'bench', dim: 128, create: false, rollRows });
+  const store = await LanceRecallStore.open({ dir, modelId: 'bench', dim: 128, create: false, rollRows }).catch(async (err) => {
+    await rm(work, { recursive: true, force: true });
+    fail(err.message);
+  });
   const writer = new RecallWriter({
     store,
     logger: createLogger({ level: 'warn', format: 'json' }),
