@@ -33,12 +33,18 @@ export const MATCH_DEFAULTS = {
    */
   gatedScores: { 'at-rest': 0.05 } as Partial<Record<GateReason, number>>,
   lifecycle: { smoothing: 0.8, updateDelta: 0.1, maxGapSeconds: 2 },
+  /**
+   * The familiarity gate (src/match/familiarity.ts): the model folder's event exemplars, floors at the 5th
+   * percentile of held-in true events' nearest-exemplar cosines (docs/concepts.md, "Familiarity gate").
+   */
+  familiarity: { enabled: true, file: '', percentile: 5, modalities: [...SENSOR_MODALITIES] as SensorModality[] },
   /** The live background estimate (src/match/background.ts); off unless asked for. */
   background: { mode: 'off' as 'off' | 'learn' | 'apply', ratePerHour: 0.125, timeConstantHours: 24, minHours: 1, maxRaise: 0.3, margin: 0.02, skipEvents: true },
 };
 const C = MATCH_DEFAULTS.calibration;
 const L = MATCH_DEFAULTS.lifecycle;
 const B = MATCH_DEFAULTS.background;
+const F = MATCH_DEFAULTS.familiarity;
 
 export const matchSchema = z
   .strictObject({
@@ -84,6 +90,18 @@ export const matchSchema = z
         updateDelta: z.number().positive().default(L.updateDelta),
         /** Seconds without any evidence after which a running event ends. */
         maxGapSeconds: z.number().positive().default(L.maxGapSeconds),
+      })
+      .prefault({}),
+    familiarity: z
+      .strictObject({
+        /** Check votes against the event exemplars (off: every vote is evidence, as without a file). */
+        enabled: z.boolean().default(F.enabled),
+        /** Familiarity file; empty = familiarity.json in the model folder, when there is one. */
+        file: z.string().default(F.file),
+        /** Floor per concept and modality: this percentile (0-100) of its held-in true events' cosines. */
+        percentile: z.number().min(0).max(100).default(F.percentile),
+        /** Modalities checked; the others' votes are evidence as before. */
+        modalities: z.array(z.enum(SENSOR_MODALITIES)).default([...F.modalities]),
       })
       .prefault({}),
     background: z

@@ -31,7 +31,7 @@ export async function collectBags(
   config: Config,
   options: PipelineOptions,
   logger?: Logger,
-): Promise<{ collected: CollectedBag[]; state: MemoryState; modalities: SensorModality[]; textScale: number }> {
+): Promise<{ collected: CollectedBag[]; state: MemoryState; modalities: SensorModality[]; textScale: number; familiarity: MatcherOptions['familiarity'] }> {
   const pipeline = await openPipeline(options, { logger });
   try {
     const collected: CollectedBag[] = [];
@@ -50,7 +50,7 @@ export async function collectBags(
       return on === undefined ? c : { ...c, thresholds: { ...c.thresholds, on } };
     });
     const state = { ...base, concepts };
-    return { collected, state, modalities, textScale: pipeline.runtime.scale('text') };
+    return { collected, state, modalities, textScale: pipeline.runtime.scale('text'), familiarity: pipeline.matcherOptions.familiarity };
   } finally {
     await pipeline.close();
   }

@@ -22,6 +22,7 @@ import type { ConceptDef } from '../memory/concept.js';
 import type { ConceptMemory } from '../memory/memory.js';
 import type { MemoryState } from '../memory/state.js';
 import { ModalityCalibration } from './calibration.js';
+import { isFamiliar, type FamiliarityCheck } from './familiarity.js';
 import { LogLinearPool } from './fusion.js';
 import { ConceptLifecycle, type LifecycleParams, type Transition } from './lifecycle.js';
 import { buildModalityMatrix, similarities, type ModalityMatrix } from './matrix.js';
@@ -38,6 +39,9 @@ interface ModalityStage {
   probs: Float32Array;
   frozen: Uint8Array;
   scratch: { ex: Float32Array };
+  /** Per row, the familiarity check (undefined: not checked), and this snapshot's verdict (1 familiar). */
+  checks: (FamiliarityCheck | undefined)[];
+  familiar: Uint8Array;
 }
 
 interface TraceInputs {
@@ -65,6 +69,12 @@ export interface MatcherStats {
   modalityEvidence: Partial<Record<SensorModality, number>>;
   /** Snapshots in which a gated modality gave its fixed score (fusion.gatedScores), per modality. */
   gatedVotes: Partial<Record<SensorModality, number>>;
+  /**
+   * Familiarity gate (src/match/familiarity.ts): per modality, votes that were not evidence because the
+   * embedding was far from every exemplar of the concept; `unanchored`: concept scores withheld because
+   * every checked modality was unfamiliar and no unchecked one gave evidence.
+   */
+  familiarity: { refused: Partial<Record<SensorModality, number>>; unanchored: number };
   /** Snapshots whose embeddings came from another model than the prototypes (ignored modality). */
   dimensionMismatches: number;
   concepts: number;
@@ -116,7 +126,7 @@ export class ConceptMatcher implements SnapshotMatcher {
   #seq = 0;
   #eventCounter = 0;
   #lastStamp: StampNs = 0n;
-  #stats: MatcherStats = { snapshots: 0, events: { start: 0, update: 0, end: 0 }, modalityEvidence: {}, gatedVotes: {}, dimensionMismatches: 0, concepts: 0, meanProcessMs: 0 };
+  #stats: MatcherStats = { snapshots: 0, events: { start: 0, update: 0, end: 0 }, modalityEvidence: {}, gatedVotes: {}, familiarity: { refused: {}, unanchored: 0 }, dimensionMismatches: 0, concepts: 0, meanProcessMs: 0 };
   #unsubscribe: (() => void) | undefined;
   /** Concept id -> `on` threshold in force instead of the concept's own (the live background estimate). */
   #onOverrides: ReadonlyMap<string, number> = new Map();
@@ -145,7 +155,8 @@ export class ConceptMatcher implements SnapshotMatcher {
   }
 
   stats(): MatcherStats {
-    return { ...this.#stats, events: { ...this.#stats.events }, modalityEvidence: { ...this.#stats.modalityEvidence }, gatedVotes: { ...this.#stats.gatedVotes }, concepts: this.#concepts.length };
+    const f = this.#stats.familiarity;
+    return { ...this.#stats, events: { ...this.#stats.events }, modalityEvidence: { ...this.#stats.modalityEvidence }, gatedVotes: { ...this.#stats.gatedVotes }, familiarity: { refused: { ...f.refused }, unanchored: f.unanchored }, concepts: this.#concepts.length };
   }
 
   #params(c: ConceptDef): LifecycleParams {
@@ -198,10 +209,19 @@ export class ConceptMatcher implements SnapshotMatcher {
         probs: new Float32Array(n),
         frozen: new Uint8Array(n),
         scratch: { ex: new Float32Array(0) },
+        checks: Array.from(matrix.concepts, (ci) => this.#checkFor(concepts[ci] as ConceptDef, m, matrix.dim)),
+        familiar: new Uint8Array(n),
       });
     }
     this.#concepts = concepts;
     this.#stages = stages;
+  }
+
+  /** A concept's familiarity check in a modality, when the gate has exemplars of the model's size for it. */
+  #checkFor(c: ConceptDef, m: SensorModality, dim: number): FamiliarityCheck | undefined {
+    const gate = this.#o.familiarity;
+    if (gate === undefined || gate.dim !== dim || c.background) return undefined;
+    return gate.check(c.id, m);
   }
 
   process(input: SnapshotEmbeddings): MatchOutput {
@@ -222,6 +242,10 @@ export class ConceptMatcher implements SnapshotMatcher {
       }
       const hasEx = similarities(stage.matrix, emb.vector, stage.sims, stage.exBest, stage.scratch);
       for (let r = 0; r < stage.frozen.length; r++) stage.frozen[r] = this.#lifecycles[stage.matrix.concepts[r] as number]?.active === true ? 1 : 0;
+      for (let r = 0; r < stage.checks.length; r++) {
+        const check = stage.checks[r];
+        stage.familiar[r] = check === undefined || isFamiliar(check, emb.vector) ? 1 : 0;
+      }
       const warm = stage.calibration.warm;
       stage.calibration.calibrate(stage.sims, (cal.modalityScale ? emb.scale : 1) * cal.textScale, nowS, stage.frozen, stage.probs, hasEx ? stage.exBest : undefined);
       if (warm) {
@@ -255,14 +279,30 @@ export class ConceptMatcher implements SnapshotMatcher {
       const c = this.#concepts[ci] as ConceptDef;
       const needs = c.needsOneOf;
       let anchored = needs === undefined;
+      // Familiarity: where a modality is checked for this concept, its vote still counts (a vote against
+      // must), but the concept needs at least one familiar or unchecked modality to have a score at all.
+      let checked = false;
+      let familiar = false;
       for (const { m, stage, w, fixed } of stages) {
         const r = stage.rowOf[ci] as number;
         if (r < 0) continue;
+        if (fixed === undefined) {
+          if (stage.checks[r] === undefined) familiar = true;
+          else {
+            checked = true;
+            if (stage.familiar[r] === 1) familiar = true;
+            else this.#stats.familiarity.refused[m] = (this.#stats.familiarity.refused[m] ?? 0) + 1;
+          }
+        }
         pool.add(fixed ?? (stage.probs[r] as number), w);
         // A gated modality's fixed vote is evidence against, never the evidence a concept needs.
         if (!anchored && fixed === undefined && (needs as SensorModality[]).includes(m)) anchored = true;
       }
       if (c.background) continue;
+      if (checked && !familiar && anchored) {
+        anchored = false;
+        this.#stats.familiarity.unanchored++;
+      }
       const score = bodyMotionVeto(c, imuAtRest) ? 0 : anchored ? pool.value() : undefined;
       fused[ci] = score ?? -1;
       if (score !== undefined && (top.length < k || score > (fused[top[top.length - 1] as number] as number))) {

@@ -4,6 +4,7 @@
  */
 import { MATCH_DEFAULTS } from '../config/match.js';
 import type { GateReason, SensorModality } from '../core/types.js';
+import type { FamiliarityGate } from './familiarity.js';
 
 export interface CalibrationOptions {
   /** Weight of taught exemplars against the text prototype: (1 - w) * text evidence + w * exemplar evidence (standardised logits). @default 0.25 */
@@ -69,6 +70,11 @@ export interface MatcherOptions {
   topK?: number;
   /** Wall clock for `emittedAt` (injected for tests). @default () => new Date() */
   now?: () => Date;
+  /**
+   * Event exemplars per concept and modality (src/match/familiarity.ts): a checked modality's vote is
+   * evidence only when its embedding is near one of them. @default none (nothing checked)
+   */
+  familiarity?: FamiliarityGate;
 }
 
 export const CALIBRATION_DEFAULTS: Required<CalibrationOptions> = MATCH_DEFAULTS.calibration;

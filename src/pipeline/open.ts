@@ -13,6 +13,8 @@ import { PreprocessPool } from '../embed/preprocess-pool.js';
 import { EmbeddingRuntime } from '../embed/runtime.js';
 import { LiveBackground } from '../match/background-live.js';
 import { ConceptMatcher } from '../match/matcher.js';
+import { loadFamiliarityGate } from '../match/familiarity-load.js';
+import type { MatcherOptions } from '../match/options.js';
 import { textPrototypeBuilder } from '../match/prototypes.js';
 import { ConceptMemory } from '../memory/memory.js';
 import { Windower } from '../window/windower.js';
@@ -24,6 +26,8 @@ export interface Pipeline {
   readonly runtime: EmbeddingRuntime;
   readonly memory: ConceptMemory;
   readonly matcher: ConceptMatcher;
+  /** The options `matcher` runs with (text scale and familiarity gate included): for re-running matching. */
+  readonly matcherOptions: MatcherOptions;
   readonly control: ConceptControl;
   /** The live background estimate (config match.background); undefined when off. */
   readonly background: LiveBackground | undefined;
@@ -59,7 +63,9 @@ export async function openPipeline(options: PipelineOptions, open: OpenPipelineO
       logger,
     });
     const calibration = { textScale: runtime.scale('text'), ...options.matcher.calibration };
-    const matcher = new ConceptMatcher(memory, { ...options.matcher, calibration });
+    const familiarity = options.familiarity && (await loadFamiliarityGate(options.familiarity, { dir: options.modelDir, id: runtime.modelId }));
+    const matcherOptions: MatcherOptions = { ...options.matcher, calibration, ...(familiarity ? { familiarity } : {}) };
+    const matcher = new ConceptMatcher(memory, matcherOptions);
     const bgConfig = options.background;
     const background = bgConfig && (await LiveBackground.open(memory, matcher, { config: bgConfig, matcher: options.matcher, stateFile: options.stateFile, logger: logger.child({ stage: 'background' }) }));
     const control = new ConceptControl(memory, { conceptFile: options.conceptFile, logger: logger.child({ stage: 'concepts' }), ...(background ? { background } : {}) });
@@ -72,6 +78,7 @@ export async function openPipeline(options: PipelineOptions, open: OpenPipelineO
       runtime,
       memory,
       matcher,
+      matcherOptions,
       control,
       background,
       pool,

@@ -8,6 +8,7 @@ import type { Config } from '../config/schema.js';
 import type { ConverterOptions, TopicMapping } from '../decode/converter.js';
 import type { ProviderName } from '../embed/providers.js';
 import type { BackgroundConfig } from '../match/background-live.js';
+import type { FamiliarityConfig } from '../match/familiarity-load.js';
 import type { MatcherOptions } from '../match/options.js';
 import type { WindowerOptions } from '../window/windower.js';
 
@@ -34,6 +35,8 @@ export interface PipelineOptions {
   matcher: MatcherOptions;
   /** The live background estimate (config match.background); off when absent. */
   background?: BackgroundConfig;
+  /** The familiarity gate (config match.familiarity); off when absent. */
+  familiarity?: FamiliarityConfig;
   /** Max ages and disabled modalities for the windower; window lengths come from the model. */
   window: Pick<WindowerOptions, 'maxAgeSeconds' | 'disabled' | 'sensors' | 'gates' | 'imuMounting'>;
   /** Seconds between snapshots. */
@@ -61,6 +64,7 @@ export function pipelineOptionsFromConfig(config: Config, overrides: PipelineOve
       lifecycle: { ...config.match.lifecycle },
     },
     background: { ...config.match.background },
+    familiarity: { ...config.match.familiarity, modalities: [...config.match.familiarity.modalities] },
     window: {
       maxAgeSeconds: { ...config.window.maxAgeSeconds },
       disabled: [...config.window.disabled],

@@ -89,8 +89,8 @@ export const command: Command = {
       // The exemplars map with the taught concept's replaced (unchanged without --background).
       const withTaught = (exemplars: MemoryState['exemplars']) => (taught === undefined || lists === undefined ? exemplars : new Map(exemplars).set(taught.id, lists));
       const state = { ...base, exemplars: withTaught(base.exemplars) };
-      // The matcher the agent runs: openPipeline gives it the model's text logit scale.
-      const matcher = { ...options.matcher, calibration: { textScale: pipeline.runtime.scale('text'), ...options.matcher.calibration } };
+      // The matcher the agent runs: openPipeline gives it the model's text logit scale and familiarity gate.
+      const matcher = pipeline.matcherOptions;
       const rows = calibrateThresholds(traceScores(recordings, state, matcher), state, matcher, { ratePerHour, margin, floors });
       if (!dryRun) {
         const byId = new Map(rows.map((r) => [r.id, r.after]));

@@ -8,12 +8,18 @@ const HELP = `Usage:
   sensebind dataset export --model <dir> --seeds <list> --out <dir> [--duration <s>] [--hop <s>] [--fps <n>] [--events <list>]
   sensebind dataset eval   --model <dir> --seeds <list> [--duration <s>] [--hop <s>] [--out <report.json>] [--markdown <file.md>]
   sensebind dataset export-recordings <bag...> --model <dir> --out <dir> [--gains <dB list>] [--hop <s>]
+  sensebind dataset familiarity <bag...> --out <file.json> [--per-modality <n>] [--core-from <s>] [--model <dir>] [--concepts <file>]
 
 export: simulates each seed, decodes it with the project's ROS converters, windows it with the agent's
   windower and preprocesses every window with the model manifest's parameters; writes <m>.f32 tensors,
   windows.jsonl (labels from the simulator's ground truth), tokenised captions and meta.json.
 export-recordings: "no event" windows from event-free real recordings (any bag replay reads), labelled
   idle, in the same format; audio is replayed once per gain in --gains (e.g. "0,-10,-20,-30,10").
+familiarity: the familiarity gate's table (docs/concepts.md, "Familiarity gate") from recordings with
+  ground truth (simulated training scenes; never the scenes you evaluate on): per concept and modality up
+  to --per-modality (32) exemplars of its true events (from --core-from (1) s after each start), and the
+  leave-one-scene-out nearest-exemplar cosines its floor is taken from. Put it in the model folder as
+  familiarity.json, or name it in config match.familiarity.file.
 eval: zero-shot window classification by text prompts on the given (held-out) seeds: per modality, fused,
   audio->text (emergent), confusion matrix, embedding time per snapshot. Prints JSON.
 
@@ -82,6 +88,10 @@ export const command: Command = {
       out: { type: 'string' },
       markdown: { type: 'string' },
       gains: { type: 'string' },
+      concepts: { type: 'string' },
+      state: { type: 'string' },
+      'per-modality': { type: 'string' },
+      'core-from': { type: 'string' },
       help: { type: 'boolean' },
     });
     if (values.help === true) {
@@ -90,8 +100,9 @@ export const command: Command = {
     }
     const sub = positionals[0];
     if (sub === 'export-recordings') return exportRecordingsCommand(positionals.slice(1), values, ctx);
+    if (sub === 'familiarity') return (await import('../dataset-familiarity.js')).familiarityCommand(positionals.slice(1), values, ctx);
     if (sub !== 'export' && sub !== 'eval') {
-      throw new SensebindError('USAGE', `sensebind dataset: expected a sub-command "export", "export-recordings" or "eval", got ${sub === undefined ? 'none' : `"${sub}"`} (see sensebind dataset --help)`);
+      throw new SensebindError('USAGE', `sensebind dataset: expected a sub-command "export", "export-recordings", "familiarity" or "eval", got ${sub === undefined ? 'none' : `"${sub}"`} (see sensebind dataset --help)`);
     }
     const seeds = parseSeeds(requireFlag('dataset', 'seeds', values.seeds));
     const duration = numberFlag('dataset', 'duration', values.duration, 120);

@@ -147,7 +147,8 @@ async function runStudy(
   const t0 = performance.now();
   const scored = await collectBags(bags, config, options, ctx.logger);
   const concepts = EVENT_IDS.filter((id) => scored.state.concepts.some((c) => c.id === id && !c.background));
-  let matcher: MatcherOptions = { calibration: { textScale: scored.textScale } };
+  // The agent's familiarity gate (config match.familiarity) applies to every condition, as it does live.
+  let matcher: MatcherOptions = { calibration: { textScale: scored.textScale }, ...(scored.familiarity ? { familiarity: scored.familiarity } : {}) };
   let state = scored.state;
   let tuned: TunedParams | undefined;
   if (tuneBags.length > 0) {
