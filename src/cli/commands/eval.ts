@@ -175,7 +175,7 @@ async function runStudy(
     hopSeconds,
     minutes: Math.round((scored.collected.reduce((a, b) => a + b.durationSeconds, 0) / 60) * 100) / 100,
     truths: scored.collected.reduce((a, b) => a + b.truth.length, 0),
-    tuned: tuned === undefined ? null : { ...tuned.matcher, thresholds: tuned.thresholds, minDurationSeconds: tuned.minDurationSeconds, objective: tuned.objective },
+    tuned: tuned === undefined ? null : { ...tuned.matcher, familiarity: tuned.matcher.familiarity === undefined ? undefined : 'on', thresholds: tuned.thresholds, minDurationSeconds: tuned.minDurationSeconds, objective: tuned.objective },
     rows,
     wallSeconds: Math.round(performance.now() - t0) / 1000,
   };
