@@ -633,6 +633,10 @@ export class LanceRecallStore implements RecallStore {
       await writeAtomically(join(this.dir, INDEX_META), `${JSON.stringify(this.#indexMeta, null, 2)}\n`);
       this.#optimized.set(m, await t.version());
       builds.push({ modality: m, rows, partitions: want, seconds, rebuild: hasIndex });
+      // A build takes minutes on a robot's CPU while appends go on, one fragment each (120 a minute per
+      // table), and every append commits a manifest listing all of them: compacting the recent tables
+      // after each build keeps that to one build's worth instead of all four.
+      await this.#compact([...this.#recentTables.values()], this.#o.keepVersionsSeconds);
     }
     return builds;
   }
