@@ -1,8 +1,9 @@
 // What the agent's recall writer costs the disk and the memory beside an existing store, faster than live:
 // appends one synthetic moment (4 modalities, dim 128) per flush at <speed> x 2 Hz, with the writer's
 // maintenance every 60 / <speed> s, into a COPY of <store> (docs/recall.md, "Writes to disk"). Every
-// 10 s it prints RSS, LanceDB cache and the MiB this process has written (/proc/self/io write_bytes, what
-// reaches the block device); at the end, the writes scaled to a live day. Needs `npm run build` first.
+// 10 s it prints RSS, the JS heap and external (ArrayBuffer) memory, LanceDB cache and the MiB this
+// process has written (/proc/self/io write_bytes, what reaches the block device); at the end, the writes
+// scaled to a live day. Needs `npm run build` first.
 //   node bench/recall-writes.mjs <store> [--speed 10] [--seconds 420] [--roll-rows 7200]
 // The store must have been written with model id "bench" (bench/recall.mjs --days N builds one).
 import { cp, mkdtemp, readFile, rm } from 'node:fs/promises';
@@ -60,7 +61,7 @@ try {
   const t0 = performance.now();
   const sample = async () => {
     const s = writer.stats();
-    const line = { s: Math.round((performance.now() - t0) / 1000), written: s.written, maintenanceRuns: s.maintenanceRuns, rolledRows: s.rolledRows, rssMiB: await rssMiB(), cacheMiB: mib(store.cacheBytes()), wroteMiB: mib((await io()) - written0) };
+    const line = { s: Math.round((performance.now() - t0) / 1000), written: s.written, maintenanceRuns: s.maintenanceRuns, rolledRows: s.rolledRows, rssMiB: await rssMiB(), heapMiB: mib(process.memoryUsage().heapUsed), externalMiB: mib(process.memoryUsage().external), cacheMiB: mib(store.cacheBytes()), wroteMiB: mib((await io()) - written0) };
     console.log(JSON.stringify(line));
     return line;
   };

@@ -98,6 +98,16 @@ export class FileLock {
 
   /** Waits for and takes the lock `<target>.lock`; throws SensebindError('IO') naming the holder on timeout. */
   static async acquire(target: string, options: FileLockOptions = {}): Promise<FileLock> {
+    // Blocking: it returns a lock or throws.
+    return (await FileLock.#take(target, options, true)) as FileLock;
+  }
+
+  /** Takes `<target>.lock` if no live holder has it (a stale one is broken first), else undefined at once. */
+  static async tryAcquire(target: string, options: Omit<FileLockOptions, 'timeoutMs'> = {}): Promise<FileLock | undefined> {
+    return FileLock.#take(target, options, false);
+  }
+
+  static async #take(target: string, options: FileLockOptions, blocking: boolean): Promise<FileLock | undefined> {
     const { staleMs = 30_000, timeoutMs = 120_000, retryMs = 25, breakStaleMs = 5_000, isAlive = pidAlive } = options;
     const path = `${target}.lock`;
     const host = hostname();
@@ -117,6 +127,11 @@ export class FileLock {
       if (seen !== undefined && isStale(seen, host, staleMs, isAlive)) {
         await breakStale(path, seen.raw, breakStaleMs);
         continue;
+      }
+      // A lock gone between the create and the read was released: try again at once.
+      if (!blocking) {
+        if (seen === undefined) continue;
+        return undefined;
       }
       if (Date.now() > deadline) {
         const who = seen?.holder !== undefined ? `process ${seen.holder.pid} on ${seen.holder.host} since ${seen.holder.at}` : 'another process';

@@ -30,6 +30,7 @@ import type * as arrowTypes from 'apache-arrow';
 import { SensebindError, errorMessage } from '../core/errors.js';
 import { SENSOR_MODALITIES, type SensorModality, type StampNs } from '../core/types.js';
 import { float32ToHalf, halfToFloat32 } from '../embed/float16.js';
+import { FileLock } from '../memory/file-lock.js';
 import { cosine } from '../core/vector.js';
 import {
   maskModalities,
@@ -132,6 +133,8 @@ function loadLance(): Promise<typeof lancedb> {
 }
 /** The columns of a whole row (what `#collect` reads). */
 const ROW_COLUMNS = ['stamp', 'present', 'clip', 'vector'];
+/** `<dir>/roll.lock` is held for the length of a roll (memory/file-lock.ts: pid, host, refreshed mtime). */
+const ROLL_LOCK = 'roll';
 /** Rows per `IN (...)` lookup: long enough to amortise a scan, short enough for the SQL parser. */
 const LOOKUP_CHUNK = 2000;
 
@@ -512,6 +515,18 @@ export class LanceRecallStore implements RecallStore {
     let due = false;
     for (const t of this.#recentTables.values()) if ((await t.countRows()) >= this.#o.rollRows) due = true;
     if (!due) return 0;
+    // Two writers of one store (the agent and a `replay --remember`) rolling at the same moment would each
+    // copy the rows the other has not committed yet: one rolls, the other leaves it to the next run.
+    const lock = await FileLock.tryAcquire(join(this.dir, ROLL_LOCK));
+    if (lock === undefined) return 0;
+    try {
+      return await this.#roll();
+    } finally {
+      await lock.release();
+    }
+  }
+
+  async #roll(): Promise<number> {
     let moved = 0;
     for (const [m, recent] of this.#recentTables) {
       const table = await readAll(recent);
@@ -618,6 +633,10 @@ export class LanceRecallStore implements RecallStore {
       await writeAtomically(join(this.dir, INDEX_META), `${JSON.stringify(this.#indexMeta, null, 2)}\n`);
       this.#optimized.set(m, await t.version());
       builds.push({ modality: m, rows, partitions: want, seconds, rebuild: hasIndex });
+      // A build takes minutes on a robot's CPU while appends go on, one fragment each (120 a minute per
+      // table), and every append commits a manifest listing all of them: compacting the recent tables
+      // after each build keeps that to one build's worth instead of all four.
+      await this.#compact([...this.#recentTables.values()], this.#o.keepVersionsSeconds);
     }
     return builds;
   }

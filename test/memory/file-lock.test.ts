@@ -76,6 +76,23 @@ describe('FileLock', () => {
     await lock.release();
   });
 
+  it('tryAcquire answers at once: undefined while a live holder has the lock, the lock once it is free or stale', async () => {
+    const target = join(dir, 'try');
+    const held = await FileLock.acquire(target);
+    const t0 = Date.now();
+    expect(await FileLock.tryAcquire(target)).toBeUndefined();
+    expect(Date.now() - t0).toBeLessThan(1000);
+    await held.release();
+    const mine = await FileLock.tryAcquire(target);
+    expect(mine).toBeDefined();
+    await mine?.release();
+    await writeFile(`${target}.lock`, JSON.stringify({ pid: await deadPid(), host: hostname(), token: 'x', at: new Date().toISOString() }));
+    const after = await FileLock.tryAcquire(target);
+    expect(JSON.parse(await readFile(`${target}.lock`, 'utf8'))).toMatchObject({ pid: process.pid });
+    await after?.release();
+    expect(existsSync(`${target}.lock`)).toBe(false);
+  });
+
   it('a live holder keeps its lock fresh past staleMs', async () => {
     const target = join(dir, 'live');
     // Margins for a loaded machine: the holder refreshes every 500 ms, a waiter calls 2 s without refresh stale.

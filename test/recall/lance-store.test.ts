@@ -1,7 +1,10 @@
 // The LanceDB recall store on real files: round trip at fp16, nearest rows within a time range, a store
-// of another model refused, retention by age and by size (counted), and a reopen that sees everything.
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+// of another model refused, retention by age and by size (counted), rolls (one writer at a time), and a
+// reopen that sees everything.
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as lancedb from '@lancedb/lancedb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -179,6 +182,30 @@ describe('LanceRecallStore', () => {
     expect((await store.moments([1_000_000_000n + 50n * 500_000_000n, 1_000_000_000n + 219n * 500_000_000n])).map((m) => m.clip)).toEqual(['scene.mcap@25', null]);
     db.close();
     await store.close();
+  });
+
+  it('lets one of two writers of a store roll at a time, so each row is copied once, and breaks a dead writer\'s roll lock', async () => {
+    const path = join(dir, 'two-writers');
+    const limits = { maxBytes: Infinity, maxAgeSeconds: Infinity };
+    const a = await LanceRecallStore.open({ dir: path, modelId: 'm1', dim: DIM, rollRows: 100 });
+    await a.append(moments(0, 150));
+    const b = await LanceRecallStore.open({ dir: path, modelId: 'm1', dim: DIM, rollRows: 100, create: false });
+    // Both due at once (the agent and a replay --remember on one store): one rolls, the other skips.
+    const [ra, rb] = await Promise.all([a.maintain(limits), b.maintain(limits)]);
+    expect([ra.rolledRows ?? 0, rb.rolledRows ?? 0].sort((x, y) => x - y)).toEqual([0, 150 + 100]);
+    const db = await lancedb.connect(path);
+    const rows = async (name: string) => (await db.openTable(name)).countRows();
+    expect([await rows('vision'), await rows('vision-recent'), await rows('audio'), await rows('audio-recent')]).toEqual([150, 0, 100, 0]);
+    expect(existsSync(join(path, 'roll.lock'))).toBe(false);
+    // A writer killed mid-roll leaves its lock: a dead pid on this host does not hold the next roll back.
+    const dead = spawnSync(process.execPath, ['-e', '0']).pid;
+    await writeFile(join(path, 'roll.lock'), JSON.stringify({ pid: dead, host: hostname(), token: 'killed', at: new Date().toISOString() }));
+    await a.append(moments(150, 100));
+    expect((await a.maintain(limits)).rolledRows).toBe(100 + 66);
+    expect([await rows('vision'), await rows('vision-recent')]).toEqual([250, 0]);
+    db.close();
+    await a.close();
+    await b.close();
   });
 
   it('refuses a store written by another model, and a missing one when not creating', async () => {

@@ -1,6 +1,6 @@
 // One contract for every Outbox implementation (memory, file), plus what only the file outbox promises:
 // reopening after a crash restores pending entries in order, a torn last line is skipped, one owner at a time.
-import { appendFileSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -9,6 +9,8 @@ import { MemoryOutbox } from '../../src/sinks/mqtt/memory-outbox.js';
 import type { Outbox, OutboxDropReason, OutboxOptions } from '../../src/sinks/mqtt/outbox.js';
 
 const dirs: string[] = [];
+/** Linux's boot id; where there is none the outbox checks the pid alone, and the boot test is skipped. */
+const BOOT_ID = '/proc/sys/kernel/random/boot_id';
 function tempDir(): string {
   const dir = mkdtempSync(join(tmpdir(), 'sensebind-outbox-'));
   dirs.push(dir);
@@ -160,10 +162,21 @@ describe('FileOutbox persistence', () => {
     const dir = tempDir();
     writeFileSync(join(dir, 'outbox.lock'), String(process.ppid));
     expect(() => FileOutbox.open(dir)).toThrow(/in use by process/);
+    const boot = existsSync(BOOT_ID) ? readFileSync(BOOT_ID, 'utf8').trim() : '';
+    writeFileSync(join(dir, 'outbox.lock'), `${process.ppid} ${boot}`);
+    expect(() => FileOutbox.open(dir)).toThrow(/in use by process/);
     // A lock left by a dead process (SIGKILL) is taken over.
     writeFileSync(join(dir, 'outbox.lock'), '999999999');
     const outbox = FileOutbox.open(dir);
-    expect(readFileSync(join(dir, 'outbox.lock'), 'utf8')).toBe(String(process.pid));
+    expect(readFileSync(join(dir, 'outbox.lock'), 'utf8')).toBe(`${process.pid} ${boot}`.trim());
     void outbox.close();
+  });
+
+  it.skipIf(!existsSync(BOOT_ID))('takes over a lock from an earlier boot even when its pid is alive now (pids are reused after a power loss)', async () => {
+    const dir = tempDir();
+    writeFileSync(join(dir, 'outbox.lock'), `${process.ppid} 00000000-0000-0000-0000-000000000000`);
+    const outbox = FileOutbox.open(dir);
+    expect(readFileSync(join(dir, 'outbox.lock'), 'utf8')).toBe(`${process.pid} ${readFileSync(BOOT_ID, 'utf8').trim()}`);
+    await outbox.close();
   });
 });

@@ -8,7 +8,9 @@
  * Removals are batched (one write per tick): losing one to a crash means a re-delivery, which
  * subscribers deduplicate, never a loss. The log is rewritten (temp file + rename, so a crash during
  * the rewrite leaves the old log) at open and whenever dead records outweigh live ones.
- * `<dir>/outbox.lock` holds the owner's pid: two processes appending to one log would corrupt it.
+ * `<dir>/outbox.lock` holds the owner's pid and boot id: two processes appending to one log would corrupt
+ * it. A lock from an earlier boot is stale whatever its pid: after a power loss the pid it names may
+ * belong to any process of the new boot, and the agent would refuse to start.
  */
 import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
@@ -25,6 +27,15 @@ export interface FileOutboxOptions extends OutboxOptions {
 
 const LOG = 'outbox.log';
 const LOCK = 'outbox.lock';
+
+/** The kernel's id of this boot (Linux); '' where there is none, and then only the pid is checked. */
+function bootId(): string {
+  try {
+    return readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim();
+  } catch {
+    return '';
+  }
+}
 
 function pidAlive(pid: number): boolean {
   try {
@@ -160,20 +171,25 @@ export class FileOutbox implements Outbox {
 
   #lock(): void {
     const path = join(this.#dir, LOCK);
+    const boot = bootId();
+    const mine = `${process.pid} ${boot}`.trim();
     try {
-      writeFileSync(path, String(process.pid), { flag: 'wx' });
+      writeFileSync(path, mine, { flag: 'wx' });
       return;
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') {
         throw new SensebindError('IO', `mqtt outbox: cannot create ${path}: ${errorMessage(err)}`);
       }
     }
-    const owner = Number.parseInt(readFileSync(path, 'utf8'), 10);
-    if (Number.isInteger(owner) && owner !== process.pid && pidAlive(owner)) {
+    // "<pid> <boot id>"; a lock written before the boot id was added holds the pid alone.
+    const [pidText = '', ownerBoot = ''] = readFileSync(path, 'utf8').trim().split(/\s+/);
+    const owner = Number.parseInt(pidText, 10);
+    const sameBoot = ownerBoot === '' || boot === '' || ownerBoot === boot;
+    if (Number.isInteger(owner) && owner !== process.pid && sameBoot && pidAlive(owner)) {
       throw new SensebindError('IO', `mqtt outbox ${this.#dir} is in use by process ${owner} (${path}); give each sensebind its own outbox.dir`);
     }
-    // The owner died (crash, SIGKILL): its lock is stale and its log is ours now.
-    writeFileSync(path, String(process.pid));
+    // The owner died (crash, SIGKILL, power loss): its lock is stale and its log is ours now.
+    writeFileSync(path, mine);
   }
 
   #load(): void {
