@@ -142,10 +142,8 @@ export class LanceRecallStore implements RecallStore {
   readonly dir: string;
   readonly modelId: string;
   readonly dim: number;
-  #db: lancedb.Connection;
-  #session: lancedb.Session;
-  readonly #cacheMiB: { index: number; metadata: number };
-  readonly #consistencySeconds: number;
+  readonly #db: lancedb.Connection;
+  readonly #session: lancedb.Session;
   readonly #o: Required<Omit<LanceRecallStoreOptions, 'dir' | 'modelId' | 'dim' | 'create' | 'cacheMiB' | 'consistencySeconds'>>;
   /** Each modality's main table (indexed; rows arrive in rolls) and recent table (appends). */
   readonly #tables = new Map<SensorModality, lancedb.Table>();
@@ -180,8 +178,6 @@ export class LanceRecallStore implements RecallStore {
   private constructor(db: lancedb.Connection, session: lancedb.Session, options: LanceRecallStoreOptions) {
     this.#db = db;
     this.#session = session;
-    this.#cacheMiB = options.cacheMiB ?? { index: 512, metadata: 64 };
-    this.#consistencySeconds = options.consistencySeconds ?? 5;
     this.dir = options.dir;
     this.modelId = options.modelId;
     this.dim = options.dim;
@@ -212,43 +208,24 @@ export class LanceRecallStore implements RecallStore {
         `recall store ${dir}: written by model "${meta.modelId}" (dim ${meta.dim}), but the model loaded is "${options.modelId}" (dim ${options.dim}); use that model or another store folder`,
       );
     }
-    const { db, session } = await connect(dir, options.cacheMiB ?? { index: 512, metadata: 64 }, options.consistencySeconds ?? 5);
+    const lance = await loadLance();
+    const cache = options.cacheMiB ?? { index: 512, metadata: 64 };
+    const session = new lance.Session(BigInt(cache.index * 2 ** 20), BigInt(cache.metadata * 2 ** 20));
+    // The session goes in the options: LanceDB 0.31's connect(uri, options, session) drops a third
+    // argument that is a Session, and the tables then share a default session (6 GiB + 1 GiB caps) that
+    // grew the agent's RSS to 1.2 GiB over a week's build. test/recall/lance-store.test.ts checks the caps hold.
+    const db = await lance.connect(dir, { session, readConsistencyInterval: options.consistencySeconds ?? 5 });
     const store = new LanceRecallStore(db, session, options);
     store.#indexMeta = await readIndexMeta(join(dir, INDEX_META));
-    await store.#openTables();
-    for (const [m, t] of store.#tables) if ((await t.listIndices()).some((i) => i.columns.includes('vector'))) store.#indexed.add(m);
-    return store;
-  }
-
-  /** Fills the table maps from the connection: the tables that exist with a committed version. */
-  async #openTables(): Promise<void> {
-    const main = new Map<SensorModality, lancedb.Table>();
-    const recent = new Map<SensorModality, lancedb.Table>();
-    const names = new Set(await this.#db.tableNames());
+    const names = new Set(await db.tableNames());
     for (const m of SENSOR_MODALITIES) {
-      if (names.has(recentName(m)) && (await committed(join(this.dir, `${recentName(m)}.lance`)))) recent.set(m, await this.#db.openTable(recentName(m)));
-      if (names.has(m) && (await committed(join(this.dir, `${m}.lance`)))) main.set(m, await this.#db.openTable(m));
+      if (names.has(recentName(m)) && (await committed(join(dir, `${recentName(m)}.lance`)))) store.#recentTables.set(m, await db.openTable(recentName(m)));
+      if (!names.has(m) || !(await committed(join(dir, `${m}.lance`)))) continue;
+      const t = await db.openTable(m);
+      store.#tables.set(m, t);
+      if ((await t.listIndices()).some((i) => i.columns.includes('vector'))) store.#indexed.add(m);
     }
-    // Swapped in without an await between, so no operation sees half of each.
-    this.#tables.clear();
-    this.#recentTables.clear();
-    for (const [m, t] of main) this.#tables.set(m, t);
-    for (const [m, t] of recent) this.#recentTables.set(m, t);
-  }
-
-  /**
-   * A fresh connection and session after a roll or an index build. The main tables' indexes are new then,
-   * and the old ones' cached partitions would stay in the index cache beside them until it is full (LanceDB
-   * evicts only at the cap): with searches every 2 s, 181 -> 275 MiB within 3 minutes of a roll on a week's
-   * store, on the way to the 512 + 64 MiB caps. The new indexes have to be read anyway, so a cold cache
-   * costs nothing more. Operations already under way finish on the old handles, which are then
-   * garbage-collected with their session (not closed here, which would fail them).
-   */
-  async #renewSession(): Promise<void> {
-    const { db, session } = await connect(this.dir, this.#cacheMiB, this.#consistencySeconds);
-    this.#db = db;
-    this.#session = session;
-    await this.#openTables();
+    return store;
   }
 
   async #table(tables: Map<SensorModality, lancedb.Table>, m: SensorModality, name: string): Promise<lancedb.Table> {
@@ -475,7 +452,6 @@ export class LanceRecallStore implements RecallStore {
     this.#pending = pending;
     try {
       const result = await this.#maintain(limits);
-      if ((result.rolledRows ?? 0) > 0 || result.indexBuilds.length > 0) await this.#renewSession();
       // The recent rows as they are now, plus what was appended while the run read them.
       const mirror = new Map<StampNs, StoredMoment>();
       for (const [m, t] of this.#recentTables) this.#collect(m, await readAll(t), mirror);
@@ -711,18 +687,6 @@ export class LanceRecallStore implements RecallStore {
     this.#recentTables.clear();
     this.#db.close();
   }
-}
-
-/**
- * A connection on a session with the store's cache caps. The session goes in the options: LanceDB 0.31's
- * connect(uri, options, session) drops a third argument that is a Session, and the tables then share a
- * default session (6 GiB + 1 GiB caps) that grew the agent's RSS to 1.2 GiB over a week's build.
- * test/recall/lance-store.test.ts checks the caps hold.
- */
-async function connect(dir: string, cacheMiB: { index: number; metadata: number }, consistencySeconds: number): Promise<{ db: lancedb.Connection; session: lancedb.Session }> {
-  const lance = await loadLance();
-  const session = new lance.Session(BigInt(cacheMiB.index * 2 ** 20), BigInt(cacheMiB.metadata * 2 ** 20));
-  return { db: await lance.connect(dir, { session, readConsistencyInterval: consistencySeconds }), session };
 }
 
 interface Span {
