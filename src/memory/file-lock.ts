@@ -15,6 +15,7 @@ import { mkdir, open, readFile, stat, unlink, utimes } from 'node:fs/promises';
 import { basename, dirname } from 'node:path';
 import { hostname } from 'node:os';
 import { SensebindError, writeFailureReason } from '../core/errors.js';
+import { pidAlive } from '../core/pid-alive.js';
 
 export interface FileLockOptions {
   /** A lock whose mtime is older than this is stale (its holder refreshes it 4 times per period). @default 30000 */
@@ -34,16 +35,6 @@ interface Holder {
   host: string;
   token: string;
   at: string;
-}
-
-function pidAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    // EPERM: it exists but belongs to someone else.
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));

@@ -15,6 +15,7 @@
 import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { SensebindError, errorMessage } from '../../core/errors.js';
+import { pidAlive } from '../../core/pid-alive.js';
 import { entryBytes, PendingQueue } from './pending-queue.js';
 import { OUTBOX_DEFAULTS, type EnqueueResult, type Outbox, type OutboxEntry, type OutboxOptions, type OutboxStats } from './outbox.js';
 
@@ -34,15 +35,6 @@ function bootId(): string {
     return readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim();
   } catch {
     return '';
-  }
-}
-
-function pidAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
 
